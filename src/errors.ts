@@ -1,0 +1,50 @@
+/**
+ * The one error type of the tool. Engines throw it; only `cli.ts` prints it and turns it into an exit code.
+ * `message` names what failed; `hint` is the next step the user can take.
+ */
+export type ErrorCategory = 'usage' | 'auth' | 'network' | 'api' | 'filesystem' | 'internal';
+
+/** Exit codes per category. Documented in the README; `usage` is 2 by the CLI contract. */
+export const EXIT_CODES: Readonly<Record<ErrorCategory, number>> = {
+  internal: 1,
+  usage: 2,
+  auth: 3,
+  network: 4,
+  api: 5,
+  filesystem: 6,
+};
+
+export interface MwErrorOptions {
+  /** Stable SCREAMING_SNAKE identifier, e.g. `NO_WEBHOOK_KEY`. */
+  code: string;
+  category: ErrorCategory;
+  /** The next step for the user, printed after the message. */
+  hint?: string;
+  cause?: unknown;
+}
+
+export class MwError extends Error {
+  readonly code: string;
+  readonly category: ErrorCategory;
+  readonly hint: string | undefined;
+
+  constructor(message: string, options: MwErrorOptions) {
+    super(message, { cause: options.cause });
+    this.name = 'MwError';
+    this.code = options.code;
+    this.category = options.category;
+    this.hint = options.hint;
+  }
+
+  get exitCode(): number {
+    return EXIT_CODES[this.category];
+  }
+}
+
+export function usageError(code: string, message: string, hint?: string): MwError {
+  return new MwError(message, { code, category: 'usage', hint });
+}
+
+export function isMwError(value: unknown): value is MwError {
+  return value instanceof MwError;
+}

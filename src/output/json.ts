@@ -1,0 +1,12 @@
+import { toJsonLine } from '../capture/store.js';
+import type { Sink, TextOutput } from './sink.js';
+
+/** `--json`: one JSON object per verified message on stdout, and nothing else there. Never coloured. */
+export function createJsonSink(out: TextOutput): Sink {
+  return {
+    write(event) {
+      if (event.type === 'message') out.write(`${toJsonLine(event.message)}\n`);
+    },
+    close: async () => undefined,
+  };
+}

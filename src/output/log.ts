@@ -1,0 +1,62 @@
+import type { ChalkInstance } from 'chalk';
+import type { SessionEvent } from '../session/events.js';
+import { clock } from './format.js';
+import type { Sink, TextOutput } from './sink.js';
+
+export interface LogSinkOptions {
+  /** stderr: everything that is not message data. */
+  err: TextOutput;
+  palette: ChalkInstance;
+}
+
+/** The fixed readiness line scripts and tests wait for. Its shape is part of the CLI contract. */
+export function readinessLine(localUrl: string): string {
+  return `Ready: listening on ${localUrl} (Ctrl-C to stop)`;
+}
+
+/** Status, warnings and refusals on stderr, so stdout stays data only. */
+export function createLogSink(options: LogSinkOptions): Sink {
+  const { err, palette } = options;
+  const line = (at: Date, text: string) => err.write(`${palette.dim(clock(at))}  ${text}\n`);
+  return {
+    write(event: SessionEvent) {
+      switch (event.type) {
+        case 'ready': {
+          const panel = [`  Local URL:   ${event.localUrl}`];
+          if (event.outDir !== undefined) panel.push(`  Captures:    ${event.outDir} (one file per message, owner-only)`);
+          if (event.jsonlFile !== undefined) panel.push(`  JSON lines:  ${event.jsonlFile}`);
+          err.write(`${panel.join('\n')}\n${palette.green(readinessLine(event.localUrl))}\n`);
+          return;
+        }
+        case 'ping':
+          line(event.at, `${palette.cyan('ping')}  answered {"pong":"${event.ping}"}`);
+          return;
+        case 'duplicate':
+          line(event.at, `${palette.yellow('duplicate')}  ${event.messageType}  ${event.messageId}  already received: answered 200, not stored again`);
+          return;
+        case 'filtered':
+          line(event.at, `${palette.dim('filtered')}  ${event.messageType}  not in --events: answered 200, not shown or stored`);
+          return;
+        case 'verify-failed':
+          line(event.at, `${palette.red('refused 401')}  ${event.detail}`);
+          return;
+        case 'rejected':
+          line(event.at, `${palette.red(`refused ${event.status}`)}  ${event.detail}`);
+          return;
+        case 'warning':
+          line(event.at, `${palette.yellow('warning')}  ${event.message}${event.hint === undefined ? '' : ` ${event.hint}`}`);
+          return;
+        case 'stopped': {
+          const s = event.stats;
+          err.write(
+            `Stopped. Received ${s.received}, verified ${s.verified}, rejected ${s.rejected}, duplicates ${s.duplicates}, filtered ${s.filtered}, stored ${s.stored}.\n`,
+          );
+          return;
+        }
+        case 'message':
+          return;
+      }
+    },
+    close: async () => undefined,
+  };
+}

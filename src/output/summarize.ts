@@ -1,0 +1,101 @@
+import { isRecord } from '../webhook/delivery.js';
+
+/** Patients or users listed in one summary line before the rest are counted as "+N more". */
+const LISTED = 3;
+
+/**
+ * One line that says what matters in a message: ids, statuses and counts, per `meta.type`. Pure; unknown
+ * types get a generic line built from their top-level fields, so new Metriport types still read well.
+ */
+export function summarizePayload(type: string, payload: unknown): string {
+  if (!isRecord(payload)) return `${describeJsonKind(payload)} body`;
+  switch (type) {
+    case 'medical.document-download':
+    case 'medical.document-bulk-download-urls':
+      return listOf(payload.patients, 'patient', (patient) => join([patientId(patient), text(patient.status), count(patient.documents, 'doc')]));
+    case 'medical.document-conversion':
+      return listOf(payload.patients, 'patient', (patient) => join([patientId(patient), text(patient.status)]));
+    case 'medical.consolidated-data':
+      return listOf(payload.patients, 'patient', (patient) =>
+        join([patientId(patient), text(patient.status), isRecord(patient.bundle) ? count(patient.bundle.entry, 'bundle entry', 'bundle entries') : undefined]),
+      );
+    case 'medical.bulk-patient-create': {
+      const job = isRecord(payload.bulkPatientCreate) ? payload.bulkPatientCreate : {};
+      return join([`request ${text(job.requestId) ?? '?'}`, text(job.status), typeof job.result === 'string' ? 'result CSV ready' : undefined]);
+    }
+    case 'patient.admit':
+    case 'patient.discharge':
+    case 'patient.transfer':
+      return summarizeEncounter(type, isRecord(payload.payload) ? payload.payload : {});
+    case 'devices.health-data':
+      return listOf(payload.users, 'user', (user) => join([text(user.userId) ?? '?', deviceDataCounts(user)]));
+    case 'devices.provider-connected':
+    case 'devices.provider-disconnected':
+      return listOf(payload.users, 'user', (user) =>
+        join([text(user.userId) ?? '?', listText(user.providers, 'providers'), listText(user.connectedProviders, 'connected')]),
+      );
+    default:
+      return summarizeUnknown(payload);
+  }
+}
+
+function summarizeEncounter(type: string, encounter: Record<string, unknown>): string {
+  const when =
+    type === 'patient.discharge'
+      ? text(encounter.dischargeTimestamp)
+      : type === 'patient.transfer'
+        ? count(encounter.transfers, 'transfer')
+        : text(encounter.admitTimestamp);
+  return join([`patient ${patientId(encounter)}`, when]);
+}
+
+function summarizeUnknown(payload: Record<string, unknown>): string {
+  if (Array.isArray(payload.patients)) return listOf(payload.patients, 'patient', (patient) => join([patientId(patient), text(patient.status)]));
+  if (Array.isArray(payload.users)) return listOf(payload.users, 'user', (user) => text(user.userId) ?? '?');
+  const fields = Object.keys(payload).filter((key) => key !== 'meta');
+  const id = text(payload.patientId);
+  return join([id === undefined ? undefined : `patient ${id}`, fields.length === 0 ? 'no fields besides meta' : `fields: ${fields.slice(0, 6).join(', ')}${fields.length > 6 ? ', …' : ''}`]);
+}
+
+function listOf(items: unknown, noun: string, describe: (item: Record<string, unknown>) => string): string {
+  if (!Array.isArray(items)) return `no ${noun}s`;
+  if (items.length === 0) return `0 ${noun}s`;
+  const shown = items.slice(0, LISTED).map((item) => (isRecord(item) ? describe(item) : '?'));
+  const more = items.length > LISTED ? `; +${items.length - LISTED} more` : '';
+  const head = items.length === 1 ? noun : `${items.length} ${noun}s:`;
+  return `${head} ${shown.join('; ')}${more}`;
+}
+
+function deviceDataCounts(user: Record<string, unknown>): string {
+  const kinds = ['activity', 'sleep', 'body', 'biometrics', 'nutrition']
+    .filter((kind) => Array.isArray(user[kind]) && (user[kind] as unknown[]).length > 0)
+    .map((kind) => `${kind} ${(user[kind] as unknown[]).length}`);
+  return kinds.length === 0 ? 'no data' : kinds.join(', ');
+}
+
+function patientId(record: Record<string, unknown>): string {
+  return text(record.patientId) ?? '?';
+}
+
+function count(items: unknown, singular: string, plural = `${singular}s`): string | undefined {
+  if (!Array.isArray(items)) return undefined;
+  return `${items.length} ${items.length === 1 ? singular : plural}`;
+}
+
+function listText(items: unknown, label: string): string | undefined {
+  if (!Array.isArray(items)) return undefined;
+  return `${label}: ${items.length === 0 ? 'none' : items.map(String).join(', ')}`;
+}
+
+function text(value: unknown): string | undefined {
+  return typeof value === 'string' && value.length > 0 ? value : undefined;
+}
+
+function join(parts: Array<string | undefined>): string {
+  return parts.filter((part): part is string => part !== undefined).join(' ');
+}
+
+function describeJsonKind(value: unknown): string {
+  if (Array.isArray(value)) return 'array';
+  return value === null ? 'null' : typeof value;
+}

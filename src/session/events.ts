@@ -1,0 +1,37 @@
+import type { VerifiedBy, VerifyFailure } from '../webhook/signature.js';
+
+/** Counters printed when `listen` stops. */
+export interface ReceiverStats {
+  /** Requests to the webhook path. */
+  received: number;
+  verified: number;
+  /** Refused: failed verification, unreadable body, too large, wrong method. */
+  rejected: number;
+  duplicates: number;
+  /** Verified and answered, but left out by `--events`. */
+  filtered: number;
+  /** Written to `--out` / `--jsonl`. */
+  stored: number;
+}
+
+export interface ShownMessage {
+  receivedAt: Date;
+  type: string;
+  messageId: string | undefined;
+  verifiedBy: VerifiedBy;
+  payload: unknown;
+  /** Size of the raw body in bytes. */
+  size: number;
+}
+
+/** Everything the listen engine reports. Sinks pick what they show; only `message` is data. */
+export type SessionEvent =
+  | { type: 'ready'; localUrl: string; outDir?: string | undefined; jsonlFile?: string | undefined }
+  | { type: 'message'; message: ShownMessage }
+  | { type: 'ping'; at: Date; ping: string; verifiedBy: VerifiedBy }
+  | { type: 'duplicate'; at: Date; messageType: string; messageId: string }
+  | { type: 'filtered'; at: Date; messageType: string; messageId: string | undefined }
+  | { type: 'verify-failed'; at: Date; reason: VerifyFailure; detail: string }
+  | { type: 'rejected'; at: Date; status: number; detail: string }
+  | { type: 'warning'; at: Date; message: string; hint?: string | undefined }
+  | { type: 'stopped'; stats: ReceiverStats };

@@ -1,0 +1,106 @@
+import Fastify, { type FastifyError } from 'fastify';
+import { MwError } from '../errors.js';
+import type { Receiver } from './receiver.js';
+
+export interface ReceiverServerOptions {
+  /** Interface to bind; loopback by default so PHI never reaches the network without a tunnel. */
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+  /** The webhook path, e.g. `/webhook`. */
+  path: string;
+  /** Largest body accepted, in bytes. */
+  maxBodyBytes: number;
+  /** The flag that sets the limit, named in the 413 log line. */
+  maxBodyFlag: string;
+  receiver: Receiver;
+  /** Told about errors that are the tool's own fault (answered 500 with no body). */
+  onInternalError: (error: Error) => void;
+}
+
+export interface ReceiverServer {
+  /** The local URL of the webhook path. */
+  url: string;
+  port: number;
+  /** Stops accepting, lets in-flight requests finish, then resolves. Idempotent. */
+  close(): Promise<void>;
+}
+
+const OTHER_METHODS = ['GET', 'HEAD', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'] as const;
+
+/** The Fastify adapter: raw-buffer body, one POST route, nothing else answers. */
+export async function startReceiverServer(options: ReceiverServerOptions): Promise<ReceiverServer> {
+  const { receiver, path } = options;
+  const app = Fastify({ logger: false, bodyLimit: options.maxBodyBytes, exposeHeadRoutes: false });
+
+  // Verification needs the bytes exactly as sent, so no parser may touch them, whatever the content-type.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+
+  app.post(path, async (request, reply) => {
+    const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+    const answer = await receiver.handle({ headers: request.headers, body });
+    reply.code(answer.status);
+    return answer.body === undefined ? reply.send() : reply.send(answer.body);
+  });
+
+  app.route({
+    method: [...OTHER_METHODS],
+    url: path,
+    handler: async (request, reply) => {
+      receiver.noteRejected(405, `${request.method} is not allowed on ${path}; Metriport only POSTs`);
+      return reply.code(405).header('allow', 'POST').send();
+    },
+  });
+
+  app.setNotFoundHandler(async (_request, reply) => reply.code(404).send());
+
+  app.setErrorHandler(async (error: FastifyError, request, reply) => {
+    const status = error.statusCode ?? 500;
+    if (status === 413) {
+      receiver.noteRejected(
+        413,
+        `the body is larger than ${options.maxBodyFlag} ${formatBytes(options.maxBodyBytes)}; raise it with ${options.maxBodyFlag} (e.g. ${options.maxBodyFlag} 100mb)`,
+      );
+      return reply.code(413).send();
+    }
+    if (status >= 400 && status < 500) {
+      if (request.url.split('?')[0] === path) receiver.noteRejected(status, `the request could not be read (${error.message})`);
+      return reply.code(status).send();
+    }
+    options.onInternalError(error);
+    return reply.code(500).send();
+  });
+
+  try {
+    await app.listen({ host: options.host, port: options.port });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new MwError(`Could not listen on ${options.host}:${options.port} (${code ?? String(error)}).`, {
+      code: 'LISTEN_FAILED',
+      category: 'usage',
+      hint: code === 'EADDRINUSE' ? 'Another program uses that port: pick another with --port (0 picks a free one).' : 'Check --host and --port.',
+      cause: error,
+    });
+  }
+  const address = app.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : options.port;
+  const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${host}:${port}${path}`,
+    port,
+    close: () => (closing ??= app.close()),
+  };
+}
+
+export function formatBytes(bytes: number): string {
+  const units = ['b', 'kb', 'mb', 'gb'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && value % 1024 === 0 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${value}${units[unit]}`;
+}

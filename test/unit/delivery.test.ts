@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { parseDelivery } from '../../src/webhook/delivery.js';
+
+describe('parseDelivery', () => {
+  it('reads meta and keeps the raw bytes', () => {
+    const raw = Buffer.from('{"meta":{"messageId":"m-1","when":"2026-01-01T00:00:00.000Z","type":"patient.admit"},"payload":{}}');
+    const result = parseDelivery(raw);
+    expect(result.ok && result.delivery).toMatchObject({ type: 'patient.admit', messageId: 'm-1', when: '2026-01-01T00:00:00.000Z', ping: undefined });
+    expect(result.ok && result.delivery.raw).toBe(raw);
+  });
+
+  it('reads the ping value', () => {
+    const result = parseDelivery(Buffer.from('{"ping":"abc","meta":{"type":"ping"}}'));
+    expect(result.ok && result.delivery.ping).toBe('abc');
+  });
+
+  it.each([
+    ['{"payload":1}', 'unknown'],
+    ['[1,2]', 'unknown'],
+    ['"text"', 'unknown'],
+    ['{"meta":{"type":7}}', 'unknown'],
+    ['{"meta":{"type":"network-query.lab"}}', 'network-query.lab'],
+  ])('types %s as %s', (body, type) => {
+    const result = parseDelivery(Buffer.from(body));
+    expect(result.ok && result.delivery.type).toBe(type);
+  });
+
+  it.each([
+    [Buffer.alloc(0), 'empty'],
+    [Buffer.from('{"meta":'), 'invalid-json'],
+    [Buffer.from('not json'), 'invalid-json'],
+    [Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]), 'not-utf8'],
+  ])('refuses %j as %s', (raw, reason) => {
+    expect(parseDelivery(raw)).toEqual({ ok: false, reason });
+  });
+
+  it('keeps __proto__ keys as plain data', () => {
+    const result = parseDelivery(Buffer.from('{"__proto__":{"polluted":true},"meta":{"type":"x"}}'));
+    expect(result.ok).toBe(true);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+});

@@ -1,0 +1,160 @@
+import { describe, expect, it } from 'vitest';
+import { captureFileName, messageIdKey, messageIdKeyOfFile } from '../../src/capture/file-names.js';
+import { toJsonLine } from '../../src/capture/store.js';
+import { loadSample } from '../../src/fixtures/samples.js';
+import { colorLevel, createPalette } from '../../src/output/color.js';
+import { createJsonSink } from '../../src/output/json.js';
+import { createLogSink, readinessLine } from '../../src/output/log.js';
+import { PREVIEW_LINES, formatMessage } from '../../src/output/pretty.js';
+import { prettyJson } from '../../src/output/pretty-json.js';
+import type { ShownMessage } from '../../src/session/events.js';
+import { createEventFilter } from '../../src/webhook/event-filter.js';
+
+const plain = createPalette(0);
+const receivedAt = new Date('2026-11-28T10:11:12.345Z');
+const sample = loadSample('medical.document-download');
+const message: ShownMessage = {
+  receivedAt,
+  type: 'medical.document-download',
+  messageId: '7a1e1f0c-3b52-4d8e-9a61-1d2c3b4a5f01',
+  verifiedBy: 'signature',
+  payload: sample,
+  size: 1234,
+};
+
+function collect() {
+  const chunks: string[] = [];
+  return { out: { write: (text: string) => chunks.push(text) }, text: () => chunks.join('') };
+}
+
+describe('JSON lines', () => {
+  it('have the documented shape and field order', () => {
+    const line = toJsonLine(message);
+    expect(Object.keys(JSON.parse(line))).toEqual(['receivedAt', 'type', 'messageId', 'verifiedBy', 'payload']);
+    expect(JSON.parse(line)).toEqual({
+      receivedAt: '2026-11-28T10:11:12.345Z',
+      type: 'medical.document-download',
+      messageId: '7a1e1f0c-3b52-4d8e-9a61-1d2c3b4a5f01',
+      verifiedBy: 'signature',
+      payload: sample,
+    });
+  });
+
+  it('write only messages, one per line', () => {
+    const { out, text } = collect();
+    const sink = createJsonSink(out);
+    sink.write({ type: 'ready', localUrl: 'http://127.0.0.1:1/webhook' });
+    sink.write({ type: 'message', message });
+    sink.write({ type: 'warning', at: receivedAt, message: 'x' });
+    sink.write({ type: 'message', message: { ...message, messageId: undefined } });
+    const lines = text().trimEnd().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(JSON.parse(lines[1] ?? '').messageId).toBeNull();
+  });
+});
+
+describe('terminal view', () => {
+  it('prints a summary line, then the payload', () => {
+    const text = formatMessage(message, { palette: plain, full: false });
+    const [header, ...rest] = text.split('\n');
+    expect(header).toContain('medical.document-download  7a1e1f0c  ✓ signed  2 patients: ');
+    expect(header).toContain('(1.2 KB)');
+    expect(rest[0]).toBe('  {');
+    expect(text).toContain('"fileName": "ccd-2026-10-30.xml"');
+  });
+
+  it('cuts long payloads unless --full', () => {
+    const big = { meta: { type: 'x' }, items: Array.from({ length: 500 }, (_, i) => ({ i })) };
+    const cut = formatMessage({ ...message, payload: big }, { palette: plain, full: false });
+    expect(cut).toContain('--full shows whole payloads');
+    expect(cut.split('\n').length).toBeLessThan(PREVIEW_LINES + 5);
+    const whole = formatMessage({ ...message, payload: big }, { palette: plain, full: true });
+    expect(whole).not.toContain('--full');
+    expect(whole.split('\n').length).toBeGreaterThan(1500);
+  });
+
+  it('colours only when asked', () => {
+    expect(formatMessage(message, { palette: plain, full: false })).not.toContain('\u001b[');
+    expect(formatMessage(message, { palette: createPalette(1), full: false })).toContain('\u001b[');
+  });
+
+  it('renders JSON that parses back to the same value', () => {
+    const value = { a: [1, 'two', null, true, { b: [] }], c: {}, 'd"e': -1.5 };
+    const { lines, truncated } = prettyJson(value, { maxLines: Infinity, maxStringLength: Infinity, palette: plain });
+    expect(truncated).toBe(false);
+    expect(JSON.parse(lines.join('\n'))).toEqual(value);
+  });
+
+  it('survives deeply nested payloads', () => {
+    let deep: unknown = 'leaf';
+    for (let i = 0; i < 50_000; i += 1) deep = [deep];
+    const { lines, truncated } = prettyJson(deep, { maxLines: 10, maxStringLength: 200, palette: plain });
+    expect(lines).toHaveLength(10);
+    expect(truncated).toBe(true);
+  });
+});
+
+describe('log lines', () => {
+  it('print the fixed readiness line and the summary on stderr', () => {
+    const { out, text } = collect();
+    const sink = createLogSink({ err: out, palette: plain });
+    sink.write({ type: 'ready', localUrl: 'http://127.0.0.1:4747/webhook' });
+    sink.write({ type: 'stopped', stats: { received: 5, verified: 4, rejected: 1, duplicates: 1, filtered: 1, stored: 2 } });
+    sink.write({ type: 'message', message });
+    expect(text()).toContain(`${readinessLine('http://127.0.0.1:4747/webhook')}\n`);
+    expect(readinessLine('http://127.0.0.1:4747/webhook')).toBe('Ready: listening on http://127.0.0.1:4747/webhook (Ctrl-C to stop)');
+    expect(text()).toContain('Received 5, verified 4, rejected 1, duplicates 1, filtered 1, stored 2.');
+    expect(text()).not.toContain('patients');
+  });
+});
+
+describe('capture file names', () => {
+  it('sort by arrival and carry type and messageId verbatim', () => {
+    const first = captureFileName({ receivedAt, sequence: 9, type: 'patient.admit', messageId: '7a1e1f0c-3b52-4d8e-9a61-1d2c3b4a5f06' });
+    const second = captureFileName({ receivedAt, sequence: 10, type: 'medical.consolidated-data', messageId: 'a' });
+    const later = captureFileName({ receivedAt: new Date(receivedAt.getTime() + 1), sequence: 1, type: 'a', messageId: 'b' });
+    expect(first).toBe('20261128T101112345Z_000009_patient.admit_7a1e1f0c-3b52-4d8e-9a61-1d2c3b4a5f06.json');
+    expect([later, second, first].sort()).toEqual([first, second, later]);
+    expect(messageIdKeyOfFile(first)).toBe('7a1e1f0c-3b52-4d8e-9a61-1d2c3b4a5f06');
+  });
+
+  it.each(['with_underscore', 'slash/and space', '../../etc/passwd', 'ü', 'x'.repeat(300)])('keeps %j safe and recoverable', (id) => {
+    const name = captureFileName({ receivedAt, sequence: 1, type: 'Weird Type/../x', messageId: id });
+    expect(name).not.toContain('/');
+    expect(name.length).toBeLessThan(255);
+    expect(messageIdKeyOfFile(name)).toBe(messageIdKey(id));
+  });
+
+  it('ignores files that are not captures', () => {
+    expect(messageIdKeyOfFile('.20261128T101112345Z_000001_a_b.json.tmp')).toBeUndefined();
+    expect(messageIdKeyOfFile('notes.txt')).toBeUndefined();
+    expect(messageIdKeyOfFile(captureFileName({ receivedAt, sequence: 1, type: 'a', messageId: undefined }))).toBeUndefined();
+  });
+});
+
+describe('event filter', () => {
+  it.each([
+    [[], 'anything', true],
+    [['medical.'], 'medical.consolidated-data', true],
+    [['medical.*'], 'medical.consolidated-data', true],
+    [['medical.'], 'patient.admit', false],
+    [['patient.admit'], 'patient.admit', true],
+    [['patient.admit'], 'patient.admitted', false],
+  ])('%j matches %s: %s', (entries, type, matches) => {
+    expect(createEventFilter(entries)(type)).toBe(matches);
+  });
+});
+
+describe('colour level', () => {
+  it.each([
+    [{ isTTY: true, env: {} }, 2],
+    [{ isTTY: false, env: {} }, 0],
+    [{ isTTY: true, env: { NO_COLOR: '1' } }, 0],
+    [{ isTTY: false, env: { FORCE_COLOR: '1' } }, 1],
+    [{ isTTY: true, env: { NO_COLOR: '1', FORCE_COLOR: '3' } }, 3],
+    [{ isTTY: true, env: { FORCE_COLOR: '0' } }, 0],
+    [{ isTTY: true, env: { TERM: 'dumb' } }, 0],
+  ])('%j → %d', (input, level) => {
+    expect(colorLevel(input)).toBe(level);
+  });
+});
