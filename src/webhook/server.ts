@@ -37,6 +37,25 @@ export async function startReceiverServer(options: ReceiverServerOptions): Promi
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
+  // Fastify's close() resolves without waiting for requests whose body is still arriving, so in-flight
+  // requests are counted here and close() waits for them: an acknowledged message must never be cut off.
+  let inFlight = 0;
+  let onDrained: (() => void) | undefined;
+  app.addHook('onRequest', async (_request, reply) => {
+    inFlight += 1;
+    const settle = () => {
+      inFlight -= 1;
+      if (inFlight === 0) onDrained?.();
+    };
+    reply.raw.once('close', settle);
+  });
+  let closingDown = false;
+  // Answers given while closing end their connection, otherwise a keep-alive socket would hold close() open.
+  app.addHook('onSend', async (_request, reply) => {
+    if (closingDown) reply.header('connection', 'close');
+  });
+  const drained = () => (inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => (onDrained = resolve)));
+
   app.post(path, async (request, reply) => {
     const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
     const answer = await receiver.handle({ headers: request.headers, body });
@@ -90,7 +109,10 @@ export async function startReceiverServer(options: ReceiverServerOptions): Promi
   return {
     url: `http://${host}:${port}${path}`,
     port,
-    close: () => (closing ??= app.close()),
+    close: () => {
+      closingDown = true;
+      return (closing ??= Promise.all([app.close(), drained()]).then(() => undefined));
+    },
   };
 }
 
