@@ -1,6 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { emulatorCommand } from './commands/emulator.js';
 import { listenCommand } from './commands/listen.js';
+import { replayCommand } from './commands/replay.js';
+import { restoreCommand } from './commands/restore.js';
+import { retryCommand } from './commands/retry.js';
+import { statusCommand } from './commands/status.js';
+import { triggerCommand } from './commands/trigger.js';
 import { EXIT_CODES, isMwError } from './errors.js';
 
 /**
@@ -19,10 +25,22 @@ export function buildProgram(done: (exitCode: number) => void): Command {
       'after',
       `
 Examples:
-  $ metriport-webhook listen --no-tunnel --webhook-key "$KEY"
-  $ metriport-webhook listen --help`,
+  $ metriport-webhook listen --emulator              try everything locally, no account needed
+  $ metriport-webhook listen --public-url https://abc.trycloudflare.com
+  $ metriport-webhook status
+  $ metriport-webhook retry --wait
+  $ metriport-webhook <command> --help`,
     );
-  for (const command of [listenCommand(done)]) program.addCommand(command.copyInheritedSettings(program));
+  const commands = [
+    listenCommand(done),
+    statusCommand(done),
+    retryCommand(done),
+    restoreCommand(done),
+    triggerCommand(done),
+    replayCommand(done),
+    emulatorCommand(done),
+  ];
+  for (const command of commands) program.addCommand(command.copyInheritedSettings(program));
   return program;
 }
 

@@ -23,6 +23,7 @@ export function createLogSink(options: LogSinkOptions): Sink {
       switch (event.type) {
         case 'ready': {
           const panel = [`  Local URL:   ${event.localUrl}`];
+          if (event.publicUrl !== undefined) panel.push(`  Registered:  ${event.publicUrl}`);
           if (event.outDir !== undefined) panel.push(`  Captures:    ${event.outDir} (one file per message, owner-only)`);
           if (event.jsonlFile !== undefined) panel.push(`  JSON lines:  ${event.jsonlFile}`);
           err.write(`${panel.join('\n')}\n${palette.green(readinessLine(event.localUrl))}\n`);
@@ -45,6 +46,27 @@ export function createLogSink(options: LogSinkOptions): Sink {
           return;
         case 'warning':
           line(event.at, `${palette.yellow('warning')}  ${event.message}${event.hint === undefined ? '' : ` ${event.hint}`}`);
+          return;
+        case 'registered':
+          line(
+            event.at,
+            `${palette.green('registered')}  ${event.webhookUrl} at ${event.target} (previous URL: ${event.previousUrl ?? 'none'}; restored on exit)`,
+          );
+          return;
+        case 'webhook-health':
+          line(
+            event.at,
+            event.enabled
+              ? `${palette.green('healthy')}  Metriport's ping succeeded (${event.detail ?? 'OK'})`
+              : `${palette.yellow('unhealthy')}  Metriport reports: ${event.detail ?? 'no detail'}; check that the public URL reaches this listener`,
+          );
+          if (event.failed > 0) line(event.at, `${event.failed} failed request(s) wait for a retry: run \`metriport-webhook retry\``);
+          return;
+        case 'restored':
+          line(event.at, event.message);
+          return;
+        case 'info':
+          err.write(`${event.message}\n`);
           return;
         case 'stopped': {
           const s = event.stats;

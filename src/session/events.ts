@@ -26,7 +26,7 @@ export interface ShownMessage {
 
 /** Everything the listen engine reports. Sinks pick what they show; only `message` is data. */
 export type SessionEvent =
-  | { type: 'ready'; localUrl: string; outDir?: string | undefined; jsonlFile?: string | undefined }
+  | { type: 'ready'; localUrl: string; publicUrl?: string | undefined; outDir?: string | undefined; jsonlFile?: string | undefined }
   | { type: 'message'; message: ShownMessage }
   | { type: 'ping'; at: Date; ping: string; verifiedBy: VerifiedBy }
   | { type: 'duplicate'; at: Date; messageType: string; messageId: string }
@@ -34,4 +34,8 @@ export type SessionEvent =
   | { type: 'verify-failed'; at: Date; reason: VerifyFailure; detail: string }
   | { type: 'rejected'; at: Date; status: number; detail: string }
   | { type: 'warning'; at: Date; message: string; hint?: string | undefined }
+  | { type: 'registered'; at: Date; webhookUrl: string; previousUrl: string | null; target: string }
+  | { type: 'webhook-health'; at: Date; enabled: boolean; detail: string | null; processing: number; failed: number }
+  | { type: 'restored'; at: Date; message: string; changed: boolean }
+  | { type: 'info'; at: Date; message: string }
   | { type: 'stopped'; stats: ReceiverStats };

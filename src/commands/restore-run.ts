@@ -1,0 +1,28 @@
+import { homedir } from 'node:os';
+import type { ApiFlags } from '../config/api-config.js';
+import { registrationFile, stateDir } from '../config/paths.js';
+import { MwError } from '../errors.js';
+import { describeRestore, fileStateStore, restoreRegistration } from '../session/restore.js';
+import { clientFromFlags } from './api-client.js';
+import { isProcessAlive, processContext } from './context.js';
+
+export async function runRestoreCommand(flags: ApiFlags & { force?: boolean }): Promise<number> {
+  const context = processContext();
+  const client = clientFromFlags(flags, context);
+  const store = fileStateStore(registrationFile(stateDir(context.env, homedir()), client.target.baseUrl));
+  const record = await store.read();
+  if (record === undefined) {
+    context.stderr.write(`Nothing to restore: no listen left a registration behind for ${client.target.description}.\n`);
+    return 0;
+  }
+  if (isProcessAlive(record.pid) && record.pid !== process.pid && !flags.force) {
+    throw new MwError(`The listen that registered ${record.registeredUrl} (pid ${record.pid}) is still running.`, {
+      code: 'LISTEN_STILL_RUNNING',
+      category: 'usage',
+      hint: 'Stop it with Ctrl-C (it restores the URL itself), or pass --force.',
+    });
+  }
+  const outcome = await restoreRegistration({ client, store, record });
+  context.stderr.write(`${describeRestore(outcome)}\n`);
+  return 0;
+}

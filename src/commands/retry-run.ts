@@ -1,0 +1,69 @@
+import type { ApiFlags } from '../config/api-config.js';
+import { parseDuration } from '../config/duration.js';
+import { usageError } from '../errors.js';
+import { type RetryOutcome, planRetry, readWebhookReport, startRetry, waitForRetry } from '../session/webhook-report.js';
+import { clientFromFlags } from './api-client.js';
+import { processContext } from './context.js';
+import { startSpinner } from './spinner.js';
+
+const DEFAULT_TIMEOUT = '60s';
+const POLL_INTERVAL_MS = 1000;
+
+interface RetryFlags extends ApiFlags {
+  wait?: boolean;
+  timeout?: string;
+  dryRun?: boolean;
+  json?: boolean;
+}
+
+export async function runRetryCommand(flags: RetryFlags): Promise<number> {
+  const context = processContext();
+  const timeoutMs = parseDuration(flags.timeout ?? DEFAULT_TIMEOUT);
+  if (timeoutMs === undefined) throw usageError('BAD_TIMEOUT', `--timeout "${flags.timeout}" is not a duration.`, 'Pass e.g. 90s, 5m or 1500ms.');
+  const client = clientFromFlags(flags, context);
+  const plan = planRetry(await readWebhookReport(client));
+  const say = (line: string) => context.stderr.write(`${line}\n`);
+  const result: Record<string, unknown> = { webhookUrl: plan.webhookUrl, failedBefore: plan.failed, dryRun: flags.dryRun === true, started: false };
+  const finish = (code: number) => {
+    if (flags.json) context.stdout.write(`${JSON.stringify(result)}\n`);
+    return code;
+  };
+
+  if (plan.failed === 0) {
+    say(`Nothing to retry: no failed requests at ${client.target.description}.`);
+    return finish(0);
+  }
+  const count = plan.failed < 0 ? 'the failed requests (Metriport could not count them)' : `${plan.failed} failed request(s)`;
+  say(`${flags.dryRun ? 'Would retry' : 'Retrying'} ${count} to ${plan.webhookUrl ?? '(no URL registered)'}.`);
+  if (flags.dryRun) return finish(0);
+
+  await startRetry(client, plan);
+  result.started = true;
+  say('Retry started: Metriport resends them one at a time, oldest first.');
+  if (!flags.wait) return finish(0);
+
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  process.once('SIGINT', stop);
+  const spinner = await startSpinner('Waiting for the retry to finish…', { enabled: !flags.json, stream: context.stderr });
+  let outcome: RetryOutcome;
+  try {
+    outcome = await waitForRetry({
+      client,
+      failedBefore: plan.failed,
+      timeoutMs,
+      intervalMs: POLL_INTERVAL_MS,
+      signal: controller.signal,
+      now: () => Date.now(),
+      onProgress: (status) => spinner.update(`Waiting for the retry: ${status.webhookRequestsProcessing} processing, ${status.webhookRequestsFailed} failed`),
+    });
+  } finally {
+    process.off('SIGINT', stop);
+  }
+  Object.assign(result, outcome);
+  const summary = `${outcome.delivered} delivered, ${outcome.failed} failed again${outcome.processing > 0 ? `, ${outcome.processing} still processing` : ''}.`;
+  if (outcome.timedOut) spinner.fail(`Stopped waiting after ${timeoutMs / 1000} s: ${summary} Check again with \`metriport-webhook status\`.`);
+  else if (outcome.failed === 0) spinner.succeed(`Retry finished: ${summary}`);
+  else spinner.fail(`Retry finished: ${summary} Run \`metriport-webhook status\` to see why.`);
+  return finish(outcome.failed === 0 && !outcome.timedOut ? 0 : 1);
+}

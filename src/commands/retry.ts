@@ -1,0 +1,27 @@
+import { Command } from 'commander';
+import { addApiOptions } from './api-options.js';
+import type { Done } from './context.js';
+
+export function retryCommand(done: Done): Command {
+  const command = new Command('retry')
+    .description('Resend the failed webhook requests to the current URL (Metriport never retries on its own).')
+    .option('--wait', 'wait until nothing is processing, then report how many were delivered and how many failed again')
+    .option('--timeout <duration>', 'how long --wait waits, e.g. 90s or 5m (default: 60s)')
+    .option('--dry-run', 'show what would be retried and change nothing')
+    .option('--json', 'print one JSON object with the plan and the outcome');
+  return addApiOptions(command)
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ metriport-webhook retry
+  $ metriport-webhook retry --wait --timeout 2m
+  $ metriport-webhook retry --dry-run --json
+
+Exit code: 0 when the retry started (with --wait: when none remain failed), 1 when some failed again.`,
+    )
+    .action(async (flags: Record<string, unknown>) => {
+      const { runRetryCommand } = await import('./retry-run.js');
+      done(await runRetryCommand(flags));
+    });
+}

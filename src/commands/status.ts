@@ -1,0 +1,23 @@
+import { Command } from 'commander';
+import { addApiOptions } from './api-options.js';
+import type { Done } from './context.js';
+
+export function statusCommand(done: Done): Command {
+  const command = new Command('status')
+    .description("Show the account's webhook URL, its health, and how many requests are processing or failed.")
+    .option('--json', 'print one JSON object with Metriport\'s field names')
+    .option('--watch', 'refresh every 2 s until Ctrl-C');
+  return addApiOptions(command)
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ metriport-webhook status
+  $ metriport-webhook status --json | jq .webhookRequestsFailed
+  $ metriport-webhook status --watch --api-url http://127.0.0.1:4748`,
+    )
+    .action(async (flags: Record<string, unknown>) => {
+      const { runStatusCommand } = await import('./status-run.js');
+      done(await runStatusCommand(flags));
+    });
+}

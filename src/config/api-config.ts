@@ -1,0 +1,75 @@
+import { MwError, usageError } from '../errors.js';
+import { PRODUCTION_API_URL, SANDBOX_API_URL } from '../metriport/types.js';
+import { type Env, type Sourced, pick } from './sources.js';
+
+export type ApiEnvironment = 'sandbox' | 'production' | 'custom';
+
+/** Which Metriport API the commands talk to. */
+export interface ApiTarget {
+  /** Without a trailing slash. */
+  baseUrl: string;
+  environment: ApiEnvironment;
+  /** For messages: "sandbox (https://api.sandbox.metriport.com)". */
+  description: string;
+  /** Metriport's own API: the local URL blocklist pre-check applies (with `--api-url`, the API decides). */
+  isMetriportHost: boolean;
+  isProduction: boolean;
+}
+
+export interface ApiFlags {
+  env?: string;
+  apiUrl?: string;
+  apiKey?: string;
+}
+
+export interface ApiConfig {
+  target: ApiTarget;
+  apiKey: Sourced<string> | undefined;
+}
+
+/** Pure: `--env` < `--api-url` / `METRIPORT_API_URL`; key from flag > env > `.env`. */
+export function resolveApiConfig(flags: ApiFlags, env: Env, dotenv: Env): ApiConfig {
+  const apiUrl = pick({ flag: flags.apiUrl, flagName: '--api-url', env, dotenv, envName: 'METRIPORT_API_URL' });
+  const environment = pick({ flag: flags.env, flagName: '--env', env, dotenv, envName: 'METRIPORT_ENV' });
+  const apiKey = pick({ flag: flags.apiKey, flagName: '--api-key', env, dotenv, envName: 'METRIPORT_API_KEY' });
+  if (environment !== undefined && environment.value !== 'sandbox' && environment.value !== 'production') {
+    throw usageError('BAD_ENV', `${environment.origin} "${environment.value}" is not an environment.`, 'Use sandbox or production.');
+  }
+  const baseUrl = apiUrl === undefined ? (environment?.value === 'production' ? PRODUCTION_API_URL : SANDBOX_API_URL) : normaliseApiUrl(apiUrl);
+  return { target: describeTarget(baseUrl), apiKey };
+}
+
+export function describeTarget(baseUrl: string): ApiTarget {
+  const host = new URL(baseUrl).host;
+  const environment: ApiEnvironment =
+    host === new URL(PRODUCTION_API_URL).host ? 'production' : host === new URL(SANDBOX_API_URL).host ? 'sandbox' : 'custom';
+  return {
+    baseUrl,
+    environment,
+    description: environment === 'custom' ? `the API at ${baseUrl}` : `${environment} (${baseUrl})`,
+    isMetriportHost: environment !== 'custom',
+    isProduction: environment === 'production',
+  };
+}
+
+export function requireApiKey(config: ApiConfig): string {
+  if (config.apiKey !== undefined) return config.apiKey.value;
+  throw new MwError(`No Metriport API key for ${config.target.description}.`, {
+    code: 'NO_API_KEY',
+    category: 'auth',
+    hint: 'Set METRIPORT_API_KEY (or put it in .env, or pass --api-key); the dashboard shows keys under Developers.',
+  });
+}
+
+function normaliseApiUrl(source: Sourced<string>): string {
+  let url: URL;
+  try {
+    url = new URL(source.value);
+  } catch {
+    throw usageError('BAD_API_URL', `${source.origin} "${source.value}" is not a URL.`, 'Pass the API base URL, e.g. http://127.0.0.1:4748.');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw usageError('BAD_API_URL', `${source.origin} "${source.value}" is not an http(s) URL.`, 'Pass the API base URL, e.g. http://127.0.0.1:4748.');
+  }
+  return url.toString().replace(/\/+$/, '');
+}

@@ -1,0 +1,14 @@
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import type { Env } from './sources.js';
+
+/** `$XDG_STATE_HOME/metriport-webhook`, or `~/.local/state/metriport-webhook` (CLI contract). Pure. */
+export function stateDir(env: Env, home: string): string {
+  const base = env.XDG_STATE_HOME !== undefined && env.XDG_STATE_HOME !== '' ? env.XDG_STATE_HOME : join(home, '.local', 'state');
+  return join(base, 'metriport-webhook');
+}
+
+/** One registration record per API, so listeners on sandbox and on an emulator never collide. */
+export function registrationFile(dir: string, apiUrl: string): string {
+  return join(dir, `registration-${createHash('sha256').update(apiUrl).digest('hex').slice(0, 16)}.json`);
+}

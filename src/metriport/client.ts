@@ -1,0 +1,189 @@
+import { MwError } from '../errors.js';
+import type { ApiTarget } from '../config/api-config.js';
+import type { SamplePayloadResult, Settings, WebhookStatus } from './types.js';
+
+export interface MetriportClientOptions {
+  target: ApiTarget;
+  apiKey: string;
+  fetch?: typeof fetch;
+  /** Per attempt, in ms. Default 10 000. */
+  timeoutMs?: number;
+  /** Extra attempts for idempotent calls after a network error, 429 or 5xx. Default 2. */
+  retries?: number;
+  /** First backoff in ms, doubled each attempt. Default 300. */
+  backoffMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export interface MetriportClient {
+  readonly target: ApiTarget;
+  getSettings(): Promise<Settings>;
+  /** Sets the webhook URL. Never called with `""`: Metriport treats it as "no change" (protocol notes). */
+  updateWebhookUrl(webhookUrl: string): Promise<Settings>;
+  /** `null` when the account has no settings yet (Metriport answers 404). */
+  getWebhookStatus(): Promise<WebhookStatus | null>;
+  retryFailedRequests(): Promise<void>;
+  sendSamplePayload(payload: Record<string, unknown>): Promise<SamplePayloadResult>;
+}
+
+interface Call {
+  method: 'GET' | 'POST';
+  path: string;
+  body?: unknown;
+  /** Safe to repeat: retried on network errors, 429 and 5xx. */
+  idempotent: boolean;
+  /** Statuses handed back to the caller instead of becoming errors. */
+  allow?: number[];
+}
+
+/** The only code that speaks to Metriport's REST API. */
+export function createMetriportClient(options: MetriportClientOptions): MetriportClient {
+  const { target, apiKey } = options;
+  const fetchImpl = options.fetch ?? fetch;
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const retries = options.retries ?? 2;
+  const backoffMs = options.backoffMs ?? 300;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+
+  async function call(request: Call): Promise<{ status: number; text: string }> {
+    const url = new URL(request.path, `${target.baseUrl}/`).toString();
+    const label = `${request.method} ${request.path}`;
+    for (let attempt = 0; ; attempt += 1) {
+      const canRetry = request.idempotent && attempt < retries;
+      let response: Response;
+      try {
+        response = await fetchImpl(url, {
+          method: request.method,
+          headers: {
+            'x-api-key': apiKey,
+            accept: 'application/json',
+            ...(request.body === undefined ? {} : { 'content-type': 'application/json' }),
+          },
+          body: request.body === undefined ? undefined : JSON.stringify(request.body),
+          redirect: 'manual',
+          signal: AbortSignal.timeout(timeoutMs),
+        });
+      } catch (error) {
+        if (canRetry) {
+          await sleep(backoffMs * 2 ** attempt);
+          continue;
+        }
+        throw unreachable({ url, label, error, timeoutMs });
+      }
+      const text = await response.text().catch(() => '');
+      if ((response.status === 429 || response.status >= 500) && canRetry) {
+        await sleep(retryAfterMs(response.headers.get('retry-after')) ?? backoffMs * 2 ** attempt);
+        continue;
+      }
+      if ((response.status >= 200 && response.status < 300) || request.allow?.includes(response.status)) {
+        return { status: response.status, text };
+      }
+      throw apiError({ status: response.status, text, label });
+    }
+  }
+
+  function apiError(input: { status: number; text: string; label: string }): MwError {
+    const detail = errorDetail(input.text);
+    if (input.status === 403 || input.status === 401) {
+      const other = target.environment === 'production' ? 'sandbox (--env sandbox)' : 'production (--env production)';
+      return new MwError(`Metriport rejected the API key (${input.status}) at ${target.description}.`, {
+        code: 'API_KEY_REJECTED',
+        category: 'auth',
+        hint:
+          target.environment === 'custom'
+            ? 'Check --api-key / METRIPORT_API_KEY against that API.'
+            : `Sandbox and production keys differ: check METRIPORT_API_KEY, or switch to ${other}.`,
+      });
+    }
+    if (input.status === 400 && detail === 'Invalid URL') {
+      return new MwError('Metriport refused the webhook URL as "Invalid URL".', {
+        code: 'INVALID_WEBHOOK_URL',
+        category: 'api',
+        hint: 'It blocks URLs containing local or internal addresses (localhost, 127.0.0.1, 0000, amazonaws.com, ...) and URLs over 2048 characters: use a public tunnel URL.',
+      });
+    }
+    if (input.status === 429) {
+      return new MwError(`Metriport throttled ${input.label} (429 Too Many Requests).`, {
+        code: 'API_THROTTLED',
+        category: 'api',
+        hint: 'Wait a minute and run the command again.',
+      });
+    }
+    return new MwError(`Metriport answered ${input.status} to ${input.label}${detail === undefined ? '' : `: ${detail}`}.`, {
+      code: 'API_UNEXPECTED',
+      category: 'api',
+      hint: `Check ${target.description} and try again; run with --debug for details.`,
+    });
+  }
+
+  function unreachable(input: { url: string; label: string; error: unknown; timeoutMs: number }): MwError {
+    const timedOut = (input.error as Error | undefined)?.name === 'TimeoutError';
+    const cause = (input.error as { cause?: { code?: string } } | undefined)?.cause?.code ?? (input.error as Error | undefined)?.message;
+    return new MwError(
+      timedOut
+        ? `The Metriport API at ${target.baseUrl} did not answer ${input.label} within ${input.timeoutMs / 1000} s.`
+        : `Could not reach the Metriport API at ${target.baseUrl} (${cause ?? 'network error'}).`,
+      {
+        code: timedOut ? 'API_TIMEOUT' : 'API_UNREACHABLE',
+        category: 'network',
+        hint: 'Check your network connection, or the --api-url / --env you chose.',
+        cause: input.error,
+      },
+    );
+  }
+
+  function parse<T>(text: string, label: string): T {
+    try {
+      return JSON.parse(text) as T;
+    } catch (error) {
+      throw new MwError(`Metriport answered ${label} with something that is not JSON.`, {
+        code: 'API_UNEXPECTED',
+        category: 'api',
+        hint: `Check that ${target.baseUrl} is Metriport's API (or the emulator).`,
+        cause: error,
+      });
+    }
+  }
+
+  return {
+    target,
+    async getSettings() {
+      return parse<Settings>((await call({ method: 'GET', path: 'settings', idempotent: true })).text, 'GET /settings');
+    },
+    async updateWebhookUrl(webhookUrl) {
+      if (webhookUrl === '') throw new Error('refusing to send an empty webhook URL');
+      // Setting the same URL twice has the same effect, so this may be retried.
+      const answer = await call({ method: 'POST', path: 'settings', body: { webhookUrl }, idempotent: true });
+      return parse<Settings>(answer.text, 'POST /settings');
+    },
+    async getWebhookStatus() {
+      const answer = await call({ method: 'GET', path: 'settings/webhook', idempotent: true, allow: [404] });
+      return answer.status === 404 ? null : parse<WebhookStatus>(answer.text, 'GET /settings/webhook');
+    },
+    async retryFailedRequests() {
+      await call({ method: 'POST', path: 'settings/webhook/retry', idempotent: false });
+    },
+    async sendSamplePayload(payload) {
+      const answer = await call({ method: 'POST', path: 'settings/webhook/sample-payload', body: payload, idempotent: false });
+      return parse<SamplePayloadResult>(answer.text, 'POST /settings/webhook/sample-payload');
+    },
+  };
+}
+
+function errorDetail(text: string): string | undefined {
+  try {
+    const body = JSON.parse(text) as { detail?: unknown; message?: unknown };
+    if (typeof body.detail === 'string') return body.detail;
+    if (typeof body.message === 'string') return body.message;
+  } catch {
+    // Not JSON: show a short piece of the text instead.
+  }
+  const trimmed = text.trim();
+  return trimmed === '' ? undefined : trimmed.slice(0, 200);
+}
+
+function retryAfterMs(header: string | null): number | undefined {
+  if (header === null) return undefined;
+  const seconds = Number(header);
+  return Number.isFinite(seconds) && seconds >= 0 ? Math.min(seconds, 30) * 1000 : undefined;
+}

@@ -1,0 +1,44 @@
+/** Metriport's wire shapes, shared by the client and the emulator (the two sides of one contract). */
+
+/** `GET /settings` and `POST /settings` answer. */
+export interface Settings {
+  id: string;
+  webhookUrl: string | null;
+  webhookKey: string | null;
+  mrFilters: unknown;
+}
+
+/** `GET /settings/webhook` answer. A count is `-1` when Metriport failed to compute it. */
+export interface WebhookStatus {
+  webhookEnabled: boolean;
+  webhookStatusDetail: string | null;
+  webhookRequestsProcessing: number;
+  webhookRequestsFailed: number;
+}
+
+/** `POST /settings/webhook/sample-payload` answer. */
+export interface SamplePayloadResult {
+  status: string;
+  webhookResponse: unknown;
+  url: string;
+  durationMillis: number;
+}
+
+/** Metriport's error body. */
+export interface ApiErrorBody {
+  status: number;
+  title: string;
+  detail: string;
+  name: string;
+}
+
+export const PRODUCTION_API_URL = 'https://api.metriport.com';
+export const SANDBOX_API_URL = 'https://api.sandbox.metriport.com';
+export const MAX_WEBHOOK_URL_LENGTH = 2048;
+
+/** Headers of a webhook request as Metriport sends it. */
+export const WEBHOOK_USER_AGENT = 'Metriport API';
+
+/** Metriport's sender timeouts (protocol notes): 5 s for a message, 2 s for the ping. */
+export const MESSAGE_TIMEOUT_MS = 5000;
+export const PING_TIMEOUT_MS = 2000;

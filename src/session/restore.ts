@@ -1,0 +1,128 @@
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { MwError } from '../errors.js';
+import type { MetriportClient } from '../metriport/client.js';
+
+/** What `listen` writes before it changes the account, so a crash can be undone later. */
+export interface RegistrationRecord {
+  environment: string;
+  apiUrl: string;
+  /** The URL to put back; `null` when the account had none (it then cannot be cleared, see the notes). */
+  previousUrl: string | null;
+  registeredUrl: string;
+  pid: number;
+  startedAt: string;
+}
+
+export type RestorePlan =
+  | { action: 'restore'; url: string }
+  /** The account had no URL before; Metriport ignores `""`, so ours stays registered. */
+  | { action: 'keep'; reason: 'no-previous-url' | 'same-url' }
+  /** Someone changed the URL since we registered: theirs is left alone. */
+  | { action: 'leave'; currentUrl: string | null };
+
+/** Pure: what restoring means, given the record and the account's current URL. */
+export function planRestore(record: RegistrationRecord, currentUrl: string | null): RestorePlan {
+  if (currentUrl !== record.registeredUrl) return { action: 'leave', currentUrl };
+  if (record.previousUrl === null || record.previousUrl === '') return { action: 'keep', reason: 'no-previous-url' };
+  if (record.previousUrl === record.registeredUrl) return { action: 'keep', reason: 'same-url' };
+  return { action: 'restore', url: record.previousUrl };
+}
+
+export interface RestoreOutcome {
+  plan: RestorePlan;
+  record: RegistrationRecord;
+}
+
+/** Reads the account's URL, applies the plan, and removes the record once nothing is left to undo. */
+export async function restoreRegistration(input: { client: MetriportClient; store: StateStore; record: RegistrationRecord }): Promise<RestoreOutcome> {
+  const { client, store, record } = input;
+  const current = await client.getSettings();
+  const plan = planRestore(record, current.webhookUrl);
+  if (plan.action === 'restore') await client.updateWebhookUrl(plan.url);
+  await store.remove();
+  return { plan, record };
+}
+
+export function describeRestore(outcome: RestoreOutcome): string {
+  const { plan, record } = outcome;
+  switch (plan.action) {
+    case 'restore':
+      return `Restored the webhook URL to ${plan.url}.`;
+    case 'keep':
+      return plan.reason === 'same-url'
+        ? `The webhook URL was already ${record.registeredUrl} before; left as it is.`
+        : `The account had no webhook URL before, so ${record.registeredUrl} stays registered (Metriport cannot clear it); change it in the dashboard under Developers → Webhook when you are done.`;
+    case 'leave':
+      return `The webhook URL was changed to ${plan.currentUrl ?? 'nothing'} by someone else since; left as it is.`;
+  }
+}
+
+/** The registration record on disk (mode 0600 in a 0700 folder). */
+export interface StateStore {
+  readonly path: string;
+  read(): Promise<RegistrationRecord | undefined>;
+  write(record: RegistrationRecord): Promise<void>;
+  remove(): Promise<void>;
+}
+
+export function fileStateStore(path: string): StateStore {
+  return {
+    path,
+    async read() {
+      let text: string;
+      try {
+        text = await readFile(path, 'utf8');
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+        throw stateError(`read ${path}`, error);
+      }
+      try {
+        return JSON.parse(text) as RegistrationRecord;
+      } catch {
+        // A torn write cannot be trusted to restore anything; dropping it is safer than guessing.
+        await rm(path, { force: true });
+        return undefined;
+      }
+    },
+    async write(record) {
+      try {
+        await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+        const temp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
+        await writeFile(temp, `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600 });
+        await chmod(temp, 0o600);
+        await rename(temp, path);
+      } catch (error) {
+        throw stateError(`write ${path}`, error);
+      }
+    },
+    async remove() {
+      await rm(path, { force: true });
+    },
+  };
+}
+
+/** A record kept in memory, for an API that lives and dies with this process (the in-process emulator). */
+export function memoryStateStore(): StateStore {
+  let record: RegistrationRecord | undefined;
+  return {
+    path: '(memory)',
+    read: async () => record,
+    write: async (next) => {
+      record = next;
+    },
+    remove: async () => {
+      record = undefined;
+    },
+  };
+}
+
+function stateError(action: string, error: unknown): MwError {
+  return new MwError(`Could not ${action} (${(error as NodeJS.ErrnoException).code ?? String(error)}).`, {
+    code: 'STATE_FILE_FAILED',
+    category: 'filesystem',
+    hint: 'Check that the state folder is writable, or set XDG_STATE_HOME to a writable folder.',
+    cause: error,
+  });
+}
