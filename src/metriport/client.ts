@@ -47,7 +47,7 @@ export function createMetriportClient(options: MetriportClientOptions): Metripor
 
   async function call(request: Call): Promise<{ status: number; text: string }> {
     const url = new URL(request.path, `${target.baseUrl}/`).toString();
-    const label = `${request.method} ${request.path}`;
+    const label = `${request.method} /${request.path}`;
     for (let attempt = 0; ; attempt += 1) {
       const canRetry = request.idempotent && attempt < retries;
       let response: Response;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type ListenFlags, resolveListenConfig } from '../../src/config/listen-config.js';
+import { type ListenFlags, resolveListenConfig, webhookUrlFor } from '../../src/config/listen-config.js';
 import { parseSize } from '../../src/config/size.js';
 import { maskSecret } from '../../src/config/sources.js';
 import { MwError } from '../../src/errors.js';
@@ -49,6 +49,7 @@ describe('resolveListenConfig', () => {
     [{ events: ' , ' }, 'BAD_EVENTS'],
     [{ webhookKey: undefined }, 'NO_WEBHOOK_KEY'],
     [{ tunnel: true }, 'TUNNEL_UNAVAILABLE'],
+    [{ emulator: true, tunnel: false }, 'EMULATOR_CONFLICT'],
   ])('refuses %j with %s', (flags, code) => {
     expect(usageCode(() => resolveListenConfig({ ...base, ...flags }, {}, {}))).toBe(code);
   });
@@ -57,6 +58,53 @@ describe('resolveListenConfig', () => {
     const config = resolveListenConfig({ ...base, events: 'medical., patient.admit', port: '0' }, {}, {});
     expect(config.events).toEqual(['medical.', 'patient.admit']);
     expect(config.port).toBe(0);
+  });
+
+  it.each([
+    [{ publicUrl: 'https://t.example.com' }, {}, 'NO_API_KEY'],
+    [{ publicUrl: 'https://localhost.example.com', apiKey: 'k' }, {}, 'URL_BLOCKED'],
+    [{ publicUrl: 'https://t.example.com/a0000', apiKey: 'k' }, {}, 'URL_BLOCKED'],
+    [{ publicUrl: 'https://t.example.com', apiKey: 'k', env: 'production' }, {}, 'PRODUCTION_NEEDS_YES'],
+    [{ publicUrl: 'https://t.example.com', apiKey: 'k' }, { METRIPORT_ENV: 'production' }, 'PRODUCTION_NEEDS_YES'],
+    [{ publicUrl: 'not a url', apiKey: 'k' }, {}, 'BAD_PUBLIC_URL'],
+    [{ publicUrl: 'https://t.example.com', register: false }, {}, 'NO_WEBHOOK_KEY'],
+    [{ emulator: true, apiUrl: 'http://127.0.0.1:1' }, {}, 'EMULATOR_CONFLICT'],
+    [{ tunnel: false, publicUrl: 'https://t.example.com', webhookKey: 'k' }, {}, 'TUNNEL_CONFLICT'],
+  ])('refuses the registration flags %j (env %j) with %s before any network call', (flags, env, code) => {
+    const run = () => resolveListenConfig({ tunnel: true, ...flags } as ListenFlags, env, {});
+    let caught: unknown;
+    try {
+      run();
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(MwError);
+    expect((caught as MwError).code).toBe(code);
+  });
+
+  it('names --yes when it refuses production', () => {
+    expect(() => resolveListenConfig({ publicUrl: 'https://t.example.com', apiKey: 'k', env: 'production' }, {}, {})).toThrow(
+      expect.objectContaining({ hint: expect.stringContaining('--yes') }),
+    );
+  });
+
+  it('asks on a terminal, and not with --yes', () => {
+    const flags = { publicUrl: 'https://t.example.com', apiKey: 'k', env: 'production' };
+    expect(resolveListenConfig(flags, {}, {}, { interactive: true }).registration?.confirm).toBe(true);
+    expect(resolveListenConfig({ ...flags, yes: true }, {}, {}).registration?.confirm).toBe(false);
+  });
+
+  it('leaves the blocklist to the API when --api-url points elsewhere', () => {
+    const config = resolveListenConfig({ publicUrl: 'http://127.0.0.1:4747', apiKey: 'k', apiUrl: 'http://127.0.0.1:4748' }, {}, {});
+    expect(config).toMatchObject({ mode: 'public-url', api: { target: { environment: 'custom' } }, registration: { publicUrl: 'http://127.0.0.1:4747' } });
+  });
+
+  it.each([
+    ['https://t.example.com', '/webhook', 'https://t.example.com/webhook'],
+    ['https://t.example.com/', '/hook', 'https://t.example.com/hook'],
+    ['https://proxy.example.com/apps/metriport', '/webhook', 'https://proxy.example.com/apps/metriport'],
+  ])('registers %s with --path %s as %s', (publicUrl, path, expected) => {
+    expect(webhookUrlFor(publicUrl, path)).toBe(expected);
   });
 
   it('warns when binding beyond loopback', () => {

@@ -1,0 +1,120 @@
+import { readFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { listSampleTypes } from '../../src/fixtures/samples.js';
+import { type CliWorld, createWorld } from '../helpers/cli-env.js';
+import { refusingUrl } from '../helpers/servers.js';
+import { tempDir } from '../helpers/session.js';
+import { READY } from '../helpers/spawn-cli.js';
+import { TEST_KEY } from '../helpers/webhooks.js';
+
+let world: CliWorld;
+const cleanups: Array<() => Promise<unknown> | void> = [];
+afterEach(async () => {
+  world?.killAll();
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function newWorld(): Promise<CliWorld> {
+  const dir = await tempDir();
+  cleanups.push(dir.remove);
+  world = await createWorld(dir.path);
+  return world;
+}
+
+async function listener(out: string) {
+  const run = world.spawn(['listen', '--no-tunnel', '--port', '0', '--out', out, '--json'], { METRIPORT_WEBHOOK_KEY: TEST_KEY });
+  const [, url] = await run.waitFor(READY);
+  return { run, url: url ?? '' };
+}
+
+async function cli(args: string[], env: Record<string, string> = {}) {
+  const child = world.spawn(args, env);
+  const { code } = await child.exited;
+  return { code, stdout: child.stdout(), stderr: child.stderr() };
+}
+
+describe('trigger', () => {
+  it('lists the sample types', async () => {
+    await newWorld();
+    const result = await cli(['trigger', '--list']);
+    expect(result.code).toBe(0);
+    expect(result.stdout.trim().split('\n')).toEqual(listSampleTypes().filter((type) => type !== 'ping'));
+  });
+
+  it('signs a sample, applies --set, and reports the status', async () => {
+    await newWorld();
+    const target = await listener(join(world.cwd, 'out'));
+    const result = await cli(['trigger', 'medical.document-download', '--to', target.url, '--set', 'meta.data.clinic=north', '--set', 'patients.0.status=failed'], {
+      METRIPORT_WEBHOOK_KEY: TEST_KEY,
+    });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^200 OK {2}medical\.document-download {2}[0-9a-f-]{36} {2}→ http:\/\/127\.0\.0\.1:\d+\/webhook {2}in \d+ ms\n$/);
+    await target.run.waitFor(/medical\.document-download/, 'stdout');
+    const line = JSON.parse(target.run.stdout().trim());
+    expect(line.payload.meta.data).toEqual({ clinicId: 'demo-clinic-12', clinic: 'north' });
+    expect(line.payload.patients[0].status).toBe('failed');
+  });
+
+  it.each([
+    [['trigger', 'no.such-type', '--webhook-key', 'k'], 2, /There is no sample of "no\.such-type"\. Pick one of: /],
+    [['trigger', 'patient.admit'], 2, /No webhook key to sign the sample with/],
+    [['trigger'], 2, /Name the message type to send/],
+  ])('refuses %j', async (args, code, message) => {
+    await newWorld();
+    const result = await cli(args);
+    expect(result.code).toBe(code);
+    expect(result.stderr).toMatch(message);
+  });
+
+  it('exits 1 when the listener refuses or cannot be reached', async () => {
+    await newWorld();
+    const target = await listener(join(world.cwd, 'out'));
+    const refused = await cli(['trigger', 'patient.admit', '--to', target.url, '--webhook-key', 'not-the-key']);
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toMatch(/^401 failed/);
+    const nobody = await cli(['trigger', 'patient.admit', '--to', await refusingUrl(), '--webhook-key', 'k']);
+    expect(nobody.code).toBe(1);
+    expect(nobody.stderr).toMatch(/Could not deliver patient\.admit to .* \(ECONNREFUSED\)\. Is `metriport-webhook listen` running there\?/);
+  });
+});
+
+describe('replay', () => {
+  it('re-sends captured files with their exact bytes, in arrival order', async () => {
+    await newWorld();
+    const source = join(world.cwd, 'source');
+    const first = await listener(source);
+    for (const type of ['patient.admit', 'devices.health-data', 'medical.consolidated-data']) {
+      expect((await cli(['trigger', type, '--to', first.url], { METRIPORT_WEBHOOK_KEY: TEST_KEY })).code).toBe(0);
+    }
+    const copy = join(world.cwd, 'copy');
+    const second = await listener(copy);
+    const result = await cli(['replay', source, '--to', second.url], { METRIPORT_WEBHOOK_KEY: TEST_KEY });
+    expect(result.code).toBe(0);
+    expect(result.stdout.trim().split('\n').map((line) => line.split('  ')[1])).toEqual(['patient.admit', 'devices.health-data', 'medical.consolidated-data']);
+    expect(result.stderr).toContain('Replayed 3 message(s)');
+    const originals = (await readdir(source)).sort();
+    const copies = (await readdir(copy)).sort();
+    expect(copies).toHaveLength(3);
+    for (let i = 0; i < 3; i += 1) {
+      expect(await readFile(join(copy, copies[i] ?? ''))).toEqual(await readFile(join(source, originals[i] ?? '')));
+    }
+    const again = await cli(['replay', source, '--to', second.url, '--json'], { METRIPORT_WEBHOOK_KEY: TEST_KEY });
+    expect(again.code).toBe(0);
+    await second.run.waitFor(/duplicate(.*\n)*.*duplicate(.*\n)*.*duplicate/);
+    expect(await readdir(copy)).toHaveLength(3);
+  });
+
+  it('exits 1 when a message is refused, and names a missing path', async () => {
+    await newWorld();
+    const source = join(world.cwd, 'source');
+    const target = await listener(source);
+    await cli(['trigger', 'patient.admit', '--to', target.url], { METRIPORT_WEBHOOK_KEY: TEST_KEY });
+    const refused = await cli(['replay', source, '--to', target.url, '--webhook-key', 'wrong']);
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toMatch(/^401 Request failed with status code 401/);
+    const missing = await cli(['replay', join(world.cwd, 'nope'), '--webhook-key', 'k']);
+    expect(missing.code).toBe(6);
+    expect(missing.stderr).toMatch(/Cannot read .*nope \(ENOENT\)\. Pass capture files or the folder given to listen --out\./);
+  });
+});

@@ -1,0 +1,59 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type CliRun, spawnCli } from './spawn-cli.js';
+
+export const TEST_API_KEY = 'sk_emulated_Q7pX2mVb9LzR4tNcWy8E';
+
+/** One test's world: a working folder, a private HOME and state folder, and every process it spawned. */
+export interface CliWorld {
+  cwd: string;
+  env: Record<string, string>;
+  spawn(args: string[], extraEnv?: Record<string, string>): CliRun;
+  /** Every byte any spawned process printed, for secret checks. */
+  allOutput(): string;
+  killAll(): void;
+}
+
+export async function createWorld(cwd: string): Promise<CliWorld> {
+  const home = join(cwd, 'home');
+  await mkdir(home, { recursive: true });
+  const env = { HOME: home, XDG_STATE_HOME: join(home, 'state') };
+  const runs: CliRun[] = [];
+  return {
+    cwd,
+    env,
+    spawn(args, extraEnv = {}) {
+      const run = spawnCli(args, { cwd, env: { ...env, ...extraEnv } });
+      runs.push(run);
+      return run;
+    },
+    allOutput: () => runs.map((run) => run.stdout() + run.stderr()).join('\n'),
+    killAll() {
+      for (const run of runs) if (run.child.exitCode === null && run.child.signalCode === null) run.child.kill('SIGKILL');
+    },
+  };
+}
+
+/** Spawns `metriport-webhook emulator` on a free port and waits until it is ready. */
+export async function spawnEmulator(world: CliWorld, extra: string[] = ['--allow-local-urls']): Promise<{ run: CliRun; url: string }> {
+  const run = world.spawn(['emulator', '--port', '0', '--api-key', TEST_API_KEY, ...extra]);
+  const [, url] = await run.waitFor(/Emulator ready: (http:\/\/\S+)/);
+  return { run, url: url ?? '' };
+}
+
+/** Calls the emulator's API the way a script would. */
+export async function emulatorApi(baseUrl: string, method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; json: any }> {
+  const response = await fetch(`${baseUrl}${path}`, {
+    method,
+    headers: { 'x-api-key': TEST_API_KEY, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  let json: unknown = text;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    // plain text answers (the retry endpoint says OK)
+  }
+  return { status: response.status, json };
+}
