@@ -7,7 +7,7 @@ export const TEST_API_KEY = 'sk_emulated_Q7pX2mVb9LzR4tNcWy8E';
 /** One test's world: a working folder, a private HOME and state folder, and every process it spawned. */
 export interface CliWorld {
   cwd: string;
-  env: Record<string, string>;
+  env: { HOME: string; XDG_STATE_HOME: string };
   spawn(args: string[], extraEnv?: Record<string, string>): CliRun;
   /** Every byte any spawned process printed, for secret checks. */
   allOutput(): string;
