@@ -2,7 +2,7 @@ import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { listSampleTypes } from '../../src/fixtures/samples.js';
-import { type CliWorld, createWorld } from '../helpers/cli-env.js';
+import { type CliWorld, TEST_API_KEY, createWorld, spawnEmulator } from '../helpers/cli-env.js';
 import { refusingUrl } from '../helpers/servers.js';
 import { tempDir } from '../helpers/session.js';
 import { READY } from '../helpers/spawn-cli.js';
@@ -116,5 +116,17 @@ describe('replay', () => {
     const missing = await cli(['replay', join(world.cwd, 'nope'), '--webhook-key', 'k']);
     expect(missing.code).toBe(6);
     expect(missing.stderr).toMatch(/Cannot read .*nope \(ENOENT\)\. Pass capture files or the folder given to listen --out\./);
+  });
+});
+
+describe('status --watch', () => {
+  it('prints one JSON object per refresh until Ctrl-C', async () => {
+    await newWorld();
+    const emulator = await spawnEmulator(world);
+    const watch = world.spawn(['status', '--watch', '--json', '--api-url', emulator.url], { METRIPORT_API_KEY: TEST_API_KEY });
+    await watch.waitFor(/\}\n.*\}\n/, 'stdout');
+    watch.child.kill('SIGINT');
+    expect((await watch.exited).code).toBe(0);
+    for (const line of watch.stdout().trim().split('\n')) expect(JSON.parse(line)).toMatchObject({ webhookUrl: null, webhookRequestsFailed: 0 });
   });
 });

@@ -1,0 +1,44 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { SessionEvent } from '../../src/session/events.js';
+import { createEventFilter } from '../../src/webhook/event-filter.js';
+import { createKeyHolder } from '../../src/webhook/key-holder.js';
+import { createReceiver } from '../../src/webhook/receiver.js';
+import { startReceiverServer } from '../../src/webhook/server.js';
+import { TEST_KEY, messageBody, postSigned } from '../helpers/webhooks.js';
+
+const cleanups: Array<() => Promise<unknown>> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function receiverWithoutKey(keyWaitMs: number) {
+  const base = createKeyHolder();
+  let onWait: () => void = () => undefined;
+  const waiting = new Promise<void>((resolve) => (onWait = resolve));
+  const keys = { ...base, wait: (ms: number) => (onWait(), base.wait(ms)) };
+  const events: SessionEvent[] = [];
+  const receiver = createReceiver({ keys, keyWaitMs, filter: createEventFilter([]), capture: undefined, publish: (event) => events.push(event), now: () => new Date() });
+  const server = await startReceiverServer({ host: '127.0.0.1', port: 0, path: '/webhook', maxBodyBytes: 1024 * 1024, maxBodyFlag: '--max-body', receiver, onInternalError: () => undefined });
+  cleanups.push(() => server.close());
+  return { keys, events, url: server.url, waiting };
+}
+
+describe('requests that arrive before the webhook key is known', () => {
+  it('are held, then verified once registration returns the key', async () => {
+    const { keys, url, waiting } = await receiverWithoutKey(10_000);
+    const body = Buffer.from('{"ping":"early","meta":{"type":"ping"}}');
+    const answer = postSigned(url, body);
+    await waiting;
+    keys.set(TEST_KEY);
+    const reply = await answer;
+    expect(reply.status).toBe(200);
+    expect(JSON.parse(reply.text)).toEqual({ pong: 'early' });
+  });
+
+  it('get 503 when the key is still unknown after the wait, so Metriport can retry them', async () => {
+    const { events, url } = await receiverWithoutKey(50);
+    const reply = await postSigned(url, messageBody());
+    expect(reply.status).toBe(503);
+    expect(events.find((event) => event.type === 'warning')).toMatchObject({ message: expect.stringContaining('webhook key is not known yet') });
+  });
+});
