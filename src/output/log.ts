@@ -50,7 +50,9 @@ export function createLogSink(options: LogSinkOptions): Sink {
         case 'registered':
           line(
             event.at,
-            `${palette.green('registered')}  ${event.webhookUrl} at ${event.target} (previous URL: ${event.previousUrl ?? 'none'}; restored on exit)`,
+            `${palette.green('registered')}  ${event.webhookUrl} at ${event.target} ${
+              event.previousUrl === null ? '(the account had no URL before)' : `(previous URL ${event.previousUrl} is restored on exit)`
+            }`,
           );
           return;
         case 'webhook-health':

@@ -1,19 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { type CliWorld, TEST_API_KEY, createWorld, emulatorApi, spawnEmulator } from '../helpers/cli-env.js';
+import { describe, expect, it } from 'vitest';
+import { type CliWorld, TEST_API_KEY, emulatorApi, spawnEmulator, useCliWorlds } from '../helpers/cli-env.js';
 import { refusingUrl, startTargetApp } from '../helpers/servers.js';
-import { tempDir } from '../helpers/session.js';
 
+const worlds = useCliWorlds();
 let world: CliWorld;
-const cleanups: Array<() => Promise<unknown> | void> = [];
-afterEach(async () => {
-  world?.killAll();
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
 
 async function newWorld(): Promise<CliWorld> {
-  const dir = await tempDir();
-  cleanups.push(dir.remove);
-  world = await createWorld(dir.path);
+  world = await worlds.newWorld();
   return world;
 }
 
@@ -81,7 +74,7 @@ describe('errors users meet with the Metriport API', () => {
   it('unexpected answer → exit 5 with the status and detail', async () => {
     await newWorld();
     const api = await startTargetApp(() => ({ status: 500, body: '{"status":500,"title":"INTERNAL","detail":"database unavailable"}' }));
-    cleanups.push(() => api.close());
+    worlds.onCleanup(() => api.close());
     const result = await run(['retry', '--api-url', api.url], { METRIPORT_API_KEY: TEST_API_KEY });
     expect(result.code).toBe(5);
     expect(result.stderr).toContain('Metriport answered 500 to GET /settings: database unavailable.');

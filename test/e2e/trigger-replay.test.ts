@@ -1,24 +1,17 @@
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { listSampleTypes } from '../../src/fixtures/samples.js';
-import { type CliWorld, TEST_API_KEY, createWorld, spawnEmulator } from '../helpers/cli-env.js';
+import { type CliWorld, TEST_API_KEY, spawnEmulator, useCliWorlds } from '../helpers/cli-env.js';
 import { refusingUrl } from '../helpers/servers.js';
-import { tempDir } from '../helpers/session.js';
 import { READY } from '../helpers/spawn-cli.js';
 import { TEST_KEY } from '../helpers/webhooks.js';
 
+const worlds = useCliWorlds();
 let world: CliWorld;
-const cleanups: Array<() => Promise<unknown> | void> = [];
-afterEach(async () => {
-  world?.killAll();
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
 
 async function newWorld(): Promise<CliWorld> {
-  const dir = await tempDir();
-  cleanups.push(dir.remove);
-  world = await createWorld(dir.path);
+  world = await worlds.newWorld();
   return world;
 }
 

@@ -1,5 +1,7 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterEach } from 'vitest';
 import { type CliRun, spawnCli } from './spawn-cli.js';
 
 export const TEST_API_KEY = 'sk_emulated_Q7pX2mVb9LzR4tNcWy8E';
@@ -56,4 +58,27 @@ export async function emulatorApi(baseUrl: string, method: 'GET' | 'POST', path:
     // plain text answers (the retry endpoint says OK)
   }
   return { status: response.status, json };
+}
+
+/**
+ * Per-test worlds for a test file: `newWorld()` makes one in a fresh temp folder; after each test every
+ * process it spawned is killed and every registered cleanup runs, newest first.
+ */
+export function useCliWorlds(): { newWorld(): Promise<CliWorld>; onCleanup(cleanup: () => Promise<unknown> | void): void } {
+  const worlds: CliWorld[] = [];
+  const cleanups: Array<() => Promise<unknown> | void> = [];
+  afterEach(async () => {
+    for (const world of worlds.splice(0)) world.killAll();
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+  return {
+    async newWorld() {
+      const dir = await mkdtemp(join(tmpdir(), 'mw-world-'));
+      cleanups.push(() => rm(dir, { recursive: true, force: true }));
+      const world = await createWorld(dir);
+      worlds.push(world);
+      return world;
+    },
+    onCleanup: (cleanup) => void cleanups.push(cleanup),
+  };
 }
