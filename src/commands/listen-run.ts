@@ -1,6 +1,11 @@
+import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
+import { authtokenFromNgrokConfig, ngrokConfigPaths } from '../config/ngrok-config.js';
+import type { Sourced } from '../config/sources.js';
+import { type TunnelOpener, publicUrlTunnel } from '../tunnel/tunnel.js';
+import { withSpinner } from './spinner-sink.js';
 import { describeTarget, requireApiKey } from '../config/api-config.js';
-import { type ListenConfig, type ListenFlags, resolveListenConfig } from '../config/listen-config.js';
+import { type ListenConfig, type ListenFlags, type TunnelConfig, resolveListenConfig } from '../config/listen-config.js';
 import { registrationFile, stateDir } from '../config/paths.js';
 import { DEFAULT_EMULATOR_API_KEY, type RunningEmulator, startEmulator } from '../emulator/app.js';
 import { listSampleTypes, newSampleMessage } from '../fixtures/samples.js';
@@ -18,13 +23,19 @@ import { askYesNo, isInteractive, isProcessAlive, processContext } from './conte
 /** Wires `listen` to the process: config from flags and env, sinks on stdout/stderr, signals to an AbortSignal. */
 export async function runListenCommand(flags: ListenFlags): Promise<number> {
   const context = processContext();
-  const config = resolveListenConfig(flags, context.env, context.dotenv, { interactive: isInteractive() });
+  const config = resolveListenConfig(flags, context.env, context.dotenv, {
+    interactive: isInteractive(),
+    ngrokConfigAuthtoken: flags.publicUrl === undefined ? readNgrokConfigAuthtoken(context.env) : undefined,
+  });
   const errPalette = createPalette(colorLevel({ isTTY: context.stderr.isTTY === true, env: context.env }));
   const outPalette = createPalette(colorLevel({ isTTY: context.stdout.isTTY === true, env: context.env }));
-  const sink = fanOut([
-    createLogSink({ err: context.stderr, palette: errPalette }),
-    config.json ? createJsonSink(context.stdout) : createPrettySink({ out: context.stdout, palette: outPalette, full: config.full }),
-  ]);
+  const sink = await withSpinner(
+    fanOut([
+      createLogSink({ err: context.stderr, palette: errPalette, verbose: config.verbose }),
+      config.json ? createJsonSink(context.stdout) : createPrettySink({ out: context.stdout, palette: outPalette, full: config.full }),
+    ]),
+    { enabled: context.stderr.isTTY === true, stream: context.stderr },
+  );
   const publish = (event: SessionEvent) => sink.write(event);
 
   const controller = new AbortController();
@@ -61,6 +72,7 @@ export async function runListenCommand(flags: ListenFlags): Promise<number> {
     } else if (config.registration !== undefined && config.api !== undefined) {
       deps.registration = registrationDeps(config, { baseUrl: config.api.target.baseUrl, apiKey: requireApiKey(config.api), env: context.env, inMemory: false });
     }
+    deps.openTunnel = tunnelOpener(config.tunnel);
     await runListenSession(config, deps);
     return 0;
   } finally {
@@ -68,6 +80,30 @@ export async function runListenCommand(flags: ListenFlags): Promise<number> {
     await emulator?.close();
     await sink.close();
   }
+}
+
+function tunnelOpener(tunnel: TunnelConfig | undefined): TunnelOpener | undefined {
+  if (tunnel === undefined) return undefined;
+  if (tunnel.kind === 'public-url') return publicUrlTunnel(tunnel.url);
+  return async (options) => {
+    const { openNgrokTunnel } = await import('../tunnel/ngrok.js');
+    return openNgrokTunnel({ ...options, authtoken: tunnel.authtoken.value, domain: tunnel.domain, timeoutMs: tunnel.timeoutMs, lostAfterMs: tunnel.lostAfterMs });
+  };
+}
+
+/** The authtoken that `ngrok config add-authtoken` saved, so ngrok users need no extra set-up. */
+function readNgrokConfigAuthtoken(env: Record<string, string | undefined>): Sourced<string> | undefined {
+  for (const path of ngrokConfigPaths({ env, home: homedir(), platform: process.platform })) {
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch {
+      continue;
+    }
+    const token = authtokenFromNgrokConfig(text);
+    if (token !== undefined) return { value: token, source: 'default', origin: path };
+  }
+  return undefined;
 }
 
 function registrationDeps(

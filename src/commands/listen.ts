@@ -8,7 +8,7 @@ export function listenCommand(done: Done): Command {
   const command = new Command('listen')
     .description('Receive Metriport webhooks locally: verify each request, answer pings, show and store messages.')
     .option('--emulator', 'run against a built-in local Metriport emulator: no account, no tunnel, no network')
-    .option('--public-url <url>', 'public URL of a tunnel you run (cloudflared, a reverse proxy); registered with Metriport')
+    .option('--public-url <url>', 'public URL of a tunnel you run (cloudflared, a reverse proxy) instead of ngrok')
     .option('--no-tunnel', 'local only: open no public tunnel and register nothing')
     .option('--no-register', 'do not change the account\'s webhook URL')
     .option('--keep-url', 'leave the URL registered on exit instead of restoring the previous one')
@@ -23,13 +23,23 @@ export function listenCommand(done: Done): Command {
     .option('--jsonl <file>', 'append one JSON line per message to this file')
     .option('--json', 'print one JSON object per message on stdout instead of the terminal view')
     .option('--full', 'show whole payloads in the terminal view, not a preview')
-    .option('--events <list>', 'only show and store these types or prefixes, comma-separated (e.g. medical.,patient.admit)');
+    .option('--events <list>', 'only show and store these types or prefixes, comma-separated (e.g. medical.,patient.admit)')
+    .option('--ngrok-authtoken <token>', "ngrok authtoken (env: NGROK_AUTHTOKEN; else ngrok's own config file)")
+    .option('--ngrok-domain <domain>', 'reserved or free static ngrok domain (env: NGROK_DOMAIN)')
+    .option('--forward-to <url>', 'POST each verified message, exact bytes and signature, to your app; its status goes back to Metriport')
+    .option('--header <header>', 'extra header for --forward-to, "Name: value" (repeatable)', (value: string, all: string[]) => [...all, value], [])
+    .option('--forward-timeout <ms>', `how long the app may take, under Metriport's 5 s (default: 4000)`)
+    .option('--forward-concurrency <n>', 'most requests in flight to the app (default: 4)')
+    .option('--ack', 'answer Metriport 200 whatever the app says')
+    .option('--verbose', "show the app's response bodies");
   return addApiOptions(command)
     .addHelpText(
       'after',
       `
 Examples:
+  $ metriport-webhook listen                                   # ngrok tunnel, sandbox account
   $ metriport-webhook listen --emulator --out ./captures
+  $ metriport-webhook listen --forward-to http://127.0.0.1:3000/webhook
   $ metriport-webhook listen --public-url https://abc.trycloudflare.com --port 4747
   $ metriport-webhook listen --no-tunnel --webhook-key "$KEY" --json | jq .type
   $ metriport-webhook listen --emulator --events medical. --jsonl messages.jsonl`,

@@ -1,3 +1,5 @@
+import type { ApiTarget } from '../config/api-config.js';
+import { usageError } from '../errors.js';
 import { MAX_WEBHOOK_URL_LENGTH } from './types.js';
 
 /**
@@ -43,5 +45,14 @@ export function describeUrlProblem(url: string, problem: WebhookUrlProblem): str
       return `the URL is ${problem.length} characters long; Metriport accepts at most ${MAX_WEBHOOK_URL_LENGTH}`;
     case 'blocked':
       return `${url} contains "${problem.substring}", which Metriport refuses (it blocks local and internal addresses such as localhost, 127.0.0.1 or anything with 0000)`;
+  }
+}
+
+/** Refuses, before any call, a URL that Metriport's own API would answer with "Invalid URL". Other APIs decide for themselves. */
+export function assertRegistrable(webhookUrl: string, target: ApiTarget): void {
+  if (!target.isMetriportHost) return;
+  const problem = webhookUrlProblem(webhookUrl, { allowLocal: false });
+  if (problem !== undefined) {
+    throw usageError('URL_BLOCKED', `Metriport would refuse the webhook URL: ${describeUrlProblem(webhookUrl, problem)}.`, 'Register a public tunnel URL (https://…) instead.');
   }
 }

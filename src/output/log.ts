@@ -7,6 +7,8 @@ export interface LogSinkOptions {
   /** stderr: everything that is not message data. */
   err: TextOutput;
   palette: ChalkInstance;
+  /** `--verbose`: also show the app's response bodies when forwarding. */
+  verbose?: boolean;
 }
 
 /** The fixed readiness line scripts and tests wait for. Its shape is part of the CLI contract. */
@@ -69,6 +71,23 @@ export function createLogSink(options: LogSinkOptions): Sink {
           return;
         case 'info':
           err.write(`${event.message}\n`);
+          return;
+        case 'progress':
+          err.write(`${event.message}\n`);
+          return;
+        case 'tunnel-state':
+          if (event.state === 'connected') line(event.at, `${palette.green('tunnel')}  ${event.url} → this listener`);
+          else if (event.state === 'reconnecting') line(event.at, `${palette.yellow('tunnel')}  connection lost; reconnecting…`);
+          else line(event.at, `${palette.red('tunnel')}  lost for good; stopping`);
+          return;
+        case 'forwarded': {
+          const status = event.status < 300 ? palette.green(String(event.status)) : palette.red(String(event.status));
+          line(event.at, `${palette.cyan('forward')}  ${event.messageType} → ${event.url}  ${status} in ${event.durationMs} ms`);
+          if (options.verbose && event.body !== '') err.write(`  ${event.body.slice(0, 2000)}\n`);
+          return;
+        }
+        case 'forward-failed':
+          line(event.at, `${palette.red(`forward ${event.status}`)}  ${event.messageType} → ${event.url}: ${event.detail}`);
           return;
         case 'stopped': {
           const s = event.stats;

@@ -38,4 +38,9 @@ export type SessionEvent =
   | { type: 'webhook-health'; at: Date; enabled: boolean; detail: string | null; processing: number; failed: number }
   | { type: 'restored'; at: Date; message: string; changed: boolean }
   | { type: 'info'; at: Date; message: string }
+  /** A wait worth a spinner on a terminal (tunnel, registration); the next event ends it. */
+  | { type: 'progress'; message: string }
+  | { type: 'tunnel-state'; at: Date; state: 'connected' | 'reconnecting' | 'lost'; url: string }
+  | { type: 'forwarded'; at: Date; url: string; messageType: string; status: number; durationMs: number; body: string }
+  | { type: 'forward-failed'; at: Date; url: string; messageType: string; status: 502 | 504; detail: string }
   | { type: 'stopped'; stats: ReceiverStats };

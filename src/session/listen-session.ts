@@ -6,6 +6,9 @@ import { createEventFilter } from '../webhook/event-filter.js';
 import { type KeyHolder, createKeyHolder } from '../webhook/key-holder.js';
 import { createReceiver } from '../webhook/receiver.js';
 import { startReceiverServer } from '../webhook/server.js';
+import { assertRegistrable } from '../metriport/url-rules.js';
+import type { Tunnel, TunnelOpener, TunnelState } from '../tunnel/tunnel.js';
+import { createForwarder } from './forwarder.js';
 import type { ReceiverStats, SessionEvent } from './events.js';
 import { type RegistrationDependencies, type RegistrationResult, registerWebhookUrl } from './registration.js';
 import { describeRestore, restoreRegistration } from './restore.js';
@@ -19,6 +22,8 @@ export interface ListenDependencies {
   registration?: Omit<RegistrationDependencies, 'publish' | 'now' | 'onWebhookKey'>;
   /** Runs once the URL is registered and its health was read (used by `--emulator` to send samples). */
   afterRegistration?: (signal: AbortSignal) => Promise<void>;
+  /** Opens the public tunnel (ngrok, or the user's own with `--public-url`); absent for local-only work. */
+  openTunnel?: TunnelOpener;
 }
 
 /** How long a request waits for the webhook key while registration is still under way (CLI contract: 2 s). */
@@ -35,7 +40,8 @@ export async function runListenSession(config: ListenConfig, deps: ListenDepende
   const keys = createKeyHolder(config.registration === undefined ? config.webhookKey?.value : undefined);
   const capture = await openCapture({ outDir: config.outDir, jsonlFile: config.jsonlFile });
   try {
-    const receiver = createReceiver({ keys, keyWaitMs: KEY_WAIT_MS, filter: createEventFilter(config.events), capture, publish, now });
+    const forward = config.forward === undefined ? undefined : createForwarder(config.forward, { publish, now });
+    const receiver = createReceiver({ keys, keyWaitMs: KEY_WAIT_MS, filter: createEventFilter(config.events), capture, publish, now, forward });
     const server = await startReceiverServer({
       host: config.host,
       port: config.port,
@@ -46,16 +52,29 @@ export async function runListenSession(config: ListenConfig, deps: ListenDepende
       onInternalError: (error) => publish({ type: 'warning', at: now(), message: `Answered 500 after an internal error: ${error.message}` }),
     });
     let registration: RegistrationResult | undefined;
+    let tunnel: Tunnel | undefined;
+    const lost = tunnelLoss();
     try {
-      if (config.registration !== undefined) {
-        registration = await register(config, deps, { keys, localUrl: server.url });
+      if (deps.openTunnel !== undefined) {
+        publish({ type: 'progress', message: 'Opening the tunnel…' });
+        tunnel = await deps.openTunnel({ localAddress: `${localHost(config.host)}:${server.port}`, onState: (state) => lost.report(state, tunnel?.url ?? '', deps) });
+        publish({ type: 'tunnel-state', at: now(), state: 'connected', url: tunnel.url });
       }
-      publish({ type: 'ready', localUrl: server.url, outDir: config.outDir, jsonlFile: config.jsonlFile, publicUrl: registration?.record.registeredUrl });
+      const publicUrl = tunnel === undefined ? undefined : webhookUrlFor(tunnel.url, config.path);
+      if (config.registration !== undefined) {
+        publish({ type: 'progress', message: 'Registering the webhook URL with Metriport…' });
+        registration = await register(config, deps, { keys, webhookUrl: publicUrl ?? server.url });
+      }
+      publish({ type: 'ready', localUrl: server.url, outDir: config.outDir, jsonlFile: config.jsonlFile, publicUrl: publicUrl ?? registration?.record.registeredUrl });
       if (registration !== undefined) void checkHealthThenContinue(config, deps);
-      await waitForAbort(signal);
+      await Promise.race([waitForAbort(signal), lost.promise]);
     } finally {
       await server.close();
-      if (registration !== undefined) await restoreOnStop(config, deps, registration);
+      try {
+        if (registration !== undefined) await restoreOnStop(config, deps, registration);
+      } finally {
+        await tunnel?.close();
+      }
     }
     const stats = receiver.stats();
     publish({ type: 'stopped', stats });
@@ -68,16 +87,14 @@ export async function runListenSession(config: ListenConfig, deps: ListenDepende
 async function register(
   config: ListenConfig,
   deps: ListenDependencies,
-  local: { keys: KeyHolder; localUrl: string },
+  local: { keys: KeyHolder; webhookUrl: string },
 ): Promise<RegistrationResult> {
   const { keys } = local;
   const registration = config.registration;
   if (registration === undefined || deps.registration === undefined) throw new Error('registration needs a Metriport client');
+  assertRegistrable(local.webhookUrl, deps.registration.client.target);
   const result = await registerWebhookUrl(
-    {
-      webhookUrl: registration.publicUrl === undefined ? local.localUrl : webhookUrlFor(registration.publicUrl, config.path),
-      force: registration.force,
-    },
+    { webhookUrl: local.webhookUrl, force: registration.force },
     {
       ...deps.registration,
       publish: deps.publish,
@@ -144,6 +161,36 @@ async function restoreOnStop(config: ListenConfig, deps: ListenDependencies, reg
       cause: error,
     });
   }
+}
+
+/** A tunnel that stays down ends the session with an error, after the usual restore. */
+function tunnelLoss() {
+  let fail: (error: MwError) => void = () => undefined;
+  const promise = new Promise<never>((_resolve, reject) => {
+    fail = reject;
+  });
+  promise.catch(() => undefined);
+  return {
+    promise,
+    report(state: TunnelState, url: string, deps: ListenDependencies) {
+      deps.publish({ type: 'tunnel-state', at: deps.now(), state, url });
+      if (state === 'lost') {
+        fail(
+          new MwError(`The tunnel ${url} was lost and did not come back.`, {
+            code: 'TUNNEL_LOST',
+            category: 'network',
+            hint: 'Check your network, then start listen again; failed deliveries can be resent with `metriport-webhook retry`.',
+          }),
+        );
+      }
+    },
+  };
+}
+
+/** The address a tunnel should dial: a wildcard bind is still reachable on loopback. */
+function localHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::' || host === '') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
 }
 
 function waitForAbort(signal: AbortSignal): Promise<void> {

@@ -3,6 +3,7 @@ import { messageIdKey } from '../capture/file-names.js';
 import { isMwError } from '../errors.js';
 import type { ReceiverStats, SessionEvent } from '../session/events.js';
 import { describeParseFailure, parseDelivery } from './delivery.js';
+import type { Forwarder } from '../session/forwarder.js';
 import type { EventFilter } from './event-filter.js';
 import type { KeyHolder } from './key-holder.js';
 import { LEGACY_KEY_HEADER, SIGNATURE_HEADER, describeVerifyFailure, verify } from './signature.js';
@@ -27,6 +28,8 @@ export interface ReceiverOptions {
   capture: Capture | undefined;
   publish: (event: SessionEvent) => void;
   now: () => Date;
+  /** `--forward-to`: passes each shown message (and each duplicate, as retries reach production apps) to the app. */
+  forward?: Forwarder | undefined;
 }
 
 export interface Receiver {
@@ -43,7 +46,7 @@ const ACCEPTED: ReceiverReply = { status: 200, body: { received: true } };
  * messages, store the rest, and only then acknowledge.
  */
 export function createReceiver(options: ReceiverOptions): Receiver {
-  const { keys, keyWaitMs, filter, capture, publish, now } = options;
+  const { keys, keyWaitMs, filter, capture, publish, now, forward } = options;
   const stats: ReceiverStats = { received: 0, verified: 0, rejected: 0, duplicates: 0, filtered: 0, stored: 0 };
   // messageId key -> the store of its first arrival; a repeat waits for that store before answering.
   const seen = new Map<string, Promise<boolean>>();
@@ -103,7 +106,7 @@ export function createReceiver(options: ReceiverOptions): Receiver {
     if (earlier !== undefined && (await earlier)) {
       stats.duplicates += 1;
       publish({ type: 'duplicate', at: now(), messageType: delivery.type, messageId: delivery.messageId ?? '' });
-      return ACCEPTED;
+      return forward === undefined ? ACCEPTED : forward({ raw: delivery.raw, headers: request.headers, type: delivery.type, messageId: delivery.messageId });
     }
 
     const receivedAt = now();
@@ -129,7 +132,7 @@ export function createReceiver(options: ReceiverOptions): Receiver {
     }
     if (capture !== undefined) stats.stored += 1;
     publish({ type: 'message', message: { ...record, payload: delivery.payload, size: delivery.raw.length } });
-    return ACCEPTED;
+    return forward === undefined ? ACCEPTED : forward({ raw: delivery.raw, headers: request.headers, type: delivery.type, messageId: delivery.messageId });
   }
 
   return {

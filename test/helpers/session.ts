@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ListenConfig, resolveListenConfig } from '../../src/config/listen-config.js';
 import type { ReceiverStats, SessionEvent } from '../../src/session/events.js';
-import { runListenSession } from '../../src/session/listen-session.js';
+import { type ListenDependencies, runListenSession } from '../../src/session/listen-session.js';
 import { TEST_KEY } from './webhooks.js';
 
 export interface TestSession {
@@ -13,10 +13,15 @@ export interface TestSession {
   /** Resolves once an event of this type has been published `count` times in all. */
   waitFor(type: SessionEvent['type'], count?: number): Promise<void>;
   stop(): Promise<ReceiverStats>;
+  /** The session's own end (a tunnel loss ends it without stop()). */
+  done: Promise<ReceiverStats>;
 }
 
 /** Runs the real listen engine on 127.0.0.1:0 with a recording sink. */
-export async function startTestSession(overrides: Partial<ListenConfig> = {}): Promise<TestSession> {
+export async function startTestSession(
+  overrides: Partial<ListenConfig> = {},
+  extraDeps: Partial<Omit<ListenDependencies, 'publish' | 'signal' | 'now'>> = {},
+): Promise<TestSession> {
   const config = { ...resolveListenConfig({ tunnel: false, webhookKey: TEST_KEY, port: '0' }, {}, {}), ...overrides };
   const events: SessionEvent[] = [];
   const waiters = new Set<() => boolean>();
@@ -38,7 +43,9 @@ export async function startTestSession(overrides: Partial<ListenConfig> = {}): P
     },
     signal: controller.signal,
     now: () => new Date(),
+    ...extraDeps,
   });
+  done.catch(() => undefined);
   await Promise.race([waitFor('ready'), done]);
   const ready = events.find((event) => event.type === 'ready');
   if (ready?.type !== 'ready') throw new Error('session did not become ready');
@@ -51,6 +58,7 @@ export async function startTestSession(overrides: Partial<ListenConfig> = {}): P
       controller.abort();
       return done;
     },
+    done,
   };
 }
 

@@ -48,7 +48,6 @@ describe('resolveListenConfig', () => {
     [{ maxBody: '0' }, 'BAD_MAX_BODY'],
     [{ events: ' , ' }, 'BAD_EVENTS'],
     [{ webhookKey: undefined }, 'NO_WEBHOOK_KEY'],
-    [{ tunnel: true }, 'TUNNEL_UNAVAILABLE'],
     [{ emulator: true, tunnel: false }, 'EMULATOR_CONFLICT'],
   ])('refuses %j with %s', (flags, code) => {
     expect(usageCode(() => resolveListenConfig({ ...base, ...flags }, {}, {}))).toBe(code);
@@ -62,6 +61,11 @@ describe('resolveListenConfig', () => {
 
   it.each([
     [{ publicUrl: 'https://t.example.com' }, {}, 'NO_API_KEY'],
+    [{}, {}, 'NGROK_NO_AUTHTOKEN'],
+    [{ forwardTo: 'ftp://x', webhookKey: 'k', tunnel: false }, {}, 'BAD_FORWARD_URL'],
+    [{ ack: true, webhookKey: 'k', tunnel: false }, {}, 'FORWARD_FLAGS_WITHOUT_TARGET'],
+    [{ forwardTo: 'http://127.0.0.1:3000', header: ['NoColon'], webhookKey: 'k', tunnel: false }, {}, 'BAD_HEADER'],
+    [{ forwardTo: 'http://127.0.0.1:3000', forwardConcurrency: '0', webhookKey: 'k', tunnel: false }, {}, 'BAD_FORWARD_CONCURRENCY'],
     [{ publicUrl: 'https://localhost.example.com', apiKey: 'k' }, {}, 'URL_BLOCKED'],
     [{ publicUrl: 'https://t.example.com/a0000', apiKey: 'k' }, {}, 'URL_BLOCKED'],
     [{ publicUrl: 'https://t.example.com', apiKey: 'k', env: 'production' }, {}, 'PRODUCTION_NEEDS_YES'],
@@ -96,7 +100,7 @@ describe('resolveListenConfig', () => {
 
   it('leaves the blocklist to the API when --api-url points elsewhere', () => {
     const config = resolveListenConfig({ publicUrl: 'http://127.0.0.1:4747', apiKey: 'k', apiUrl: 'http://127.0.0.1:4748' }, {}, {});
-    expect(config).toMatchObject({ mode: 'public-url', api: { target: { environment: 'custom' } }, registration: { publicUrl: 'http://127.0.0.1:4747' } });
+    expect(config).toMatchObject({ mode: 'public-url', api: { target: { environment: 'custom' } }, tunnel: { kind: 'public-url', url: 'http://127.0.0.1:4747' } });
   });
 
   it.each([
@@ -105,6 +109,32 @@ describe('resolveListenConfig', () => {
     ['https://proxy.example.com/apps/metriport', '/webhook', 'https://proxy.example.com/apps/metriport'],
   ])('registers %s with --path %s as %s', (publicUrl, path, expected) => {
     expect(webhookUrlFor(publicUrl, path)).toBe(expected);
+  });
+
+  it('finds the ngrok authtoken in flag > env > .env > ngrok config, and the domain', () => {
+    const fromFile = { value: 'file-token', source: 'default' as const, origin: '~/.config/ngrok/ngrok.yml' };
+    const resolve = (flags: ListenFlags, env: Record<string, string>, dotenv: Record<string, string>) =>
+      resolveListenConfig({ apiKey: 'k', ...flags }, env, dotenv, { interactive: false, ngrokConfigAuthtoken: fromFile }).tunnel;
+    expect(resolve({ ngrokAuthtoken: 'flag-token' }, { NGROK_AUTHTOKEN: 'env-token' }, {})).toMatchObject({ kind: 'ngrok', authtoken: { value: 'flag-token' } });
+    expect(resolve({}, { NGROK_AUTHTOKEN: 'env-token' }, {})).toMatchObject({ authtoken: { value: 'env-token' } });
+    expect(resolve({}, {}, { NGROK_AUTHTOKEN: 'dotenv-token' })).toMatchObject({ authtoken: { value: 'dotenv-token' } });
+    expect(resolve({}, { NGROK_DOMAIN: 'me.ngrok.app' }, {})).toMatchObject({ authtoken: { value: 'file-token' }, domain: 'me.ngrok.app' });
+  });
+
+  it('reads forwarding flags', () => {
+    const config = resolveListenConfig(
+      { ...base, forwardTo: 'http://127.0.0.1:3000/hook', header: ['Authorization: Bearer x', 'X-Env:dev'], forwardTimeout: '1500', ack: true },
+      {},
+      {},
+    );
+    expect(config.forward).toEqual({
+      url: 'http://127.0.0.1:3000/hook',
+      headers: { authorization: 'Bearer x', 'x-env': 'dev' },
+      timeoutMs: 1500,
+      concurrency: 4,
+      ack: true,
+    });
+    expect(resolveListenConfig({ ...base, forwardTo: 'http://127.0.0.1:3000' }, {}, {}).forward?.timeoutMs).toBe(4000);
   });
 
   it('warns when binding beyond loopback', () => {

@@ -1,0 +1,93 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ForwardConfig } from '../../src/session/forwarder.js';
+import { type TargetApp, refusingUrl, startTargetApp } from '../helpers/servers.js';
+import { type TestSession, startTestSession, tempDir } from '../helpers/session.js';
+import { messageBody, post, postSigned, signedHeaders } from '../helpers/webhooks.js';
+
+const cleanups: Array<() => Promise<unknown>> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function app(respond?: Parameters<typeof startTargetApp>[0]): Promise<TargetApp> {
+  const started = await startTargetApp(respond);
+  cleanups.push(() => started.close());
+  return started;
+}
+
+async function forwardingSession(forward: Partial<ForwardConfig> & { url: string }, overrides = {}): Promise<TestSession> {
+  const session = await startTestSession({ forward: { headers: {}, timeoutMs: 4000, concurrency: 4, ack: false, ...forward }, ...overrides });
+  cleanups.push(() => session.stop());
+  return session;
+}
+
+describe('--forward-to', () => {
+  it("sends the exact bytes with Metriport's headers and extras, after storing, and passes the app's status back", async () => {
+    const target = await app(() => ({ status: 202, body: '{"queued":true}' }));
+    const dir = await tempDir();
+    cleanups.push(dir.remove);
+    const session = await forwardingSession({ url: `${target.url}/hooks/metriport`, headers: { authorization: 'Bearer dev' } }, { outDir: dir.path });
+    const body = messageBody('patient.admit');
+    const headers = signedHeaders(body);
+
+    const answer = await post(session.url, body, headers);
+    expect(answer.status).toBe(202);
+    const received = target.requests[0];
+    expect(received?.url).toBe('/hooks/metriport');
+    expect(received?.body).toEqual(body);
+    expect(received?.headers['x-metriport-signature']).toBe(headers['x-metriport-signature']);
+    expect(received?.headers['user-agent']).toBe('Metriport API');
+    expect(received?.headers['content-type']).toBe('application/json');
+    expect(received?.headers.authorization).toBe('Bearer dev');
+    expect(session.eventsOf('forwarded')[0]).toMatchObject({ status: 202, body: '{"queued":true}', messageType: 'patient.admit' });
+    expect(session.events.findIndex((event) => event.type === 'message')).toBeLessThan(session.events.findIndex((event) => event.type === 'forwarded'));
+  });
+
+  it("makes a failing handler a failed delivery, unless --ack", async () => {
+    const target = await app(() => ({ status: 500 }));
+    const failing = await forwardingSession({ url: target.url });
+    expect((await postSigned(failing.url, messageBody())).status).toBe(500);
+    const acked = await forwardingSession({ url: target.url, ack: true });
+    expect((await postSigned(acked.url, messageBody())).status).toBe(200);
+    expect(acked.eventsOf('forwarded')[0]?.status).toBe(500);
+  });
+
+  it('answers 504 when the app is too slow and 502 when it cannot be reached', async () => {
+    const slow = await app(() => ({ status: 200, delayMs: 1000 }));
+    const timing = await forwardingSession({ url: slow.url, timeoutMs: 100 });
+    expect((await postSigned(timing.url, messageBody())).status).toBe(504);
+    expect(timing.eventsOf('forward-failed')[0]).toMatchObject({ status: 504, detail: 'no answer within 100 ms' });
+
+    const nowhere = await forwardingSession({ url: await refusingUrl() });
+    expect((await postSigned(nowhere.url, messageBody())).status).toBe(502);
+    expect(nowhere.eventsOf('forward-failed')[0]).toMatchObject({ status: 502, detail: expect.stringContaining('ECONNREFUSED') });
+  });
+
+  it('keeps at most --forward-concurrency requests in flight to the app', async () => {
+    let inFlight = 0;
+    let most = 0;
+    const target = await app(() => {
+      inFlight += 1;
+      most = Math.max(most, inFlight);
+      setTimeout(() => (inFlight -= 1), 60);
+      return { status: 200, delayMs: 60 };
+    });
+    const session = await forwardingSession({ url: target.url, concurrency: 2 });
+    const answers = await Promise.all(Array.from({ length: 8 }, () => postSigned(session.url, messageBody())));
+    expect(answers.map((answer) => answer.status)).toEqual(Array(8).fill(200));
+    expect(target.requests).toHaveLength(8);
+    expect(most).toBe(2);
+  });
+
+  it('forwards duplicates again (retries reach a production app too) but answers pings itself', async () => {
+    const target = await app(() => ({ status: 200 }));
+    const session = await forwardingSession({ url: target.url });
+    const body = messageBody('medical.document-download', {}, 'repeat-me');
+    await postSigned(session.url, body);
+    await postSigned(session.url, body);
+    const ping = await postSigned(session.url, Buffer.from('{"ping":"p1","meta":{"type":"ping"}}'));
+    expect(JSON.parse(ping.text)).toEqual({ pong: 'p1' });
+    expect(target.requests).toHaveLength(2);
+    expect(session.eventsOf('duplicate')).toHaveLength(1);
+  });
+});
