@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError } from './commands/commander.js';
 import { emulatorCommand } from './commands/emulator.js';
 import { listenCommand } from './commands/listen.js';
 import { replayCommand } from './commands/replay.js';

@@ -1,4 +1,6 @@
-import { mkdir, open, readdir, rename, rm, stat, chmod, writeFile, type FileHandle } from 'node:fs/promises';
+import { rename as renameCallback, writeFile as writeFileCallback, writeSync } from 'node:fs';
+import { chmod, mkdir, open, readdir, rm, stat, type FileHandle } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { MwError } from '../errors.js';
 import type { VerifiedBy } from '../webhook/signature.js';
@@ -29,6 +31,8 @@ export interface CaptureOptions {
   jsonlFile?: string | undefined;
 }
 
+const writeFileFast = promisify(writeFileCallback);
+const renameFast = promisify(renameCallback);
 const PRIVATE_DIR = 0o700;
 const PRIVATE_FILE = 0o600;
 
@@ -83,9 +87,11 @@ async function openOutDir(dir: string, knownMessageIds: Set<string>) {
       const name = captureFileName({ ...record, sequence });
       // Temp names start with '.', so a reader of the folder never takes a half-written file for a message.
       const temp = join(dir, `.${name}.tmp`);
+      // The callback API, promisified: fs/promises' writeFile costs several times more CPU per file
+      // (FileHandle bookkeeping), which made --out the bottleneck (see BENCHMARKS.md).
       try {
-        await writeFile(temp, record.raw, { mode: PRIVATE_FILE, flag: 'wx' });
-        await rename(temp, join(dir, name));
+        await writeFileFast(temp, record.raw, { mode: PRIVATE_FILE, flag: 'wx' });
+        await renameFast(temp, join(dir, name));
       } catch (error) {
         await rm(temp, { force: true }).catch(() => undefined);
         throw fileError(`write ${join(dir, name)}`, error);
@@ -98,22 +104,31 @@ async function openOutDir(dir: string, knownMessageIds: Set<string>) {
 async function openJsonl(file: string) {
   const handle: FileHandle = await guard(`open ${file}`, () => open(file, 'a', PRIVATE_FILE));
   await guard(`restrict ${file}`, () => handle.chmod(PRIVATE_FILE));
-  // One write at a time, each a whole line, so concurrent deliveries never interleave inside a line.
-  let queue: Promise<unknown> = Promise.resolve();
+  const fd = handle.fd;
+  // Group commit: lines stored in the same tick go out in one synchronous append, and every caller's
+  // promise resolves only after it. One write per batch keeps lines whole and syscalls few under a burst.
+  let batch: Array<{ line: Buffer; done: () => void; failed: (error: unknown) => void }> = [];
+  const flush = () => {
+    const current = batch;
+    batch = [];
+    const data = Buffer.concat(current.map((entry) => entry.line));
+    try {
+      for (let written = 0; written < data.length; ) written += writeSync(fd, data, written);
+      for (const entry of current) entry.done();
+    } catch (error) {
+      const failure = fileError(`append to ${file}`, error);
+      for (const entry of current) entry.failed(failure);
+    }
+  };
   return {
     store(record: CaptureRecord) {
       const line = Buffer.from(`${toJsonLine(record)}\n`);
-      const write = queue.then(() => handle.write(line));
-      queue = write.catch(() => undefined);
-      return write.then(
-        () => undefined,
-        (error: unknown) => {
-          throw fileError(`append to ${file}`, error);
-        },
-      );
+      return new Promise<void>((done, failed) => {
+        if (batch.length === 0) setImmediate(flush);
+        batch.push({ line, done, failed });
+      });
     },
     async close() {
-      await queue;
       await handle.close();
     },
   };

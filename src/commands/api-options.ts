@@ -1,4 +1,4 @@
-import { type Command, Option } from 'commander';
+import { type Command, Option } from './commander.js';
 
 /** `--env`, `--api-url`, `--api-key`: shared by every command that talks to Metriport's API. */
 export function addApiOptions(command: Command): Command {

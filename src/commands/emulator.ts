@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import { Command } from './commander.js';
 import type { Done } from './context.js';
 
 /** Default port of the standalone emulator: next to listen's 4747. */

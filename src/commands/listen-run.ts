@@ -14,7 +14,7 @@ import { colorLevel, createPalette } from '../output/color.js';
 import { createJsonSink } from '../output/json.js';
 import { createLogSink } from '../output/log.js';
 import { createPrettySink } from '../output/pretty.js';
-import { fanOut } from '../output/sink.js';
+import { batchedOutput, fanOut } from '../output/sink.js';
 import type { SessionEvent } from '../session/events.js';
 import { type ListenDependencies, runListenSession } from '../session/listen-session.js';
 import { fileStateStore, memoryStateStore } from '../session/restore.js';
@@ -29,10 +29,12 @@ export async function runListenCommand(flags: ListenFlags): Promise<number> {
   });
   const errPalette = createPalette(colorLevel({ isTTY: context.stderr.isTTY === true, env: context.env }));
   const outPalette = createPalette(colorLevel({ isTTY: context.stdout.isTTY === true, env: context.env }));
+  const stdout = batchedOutput(context.stdout);
   const sink = await withSpinner(
     fanOut([
       createLogSink({ err: context.stderr, palette: errPalette, verbose: config.verbose }),
-      config.json ? createJsonSink(context.stdout) : createPrettySink({ out: context.stdout, palette: outPalette, full: config.full }),
+      config.json ? createJsonSink(stdout) : createPrettySink({ out: stdout, palette: outPalette, full: config.full }),
+      { write: () => undefined, close: async () => stdout.flush() },
     ]),
     { enabled: context.stderr.isTTY === true, stream: context.stderr },
   );
@@ -41,6 +43,7 @@ export async function runListenCommand(flags: ListenFlags): Promise<number> {
   const controller = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
     if (controller.signal.aborted) {
+      stdout.flush();
       context.stderr.write(`Second ${signal}: exiting now without finishing requests in flight or restoring the webhook URL; run \`metriport-webhook restore\` to put it back.\n`);
       process.exit(130);
     }

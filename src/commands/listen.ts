@@ -1,5 +1,5 @@
-import { Command } from 'commander';
-import { DEFAULT_HOST, DEFAULT_MAX_BODY, DEFAULT_PATH, DEFAULT_PORT } from '../config/listen-config.js';
+import { Command } from './commander.js';
+import { DEFAULT_HOST, DEFAULT_MAX_BODY, DEFAULT_PATH, DEFAULT_PORT } from '../config/defaults.js';
 import { addApiOptions } from './api-options.js';
 import type { Done } from './context.js';
 

@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import { Command } from './commander.js';
 import type { Done } from './context.js';
 
 export function replayCommand(done: Done): Command {

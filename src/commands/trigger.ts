@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import { Command } from './commander.js';
 import { addApiOptions } from './api-options.js';
 import type { Done } from './context.js';
 

@@ -6,12 +6,9 @@ import { type ApiConfig, requireApiKey, resolveApiConfig } from './api-config.js
 import { parseSize } from './size.js';
 import { type Env, type Sourced, pick } from './sources.js';
 
-/** Default receiver port: fixed so `trigger` and docs can rely on it; `--port 0` picks a free one. */
-export const DEFAULT_PORT = 4747;
-export const DEFAULT_HOST = '127.0.0.1';
-export const DEFAULT_PATH = '/webhook';
-/** Metriport bodies are usually KB, but a document-download for a big patient passes 1 MB; allow tens of MB. */
-export const DEFAULT_MAX_BODY = '64mb';
+import { DEFAULT_HOST, DEFAULT_MAX_BODY, DEFAULT_PATH, DEFAULT_PORT } from './defaults.js';
+
+export { DEFAULT_HOST, DEFAULT_MAX_BODY, DEFAULT_PATH, DEFAULT_PORT };
 /** Metriport pings right after a URL change; its verdict is read this long after registering. */
 export const HEALTH_CHECK_DELAY_MS = 3000;
 

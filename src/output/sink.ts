@@ -21,3 +21,29 @@ export function fanOut(sinks: readonly Sink[]): Sink {
     },
   };
 }
+
+/**
+ * Coalesces writes made in the same tick into one: under a burst, one syscall carries many lines instead of
+ * one each (a measurable share of the per-message cost). Order is kept; `flush()` empties it at once.
+ */
+export function batchedOutput(stream: TextOutput): TextOutput & { flush(): void } {
+  let pending: string[] = [];
+  let scheduled = false;
+  const flush = () => {
+    scheduled = false;
+    if (pending.length === 0) return;
+    const text = pending.length === 1 ? (pending[0] as string) : pending.join('');
+    pending = [];
+    stream.write(text);
+  };
+  return {
+    write(text) {
+      pending.push(text);
+      if (!scheduled) {
+        scheduled = true;
+        setImmediate(flush);
+      }
+    },
+    flush,
+  };
+}

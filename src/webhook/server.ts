@@ -41,18 +41,21 @@ export async function startReceiverServer(options: ReceiverServerOptions): Promi
   // requests are counted here and close() waits for them: an acknowledged message must never be cut off.
   let inFlight = 0;
   let onDrained: (() => void) | undefined;
-  app.addHook('onRequest', async (_request, reply) => {
+  const settle = () => {
+    inFlight -= 1;
+    if (inFlight === 0) onDrained?.();
+  };
+  // Callback-style hooks: they run on every request, and async ones cost a promise each.
+  app.addHook('onRequest', (_request, reply, done) => {
     inFlight += 1;
-    const settle = () => {
-      inFlight -= 1;
-      if (inFlight === 0) onDrained?.();
-    };
     reply.raw.once('close', settle);
+    done();
   });
   let closingDown = false;
   // Answers given while closing end their connection, otherwise a keep-alive socket would hold close() open.
-  app.addHook('onSend', async (_request, reply) => {
+  app.addHook('onSend', (_request, reply, payload, done) => {
     if (closingDown) reply.header('connection', 'close');
+    done(null, payload);
   });
   const drained = () => (inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => (onDrained = resolve)));
 

@@ -1,0 +1,254 @@
+// `npm run bench`: receiver throughput and latency, a 20 MB message, start-up, and emulator → listener,
+// each as a ratio to a baseline measured in this same run. Loopback only; a few minutes at most.
+import { spawn, spawnSync } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import { mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const BIN = join(root, 'bin', 'metriport-webhook.js');
+const BARE = join(root, 'bench', 'bare-fastify.mjs');
+const KEY = 'bench_webhook_key_0123456789';
+const API_KEY = 'bench-api-key';
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const CONNECTIONS = 50;
+const work = mkdtempSync(join(tmpdir(), 'mw-bench-'));
+
+const sign = (body) => createHmac('sha256', KEY).update(body).digest('hex');
+const rows = [];
+
+/**
+ * Starts a child and resolves once `pattern` shows on stderr. `stdout`: 'devnull' (a reader as quick as a
+ * terminal), 'cat' (a real pipe into another process, not through this busy one), or read and dropped here.
+ */
+function start(args, { pattern, env = {}, stdout = 'devnull' }) {
+  let reader;
+  let out = 'pipe';
+  if (stdout === 'devnull') out = openSync('/dev/null', 'w');
+  if (stdout === 'cat') {
+    reader = spawn('sh', ['-c', 'cat > /dev/null'], { stdio: ['pipe', 'ignore', 'ignore'] });
+    out = reader.stdin;
+  }
+  const child = spawn(process.execPath, args, { cwd: work, env: { ...process.env, ...env }, stdio: ['ignore', out, 'pipe'] });
+  child.reader = reader;
+  if (out === 'pipe') child.stdout.resume();
+  let seen = '';
+  return new Promise((resolve, reject) => {
+    child.stderr.on('data', (chunk) => {
+      if (seen === null) return;
+      seen += chunk.toString();
+      const match = seen.match(pattern);
+      if (match) {
+        seen = null;
+        resolve({ child, match, pid: child.pid });
+      }
+    });
+    child.on('exit', (code) => seen !== null && reject(new Error(`${args.join(' ')} exited ${code}: ${seen}`)));
+  });
+}
+
+/** CPU time (user + system) a process has used so far, in ms. */
+function cpuMs(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+}
+
+async function stop(child) {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+  child.reader?.stdin.end();
+}
+
+/** A ~2 KB document-download message with a unique messageId per request, signed. */
+function messageFactory() {
+  let counter = 0;
+  const documents = Array.from({ length: 6 }, (_, i) => ({
+    id: `0195d9a1-0000-7000-8000-00000000000${i}`,
+    fileName: `document-${i}.xml`,
+    description: 'Summary of care',
+    status: 'current',
+    mimeType: 'application/xml',
+    size: 48213 + i,
+  }));
+  return () => {
+    counter += 1;
+    const body = JSON.stringify({
+      meta: { messageId: `bench-${process.pid}-${Date.now()}-${counter}`, when: new Date().toISOString(), type: 'medical.document-download' },
+      patients: [{ patientId: '0195d964-d166-7226-8912-76934c23c140', externalId: 'ext-1001', status: 'completed', documents }],
+    });
+    return body;
+  };
+}
+
+async function load(url, seconds) {
+  const next = messageFactory();
+  const result = await autocannon({
+    url,
+    connections: CONNECTIONS,
+    duration: seconds,
+    requests: [
+      {
+        method: 'POST',
+        setupRequest: (request) => {
+          const body = next();
+          return { ...request, body, headers: { 'content-type': 'application/json', 'x-metriport-signature': sign(body) } };
+        },
+      },
+    ],
+  });
+  const non2xx = result.non2xx + result.errors + result.timeouts;
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx, total: result.requests.total };
+}
+
+async function throughput() {
+  const targets = [
+    ['bare Fastify route (baseline)', [BARE], { pattern: /ready (\S+)/ }],
+    ['listen, terminal view (stdout to /dev/null)', [BIN, 'listen', '--no-tunnel', '--port', '0']],
+    ['listen --out DIR', [BIN, 'listen', '--no-tunnel', '--port', '0', '--out', join(work, 'out')]],
+    ['listen --jsonl FILE', [BIN, 'listen', '--no-tunnel', '--port', '0', '--jsonl', join(work, 'messages.jsonl')]],
+    ['listen --json to a pipe', [BIN, 'listen', '--no-tunnel', '--port', '0', '--json'], { stdout: 'cat' }],
+  ];
+  let baseline;
+  let baseCpu;
+  for (const [name, args, how] of targets) {
+    const { child, match, pid } = await start(args, { pattern: /(?:Ready: listening on|ready) (\S+)/, env: { METRIPORT_WEBHOOK_KEY: KEY }, ...how });
+    const url = match[1];
+    await load(url, 1); // warm-up
+    const cpuBefore = cpuMs(pid);
+    const result = await load(url, SECONDS);
+    const cpuPerRequest = ((cpuMs(pid) - cpuBefore) * 1000) / result.total;
+    await stop(child);
+    baseline ??= result.rps;
+    baseCpu ??= cpuPerRequest;
+    rows.push({
+      bench: `Receiver: ${name}`,
+      value: `${Math.round(result.rps)} req/s · p50 ${result.p50} ms · p99 ${result.p99} ms · ${cpuPerRequest.toFixed(0)} µs CPU/req (${(cpuPerRequest / baseCpu).toFixed(1)}×)${result.non2xx ? ` · ${result.non2xx} not 2xx` : ''}`,
+      ratio: result.rps / baseline,
+      target: name.includes('baseline') ? '' : name.includes('--out') ? '≥ 70 %, p99 ≤ 10 ms' : name === 'listen --jsonl FILE' || name.includes('--json ') ? 'p99 ≤ 10 ms' : '≥ 90 %, p99 ≤ 10 ms',
+    });
+  }
+}
+
+function peakRss(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmHWM:\s+(\d+) kB/.exec(status)[1]) * 1024;
+}
+
+async function bigMessage() {
+  const size = 20 * 1024 * 1024;
+  const note = 'x'.repeat(1000);
+  const patients = [];
+  let body = '';
+  for (let i = 0; body.length < size; i += 1) {
+    patients.push({ patientId: `p-${i}`, status: 'completed', documents: [{ id: `d-${i}`, fileName: 'a.xml', description: note }] });
+    if (i % 1000 === 0) body = JSON.stringify({ meta: { messageId: 'big-1', when: new Date().toISOString(), type: 'medical.document-download' }, patients });
+  }
+  body = Buffer.from(JSON.stringify({ meta: { messageId: 'big-1', when: new Date().toISOString(), type: 'medical.document-download' }, patients }));
+  const results = [];
+  for (const [name, args, how] of [
+    ['bare Fastify route (baseline)', [BARE], { pattern: /ready (\S+)/ }],
+    ['listen --out DIR', [BIN, 'listen', '--no-tunnel', '--port', '0', '--out', join(work, 'big')]],
+  ]) {
+    const { child, match, pid } = await start(args, { pattern: /Ready: listening on (\S+)/, env: { METRIPORT_WEBHOOK_KEY: KEY }, ...how });
+    const started = performance.now();
+    const response = await fetch(match[1], { method: 'POST', body, headers: { 'content-type': 'application/json', 'x-metriport-signature': sign(body) } });
+    await response.arrayBuffer();
+    const ms = performance.now() - started;
+    const rss = peakRss(pid);
+    await stop(child);
+    results.push({ name, ms, rss, status: response.status });
+  }
+  const [bare, ours] = results;
+  const limit = 4 * body.length + 100 * 1024 * 1024;
+  rows.push({ bench: `${(body.length / 1048576).toFixed(1)} MB message: bare Fastify (baseline)`, value: `${bare.status} in ${Math.round(bare.ms)} ms · peak RSS ${mb(bare.rss)}`, ratio: 1, target: '' });
+  rows.push({
+    bench: `${(body.length / 1048576).toFixed(1)} MB message: listen --out`,
+    value: `${ours.status} in ${Math.round(ours.ms)} ms · peak RSS ${mb(ours.rss)} (limit ${mb(limit)})`,
+    ratio: bare.ms / ours.ms,
+    target: `2xx, RSS < ${mb(limit)}: ${ours.status < 300 && ours.rss < limit ? 'met' : 'MISSED'}`,
+  });
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+function timeCommand(args, runs = 15) {
+  const times = [];
+  for (let i = 0; i < runs; i += 1) {
+    const started = performance.now();
+    const result = spawnSync(process.execPath, args, { cwd: root, stdio: 'ignore' });
+    if (result.status !== 0) throw new Error(`${args.join(' ')} exited ${result.status}`);
+    times.push(performance.now() - started);
+  }
+  return median(times);
+}
+
+function startup() {
+  timeCommand(['-e', '0'], 3);
+  const bare = timeCommand(['-e', '0']);
+  rows.push({ bench: 'Start-up: node -e 0 (baseline)', value: `${bare.toFixed(0)} ms`, ratio: 1, target: '' });
+  for (const flag of ['--help', '--version']) {
+    const ms = timeCommand([BIN, flag]);
+    rows.push({ bench: `Start-up: metriport-webhook ${flag}`, value: `${ms.toFixed(0)} ms`, ratio: bare / ms, target: flag === '--help' ? `≤ 1.5× node: ${ms / bare <= 1.5 ? 'met' : 'MISSED'} (${(ms / bare).toFixed(2)}×)` : '' });
+  }
+}
+
+async function endToEnd() {
+  const { child: emulator, match } = await start([BIN, 'emulator', '--port', '0', '--api-key', API_KEY, '--allow-local-urls'], { pattern: /Emulator ready: (\S+)/ });
+  const api = match[1];
+  const setUrl = (webhookUrl) =>
+    fetch(`${api}/settings`, { method: 'POST', headers: { 'x-api-key': API_KEY, 'content-type': 'application/json' }, body: JSON.stringify({ webhookUrl }) });
+  let baseline;
+  for (const [name, args, how] of [
+    ['emulator → bare Fastify (baseline)', [BARE], { pattern: /ready (\S+)/ }],
+    ['emulator → listen --out', [BIN, 'listen', '--no-tunnel', '--port', '0', '--out', join(work, 'e2e')]],
+  ]) {
+    const { child, match: ready } = await start(args, { pattern: /Ready: listening on (\S+)/, env: { METRIPORT_WEBHOOK_KEY: KEY }, ...how });
+    await setUrl(ready[1]);
+    const key = (await (await fetch(`${api}/settings`, { headers: { 'x-api-key': API_KEY } })).json()).webhookKey;
+    // The listener was started with a placeholder key; restart it with the emulator's key.
+    let target = child;
+    if (!name.includes('bare')) {
+      await stop(child);
+      const port = new URL(ready[1]).port;
+      target = (await start([BIN, 'listen', '--no-tunnel', '--port', port, '--out', join(work, 'e2e')], { pattern: /Ready/, env: { METRIPORT_WEBHOOK_KEY: key } })).child;
+    }
+    const result = await autocannon({
+      url: `${api}/emulator/messages`,
+      connections: 20,
+      duration: SECONDS,
+      method: 'POST',
+      headers: { 'x-api-key': API_KEY, 'content-type': 'application/json' },
+      body: JSON.stringify({ type: 'medical.document-download' }),
+    });
+    await stop(target);
+    baseline ??= result.requests.average;
+    rows.push({ bench: `End to end: ${name}`, value: `${Math.round(result.requests.average)} msg/s · p99 ${result.latency.p99} ms`, ratio: result.requests.average / baseline, target: '' });
+  }
+  await stop(emulator);
+}
+
+function mb(bytes) {
+  return `${(bytes / 1048576).toFixed(0)} MB`;
+}
+
+try {
+  const only = process.argv[2];
+  if (!only || only === 'throughput') await throughput();
+  if (!only || only === 'big') await bigMessage();
+  if (!only || only === 'startup') startup();
+  if (!only || only === 'e2e') await endToEnd();
+  console.log(`\nmetriport-webhook benchmarks — node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${SECONDS} s per load run, ${CONNECTIONS} connections\n`);
+  console.log('| benchmark | result | vs baseline | target |');
+  console.log('|---|---|---|---|');
+  for (const row of rows) console.log(`| ${row.bench} | ${row.value} | ${(row.ratio * 100).toFixed(0)} % | ${row.target} |`);
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}

@@ -1,0 +1,8 @@
+/** Defaults shown in `--help`; kept apart so that printing help loads nothing else. */
+
+/** Default receiver port: fixed so `trigger` and docs can rely on it; `--port 0` picks a free one. */
+export const DEFAULT_PORT = 4747;
+export const DEFAULT_HOST = '127.0.0.1';
+export const DEFAULT_PATH = '/webhook';
+/** Metriport bodies are usually KB, but a document-download for a big patient passes 1 MB; allow tens of MB. */
+export const DEFAULT_MAX_BODY = '64mb';
