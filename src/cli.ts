@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from './commands/commander.js';
+import { readDotenv } from './commands/context.js';
 import { emulatorCommand } from './commands/emulator.js';
 import { listenCommand } from './commands/listen.js';
 import { replayCommand } from './commands/replay.js';
@@ -56,27 +57,57 @@ export async function main(argv: readonly string[]): Promise<void> {
       await program.parseAsync(argv as string[]);
     }
   } catch (error) {
-    exitCode = reportError(error, argv.includes('--debug'));
+    exitCode = reportError(error, { debug: argv.includes('--debug'), secrets: secretsIn(argv) });
   }
   process.exit(exitCode);
 }
 
-function reportError(error: unknown, debug: boolean): number {
+const SECRET_FLAGS = ['--api-key', '--webhook-key', '--ngrok-authtoken'];
+const SECRET_VARIABLES = ['METRIPORT_API_KEY', 'METRIPORT_WEBHOOK_KEY', 'NGROK_AUTHTOKEN'];
+
+/** Every secret this run could know, so that no error text, cause or stack can print one in full. */
+function secretsIn(argv: readonly string[]): string[] {
+  const secrets: string[] = [];
+  argv.forEach((arg, index) => {
+    const flag = SECRET_FLAGS.find((name) => arg === name || arg.startsWith(`${name}=`));
+    if (flag === undefined) return;
+    const value = arg === flag ? argv[index + 1] : arg.slice(flag.length + 1);
+    if (value) secrets.push(value);
+  });
+  let dotenv: Record<string, string | undefined> = {};
+  try {
+    dotenv = readDotenv(process.cwd());
+  } catch {
+    // An unreadable .env holds no secret we could have printed.
+  }
+  for (const name of SECRET_VARIABLES) {
+    for (const value of [process.env[name], dotenv[name]]) if (value) secrets.push(value);
+  }
+  return secrets.filter((secret) => secret.length >= 4);
+}
+
+function reportError(error: unknown, options: { debug: boolean; secrets: string[] }): number {
+  const write = (text: string) => process.stderr.write(redact(text, options.secrets));
+  const debug = options.debug;
   if (error instanceof CommanderError) {
     // commander has already printed its message; help and version are not failures.
     const benign = ['commander.helpDisplayed', 'commander.version', 'commander.help'];
     return benign.includes(error.code) ? 0 : EXIT_CODES.usage;
   }
   if (isMwError(error)) {
-    process.stderr.write(`Error: ${error.message}${error.hint === undefined ? '' : ` ${error.hint}`}\n`);
-    if (debug && error.cause instanceof Error) process.stderr.write(`${error.cause.stack ?? String(error.cause)}\n`);
-    if (debug) process.stderr.write(`${error.stack ?? ''}\n`);
+    write(`Error: ${error.message}${error.hint === undefined ? '' : ` ${error.hint}`}\n`);
+    if (debug && error.cause instanceof Error) write(`${error.cause.stack ?? String(error.cause)}\n`);
+    if (debug) write(`${error.stack ?? ''}\n`);
     return error.exitCode;
   }
   const message = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`Error: unexpected failure (${message}). Run again with --debug for details and report it as a bug.\n`);
-  if (debug && error instanceof Error) process.stderr.write(`${error.stack ?? ''}\n`);
+  write(`Error: unexpected failure (${message}). Run again with --debug for details and report it as a bug.\n`);
+  if (debug && error instanceof Error) write(`${error.stack ?? ''}\n`);
   return EXIT_CODES.internal;
+}
+
+function redact(text: string, secrets: readonly string[]): string {
+  return secrets.reduce((result, secret) => result.split(secret).join(`${secret.slice(0, 4)}…`), text);
 }
 
 function readVersion(): string {

@@ -36,15 +36,22 @@ const renameFast = promisify(renameCallback);
 const PRIVATE_DIR = 0o700;
 const PRIVATE_FILE = 0o600;
 
-/** The `--json` / `--jsonl` line for a message, without the trailing newline. */
-export function toJsonLine(record: Omit<CaptureRecord, 'raw'>): string {
-  return JSON.stringify({
+/**
+ * The `--json` / `--jsonl` line for a message, without the trailing newline. The payload is the received
+ * JSON text itself, not a re-serialisation: nothing is rounded or reordered, and a payload nested too deeply
+ * for JSON.stringify cannot break the line. In valid JSON a CR or LF byte can only be whitespace, so turning
+ * them into spaces keeps the payload identical and the line one line.
+ */
+export function toJsonLine(record: Pick<CaptureRecord, 'receivedAt' | 'type' | 'messageId' | 'verifiedBy' | 'raw'>): string {
+  const head = JSON.stringify({
     receivedAt: record.receivedAt.toISOString(),
     type: record.type,
     messageId: record.messageId ?? null,
     verifiedBy: record.verifiedBy,
-    payload: record.payload,
   });
+  const start = record.raw[0] === 0xef && record.raw[1] === 0xbb && record.raw[2] === 0xbf ? 3 : 0;
+  const payload = record.raw.toString('utf8', start).replace(/[\r\n]/g, ' ');
+  return `${head.slice(0, -1)},"payload":${payload}}`;
 }
 
 export async function openCapture(options: CaptureOptions): Promise<Capture | undefined> {
@@ -79,6 +86,8 @@ async function openOutDir(dir: string, knownMessageIds: Set<string>) {
   for (const name of await guard(`list the capture folder ${dir}`, () => readdir(dir))) {
     const key = messageIdKeyOfFile(name);
     if (key !== undefined) knownMessageIds.add(key);
+    // A temp file left by a killed process was never acknowledged (the 2xx waits for the rename): drop it.
+    else if (name.startsWith('.') && name.endsWith('.json.tmp')) await rm(join(dir, name), { force: true });
   }
   let sequence = 0;
   return {

@@ -20,7 +20,7 @@ export function processContext(): CommandContext {
   return { env: process.env, dotenv: readDotenv(process.cwd()), stdout: process.stdout, stderr: process.stderr };
 }
 
-function readDotenv(dir: string): Env {
+export function readDotenv(dir: string): Env {
   const file = join(dir, '.env');
   let content: string;
   try {

@@ -22,6 +22,8 @@ export interface ShownMessage {
   payload: unknown;
   /** Size of the raw body in bytes. */
   size: number;
+  /** The exact bytes received (the JSON line embeds them rather than re-serialising the payload). */
+  raw: Buffer;
 }
 
 /** Everything the listen engine reports. Sinks pick what they show; only `message` is data. */

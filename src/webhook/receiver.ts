@@ -131,7 +131,7 @@ export function createReceiver(options: ReceiverOptions): Receiver {
       return { status: 500 };
     }
     if (capture !== undefined) stats.stored += 1;
-    publish({ type: 'message', message: { ...record, payload: delivery.payload, size: delivery.raw.length } });
+    publish({ type: 'message', message: { ...record, payload: delivery.payload, size: delivery.raw.length, raw: delivery.raw } });
     return forward === undefined ? ACCEPTED : forward({ raw: delivery.raw, headers: request.headers, type: delivery.type, messageId: delivery.messageId });
   }
 

@@ -31,7 +31,9 @@ const OTHER_METHODS = ['GET', 'HEAD', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'] as co
 /** The Fastify adapter: raw-buffer body, one POST route, nothing else answers. */
 export async function startReceiverServer(options: ReceiverServerOptions): Promise<ReceiverServer> {
   const { receiver, path } = options;
-  const app = Fastify({ logger: false, bodyLimit: options.maxBodyBytes, exposeHeadRoutes: false });
+  // return503OnClosing off: requests on a connection that is still open while we close are answered normally
+  // (and that connection is then closed), rather than with a framework-made 503.
+  const app = Fastify({ logger: false, bodyLimit: options.maxBodyBytes, exposeHeadRoutes: false, return503OnClosing: false });
 
   // Verification needs the bytes exactly as sent, so no parser may touch them, whatever the content-type.
   app.removeAllContentTypeParsers();

@@ -20,6 +20,7 @@ const message: ShownMessage = {
   verifiedBy: 'signature',
   payload: sample,
   size: 1234,
+  raw: Buffer.from(JSON.stringify(sample)),
 };
 
 function collect() {
@@ -50,6 +51,17 @@ describe('JSON lines', () => {
     const lines = text().trimEnd().split('\n');
     expect(lines).toHaveLength(2);
     expect(JSON.parse(lines[1] ?? '').messageId).toBeNull();
+  });
+
+  it('embed the payload as received: big numbers kept, newlines folded, a BOM dropped, any depth', () => {
+    const line = (raw: string | Buffer) => toJsonLine({ ...message, raw: Buffer.isBuffer(raw) ? raw : Buffer.from(raw) });
+    expect(line('{"n":12345678901234567890}')).toContain('"payload":{"n":12345678901234567890}}');
+    const pretty = JSON.stringify({ a: [1, { b: 'x\ny' }] }, null, 2);
+    expect(line(pretty)).not.toMatch(/[\r\n]/);
+    expect(JSON.parse(line(pretty)).payload).toEqual({ a: [1, { b: 'x\ny' }] });
+    expect(JSON.parse(line(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"a":1}')]))).payload).toEqual({ a: 1 });
+    const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
+    expect(line(deep).endsWith(`${']'.repeat(100_000)}}`)).toBe(true);
   });
 });
 
