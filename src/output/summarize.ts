@@ -40,13 +40,14 @@ export function summarizePayload(type: string, payload: unknown): string {
 }
 
 function summarizeEncounter(type: string, encounter: Record<string, unknown>): string {
-  const when =
+  const at = (label: string, value: unknown) => (text(value) === undefined ? undefined : `${label} ${text(value)}`);
+  const what =
     type === 'patient.discharge'
-      ? text(encounter.dischargeTimestamp)
+      ? at('discharged', encounter.dischargeTimestamp)
       : type === 'patient.transfer'
         ? count(encounter.transfers, 'transfer')
-        : text(encounter.admitTimestamp);
-  return join([`patient ${patientId(encounter)}`, when]);
+        : at('admitted', encounter.admitTimestamp);
+  return join([`patient ${patientId(encounter)}`, what]);
 }
 
 function summarizeUnknown(payload: Record<string, unknown>): string {
