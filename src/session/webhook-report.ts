@@ -12,8 +12,11 @@ export interface WebhookReport {
 }
 
 export async function readWebhookReport(client: MetriportClient): Promise<WebhookReport> {
-  const [settings, status] = await Promise.all([client.getSettings(), client.getWebhookStatus()]);
-  return { target: client.target.description, webhookUrl: settings.webhookUrl, status };
+  // Both calls run together, but both are waited for, so a failure always reports the first call's error.
+  const [settings, status] = await Promise.allSettled([client.getSettings(), client.getWebhookStatus()]);
+  if (settings.status === 'rejected') throw settings.reason;
+  if (status.status === 'rejected') throw status.reason;
+  return { target: client.target.description, webhookUrl: settings.value.webhookUrl, status: status.value };
 }
 
 /** The `--json` object of `status`, with Metriport's field names. */
