@@ -19,6 +19,7 @@ export function buildProgram(done: (exitCode: number) => void): Command {
     .description('Develop against Metriport webhooks on your laptop: receive, verify, inspect, store and replay them.')
     .version(readVersion(), '-v, --version', 'print the version')
     .option('--debug', 'print stack traces for errors')
+    .option('--no-color', 'no colour in any output (as NO_COLOR=1 does)')
     .exitOverride()
     .showSuggestionAfterError()
     .showHelpAfterError('(add --help for usage and examples)')
@@ -47,6 +48,11 @@ Examples:
 
 export async function main(argv: readonly string[]): Promise<void> {
   let exitCode = 0;
+  // Read before any command runs: colour is decided from the environment, where NO_COLOR lives.
+  if (argv.includes('--no-color')) {
+    process.env.NO_COLOR = '1';
+    delete process.env.FORCE_COLOR;
+  }
   const program = buildProgram((code) => {
     exitCode = code;
   });

@@ -176,3 +176,17 @@ describe('metriport-webhook (spawned)', () => {
     expect(second.run.stderr()).toContain('Second SIGINT: exiting now');
   });
 });
+
+describe('colour', () => {
+  it('colours only when forced, and --no-color wins over FORCE_COLOR', async () => {
+    const cwd = await workDir();
+    const forced = await listen([], cwd, { FORCE_COLOR: '1' });
+    expect(forced.run.stderr()).toContain('\u001b[');
+    forced.run.child.kill('SIGINT');
+    await forced.run.exited;
+    const plain = await listen(['--no-color'], cwd, { FORCE_COLOR: '1' });
+    plain.run.child.kill('SIGINT');
+    await plain.run.exited;
+    expect(plain.run.stderr()).not.toContain('\u001b[');
+  });
+});

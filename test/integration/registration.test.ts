@@ -1,0 +1,61 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { describeTarget } from '../../src/config/api-config.js';
+import { type RunningEmulator, startEmulator } from '../../src/emulator/app.js';
+import { createMetriportClient } from '../../src/metriport/client.js';
+import { memoryStateStore } from '../../src/session/restore.js';
+import { publicUrlTunnel } from '../../src/tunnel/tunnel.js';
+import { startTestSession } from '../helpers/session.js';
+
+const API_KEY = 'registration-test-key';
+const PREVIOUS = 'https://my-app.example.com/webhook';
+const cleanups: Array<() => Promise<unknown>> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function emulatorWithPrevious(): Promise<RunningEmulator> {
+  const running = await startEmulator({ host: '127.0.0.1', port: 0, apiKey: API_KEY, allowLocalUrls: false, pingTimeoutMs: 100 });
+  cleanups.push(() => running.close());
+  running.dispatcher.updateWebhookUrl(PREVIOUS);
+  return running;
+}
+
+function deps(running: RunningEmulator, confirm?: (question: { currentUrl: string | null; newUrl: string; target: string }) => Promise<boolean>) {
+  return {
+    registration: { client: createMetriportClient({ target: describeTarget(running.url), apiKey: API_KEY }), store: memoryStateStore(), pid: 1, isProcessAlive: () => false, confirm },
+    openTunnel: publicUrlTunnel('https://tunnel.example.com'),
+  };
+}
+
+const config = (overrides: { keepUrl?: boolean; confirm?: boolean } = {}) => ({
+  mode: 'public-url' as const,
+  tunnel: { kind: 'public-url' as const, url: 'https://tunnel.example.com' },
+  registration: { keepUrl: overrides.keepUrl ?? false, force: false, confirm: overrides.confirm ?? false, healthCheckDelayMs: 10_000 },
+});
+
+describe('registration guards', () => {
+  it('asks before replacing the URL, showing both, and changes nothing when declined', async () => {
+    const running = await emulatorWithPrevious();
+    const questions: unknown[] = [];
+    const declined = startTestSession(config({ confirm: true }), deps(running, async (question) => (questions.push(question), false)));
+    await expect(declined).rejects.toMatchObject({ code: 'REGISTRATION_DECLINED', category: 'usage' });
+    expect(questions).toEqual([{ currentUrl: PREVIOUS, newUrl: 'https://tunnel.example.com/webhook', target: `the API at ${running.url}` }]);
+    expect(running.dispatcher.getSettings().webhookUrl).toBe(PREVIOUS);
+  });
+
+  it('registers once confirmed, and restores on exit', async () => {
+    const running = await emulatorWithPrevious();
+    const session = await startTestSession(config({ confirm: true }), deps(running, async () => true));
+    expect(running.dispatcher.getSettings().webhookUrl).toBe('https://tunnel.example.com/webhook');
+    await session.stop();
+    expect(running.dispatcher.getSettings().webhookUrl).toBe(PREVIOUS);
+  });
+
+  it('--keep-url leaves the tunnel URL registered and says so', async () => {
+    const running = await emulatorWithPrevious();
+    const session = await startTestSession(config({ keepUrl: true }), deps(running));
+    await session.stop();
+    expect(running.dispatcher.getSettings().webhookUrl).toBe('https://tunnel.example.com/webhook');
+    expect(session.eventsOf('restored')[0]?.message).toContain('--keep-url');
+  });
+});
