@@ -1,12 +1,12 @@
 import type { Sink } from '../output/sink.js';
+import { canSpin } from './spinner.js';
 
 /**
  * On a terminal, `progress` events become an ora spinner on stderr that the next event clears; elsewhere
  * they pass through to the log as plain lines. Only commands import ora.
  */
 export async function withSpinner(sink: Sink, options: { enabled: boolean; stream: NodeJS.WriteStream }): Promise<Sink> {
-  const usable = options.enabled && options.stream.isTTY === true && (options.stream.columns ?? 0) > 0;
-  if (!usable) return sink;
+  if (!canSpin(options)) return sink;
   const { default: ora } = await import('ora');
   let spinner: ReturnType<typeof ora> | undefined;
   return {

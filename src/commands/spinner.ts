@@ -5,9 +5,13 @@ export interface Spinner {
   fail(text: string): void;
 }
 
+/** ora spins forever on a terminal with 0 columns, and a spinner on a pipe is noise: only real terminals. */
+export function canSpin(options: { enabled: boolean; stream: NodeJS.WriteStream }): boolean {
+  return options.enabled && options.stream.isTTY === true && (options.stream.columns ?? 0) > 0;
+}
+
 export async function startSpinner(text: string, options: { enabled: boolean; stream: NodeJS.WriteStream }): Promise<Spinner> {
-  const usable = options.enabled && options.stream.isTTY === true && (options.stream.columns ?? 0) > 0;
-  if (!usable) {
+  if (!canSpin(options)) {
     return {
       update: () => undefined,
       succeed: (line) => void options.stream.write(`${line}\n`),
