@@ -1,3 +1,4 @@
+import { arch, platform } from 'node:os';
 import { MwError } from '../errors.js';
 import type { OpenTunnelOptions, Tunnel } from './tunnel.js';
 
@@ -29,7 +30,7 @@ export async function openNgrokTunnel(options: NgrokTunnelOptions): Promise<Tunn
   try {
     sdk = await (options.loadSdk ?? loadRealSdk)();
   } catch (error) {
-    throw new MwError(`The ngrok SDK could not load its native module for this platform (${process.platform}-${process.arch}).`, {
+    throw new MwError(`The ngrok SDK could not load its native module for this platform (${platform()}-${arch()}).`, {
       code: 'NGROK_NATIVE_MISSING',
       category: 'internal',
       hint: 'Reinstall with `npm ci` (its optional dependencies carry the binary), or run your own tunnel and pass --public-url.',
