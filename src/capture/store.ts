@@ -12,7 +12,7 @@ export interface CaptureRecord {
   type: string;
   messageId: string | undefined;
   verifiedBy: VerifiedBy;
-  payload: unknown;
+  /** Exactly as received: what `--out` files hold and what JSON lines embed. */
   raw: Buffer;
 }
 

@@ -121,6 +121,9 @@ async function register(
 async function checkHealthThenContinue(config: ListenConfig, deps: ListenDependencies): Promise<void> {
   const client = deps.registration?.client;
   if (client === undefined) return;
+  const warn = (what: string, error: unknown) => {
+    if (!deps.signal.aborted) deps.publish({ type: 'warning', at: deps.now(), message: `${what}: ${isMwError(error) ? error.message : String(error)}` });
+  };
   try {
     await delay(config.registration?.healthCheckDelayMs ?? 3000, undefined, { signal: deps.signal });
     const status = await client.getWebhookStatus();
@@ -134,11 +137,11 @@ async function checkHealthThenContinue(config: ListenConfig, deps: ListenDepende
         failed: status.webhookRequestsFailed,
       });
     }
-    await deps.afterRegistration?.(deps.signal);
   } catch (error) {
+    warn("Could not read the webhook's health", error);
     if (deps.signal.aborted) return;
-    deps.publish({ type: 'warning', at: deps.now(), message: `Could not read the webhook's health: ${isMwError(error) ? error.message : String(error)}` });
   }
+  await deps.afterRegistration?.(deps.signal).catch((error: unknown) => warn('Could not finish the start-up work', error));
 }
 
 async function restoreOnStop(config: ListenConfig, deps: ListenDependencies, registration: RegistrationResult): Promise<void> {

@@ -111,7 +111,7 @@ export function createReceiver(options: ReceiverOptions): Receiver {
 
     const receivedAt = now();
     const record = { receivedAt, type: delivery.type, messageId: delivery.messageId, verifiedBy: verdict.verifiedBy };
-    const stored = capture === undefined ? Promise.resolve() : capture.store({ ...record, payload: delivery.payload, raw: delivery.raw });
+    const stored = capture === undefined ? Promise.resolve() : capture.store({ ...record, raw: delivery.raw });
     const outcome = stored.then(
       () => true,
       () => false,

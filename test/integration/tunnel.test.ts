@@ -55,6 +55,7 @@ describe('listen over an ngrok tunnel (SDK injected)', () => {
     const session = await startTestSession({ registration, tunnel: ngrokTunnel, mode: 'ngrok' }, { registration: registrationDeps(running), openTunnel: ngrok.opener });
 
     expect(running.dispatcher.getSettings().webhookUrl).toBe('https://fake-7f3a.ngrok-free.app/webhook');
+    expect(ngrok.state.configs).toHaveLength(1);
     expect(ngrok.state.configs[0]?.addr).toBe(`127.0.0.1:${new URL(session.url).port}`);
     expect(session.eventsOf('tunnel-state')[0]).toMatchObject({ state: 'connected', url: 'https://fake-7f3a.ngrok-free.app' });
     expect(session.eventsOf('ready')[0]?.publicUrl).toBe('https://fake-7f3a.ngrok-free.app/webhook');
