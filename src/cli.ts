@@ -53,6 +53,10 @@ export async function main(argv: readonly string[]): Promise<void> {
     process.env.NO_COLOR = '1';
     delete process.env.FORCE_COLOR;
   }
+  // A reader that went away (`… | head`) is not an error; commands that must clean up listen for it themselves.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE' && process.stdout.listenerCount('error') === 1) process.exit(exitCode);
+  });
   const program = buildProgram((code) => {
     exitCode = code;
   });

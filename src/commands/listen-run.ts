@@ -43,6 +43,13 @@ export async function runListenCommand(flags: ListenFlags): Promise<number> {
   };
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
   for (const signal of signals) process.on(signal, onSignal);
+  // `listen --json | head -1`: when the reader goes away, stop as on Ctrl-C, so the URL is still restored.
+  const onOutputClosed = (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE' || controller.signal.aborted) return;
+    context.stderr.write('stdout was closed by its reader: stopping.\n');
+    controller.abort();
+  };
+  context.stdout.on('error', onOutputClosed);
 
   let dependencies: Awaited<ReturnType<typeof buildListenDependencies>> | undefined;
   try {
@@ -52,6 +59,7 @@ export async function runListenCommand(flags: ListenFlags): Promise<number> {
   } finally {
     for (const signal of signals) process.off(signal, onSignal);
     await dependencies?.close();
+    context.stdout.off('error', onOutputClosed);
     await sink.close();
   }
 }

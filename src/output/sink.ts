@@ -34,7 +34,12 @@ export function batchedOutput(stream: TextOutput): TextOutput & { flush(): void 
     if (pending.length === 0) return;
     const text = pending.length === 1 ? (pending[0] as string) : pending.join('');
     pending = [];
-    stream.write(text);
+    // A closed pipe reports through the stream's 'error' event; nothing more to do here.
+    try {
+      stream.write(text);
+    } catch {
+      // Synchronous EPIPE on some platforms.
+    }
   };
   return {
     write(text) {

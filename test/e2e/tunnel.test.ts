@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type CliWorld, TEST_API_KEY, emulatorApi, spawnEmulator, useCliWorlds } from '../helpers/cli-env.js';
-import { startTargetApp } from '../helpers/servers.js';
+import { freePort, startTargetApp } from '../helpers/servers.js';
 import { READY } from '../helpers/spawn-cli.js';
 import { TEST_KEY } from '../helpers/webhooks.js';
 
@@ -65,5 +65,29 @@ describe('listen --forward-to (spawned)', () => {
     expect(trigger.stdout).toMatch(/^201 OK/);
     await listen.waitFor(/forward {2}patient\.admit → http:\/\/127\.0\.0\.1:\d+\/webhook {2}201 in \d+ ms\n {2}\{"ok":true\}/);
     expect(target.requests[0]?.headers['x-env']).toBe('dev');
+  });
+});
+
+describe('a reader that goes away', () => {
+  it('`listen --json | head -1` stops listen cleanly and still restores the URL', async () => {
+    const world = await worlds.newWorld();
+    const emulator = await spawnEmulator(world);
+    const previous = 'https://my-app.example.com/webhook';
+    await emulatorApi(emulator.url, 'POST', '/settings', { webhookUrl: previous });
+    const port = await freePort();
+    const listen = world.spawn(['listen', '--port', String(port), '--public-url', `http://127.0.0.1:${port}`, '--api-url', emulator.url, '--json'], {
+      METRIPORT_API_KEY: TEST_API_KEY,
+    });
+    await listen.waitFor(READY);
+    await emulatorApi(emulator.url, 'POST', '/emulator/messages', { type: 'patient.admit' });
+    await listen.waitFor(/patient\.admit/, 'stdout');
+    // Close our end of its stdout, as `head` does after its first line; the next message hits a closed pipe.
+    listen.child.stdout?.destroy();
+    await emulatorApi(emulator.url, 'POST', '/emulator/messages', { type: 'patient.discharge' });
+    const exit = await listen.exited;
+    expect(exit.code).toBe(0);
+    expect(listen.stderr()).toContain('stdout was closed by its reader: stopping.');
+    expect(listen.stderr()).toContain(`Restored the webhook URL to ${previous}.`);
+    expect((await emulatorApi(emulator.url, 'GET', '/settings')).json.webhookUrl).toBe(previous);
   });
 });
