@@ -1,3 +1,4 @@
+import { describeSources } from '../config/describe-sources.js';
 import { type ListenFlags, resolveListenConfig } from '../config/listen-config.js';
 import { colorLevel, createPalette } from '../output/color.js';
 import { createJsonSink } from '../output/json.js';
@@ -30,6 +31,7 @@ export async function runListenCommand(flags: ListenFlags): Promise<number> {
     { enabled: context.stderr.isTTY === true, stream: context.stderr },
   );
   const publish = (event: SessionEvent) => sink.write(event);
+  if (config.verbose) publish({ type: 'info', at: new Date(), message: `Settings:\n${describeSources(config)}` });
 
   const controller = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {

@@ -31,7 +31,7 @@ export function listenCommand(done: Done): Command {
     .option('--forward-timeout <ms>', `how long the app may take, under Metriport's 5 s (default: 4000)`)
     .option('--forward-concurrency <n>', 'most requests in flight to the app (default: 4)')
     .option('--ack', 'answer Metriport 200 whatever the app says')
-    .option('--verbose', "show the app's response bodies");
+    .option('--verbose', "say where each setting came from (secrets masked); show the app's response bodies");
   return addApiOptions(command)
     .addHelpText(
       'after',

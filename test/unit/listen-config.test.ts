@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { type ListenFlags, resolveListenConfig, webhookUrlFor } from '../../src/config/listen-config.js';
 import { parseSize } from '../../src/config/size.js';
 import { maskSecret } from '../../src/config/sources.js';
+import { describeSources } from '../../src/config/describe-sources.js';
 import { MwError } from '../../src/errors.js';
 
 const base: ListenFlags = { tunnel: false, webhookKey: 'flag-key' };
@@ -165,5 +166,22 @@ describe('maskSecret', () => {
     expect(maskSecret(secret)).not.toContain(secret);
     expect(maskSecret(secret)).toBe('Zx3k…wE (21 chars)');
     expect(maskSecret('short')).toBe('****');
+  });
+});
+
+describe('describeSources', () => {
+  it('says where each secret came from, masked', () => {
+    const config = resolveListenConfig(
+      { ngrokDomain: 'me.ngrok.app', forwardTo: 'http://127.0.0.1:3000/hook' },
+      { METRIPORT_API_KEY: 'sk_live_abcdefghijklmnop', NGROK_AUTHTOKEN: '2ngrokTokenValue_1234567890' },
+      {},
+    );
+    const text = describeSources(config);
+    expect(text).toContain('API: sandbox (https://api.sandbox.metriport.com)');
+    expect(text).toContain('API key: sk_l…op (24 chars) from METRIPORT_API_KEY');
+    expect(text).toContain('ngrok authtoken: 2ngr…90 (27 chars) from NGROK_AUTHTOKEN');
+    expect(text).toContain('ngrok domain: me.ngrok.app');
+    expect(text).not.toContain('sk_live_abcdefghijklmnop');
+    expect(text).not.toContain('2ngrokTokenValue_1234567890');
   });
 });
