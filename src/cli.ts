@@ -21,6 +21,7 @@ export function buildProgram(done: (exitCode: number) => void): Command {
     .option('--debug', 'print stack traces for errors')
     .option('--no-color', 'no colour in any output (as NO_COLOR=1 does)')
     .exitOverride()
+    .configureHelp({ showGlobalOptions: true })
     .showSuggestionAfterError()
     .showHelpAfterError('(add --help for usage and examples)')
     .addHelpText(
