@@ -138,7 +138,12 @@ export class Dispatcher {
 
   private async drainRetries(): Promise<void> {
     for (let request = this.retryQueue.shift(); request !== undefined; request = this.retryQueue.shift()) {
-      await this.attempt(request, true);
+      // One request that cannot be sent must not stop the others (or crash the emulator).
+      await this.attempt(request, true).catch((error: unknown) => {
+        if (request === undefined) return;
+        request.status = 'failure';
+        request.lastDetail = String(error);
+      });
     }
   }
 
