@@ -1,4 +1,5 @@
 import { maskSecret } from '../config/sources.js';
+import { parsePort } from '../config/port.js';
 import { usageError } from '../errors.js';
 import { DEFAULT_EMULATOR_API_KEY, startEmulator } from '../emulator/app.js';
 import type { EmulatorEvent } from '../emulator/dispatcher.js';
@@ -15,10 +16,7 @@ interface EmulatorFlags {
 
 export async function runEmulatorCommand(flags: EmulatorFlags): Promise<number> {
   const context = processContext();
-  const port = Number(flags.port ?? DEFAULT_EMULATOR_PORT);
-  if (!/^\d+$/.test(flags.port ?? '0') || port > 65535) {
-    throw usageError('BAD_PORT', `--port ${JSON.stringify(flags.port)} is not a port number.`, 'Pass a number from 0 to 65535 (0 picks a free port).');
-  }
+  const port = parsePort(flags.port ?? String(DEFAULT_EMULATOR_PORT));
   const apiKey = flags.apiKey ?? DEFAULT_EMULATOR_API_KEY;
   const log = (line: string) => context.stderr.write(`${clock(new Date())}  ${line}\n`);
   let emulator;
@@ -32,7 +30,11 @@ export async function runEmulatorCommand(flags: EmulatorFlags): Promise<number> 
     });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw usageError('LISTEN_FAILED', `The emulator could not listen on port ${port} (${code ?? String(error)}).`, 'Pick another with --port (0 picks a free one).');
+    throw usageError(
+      'LISTEN_FAILED',
+      `The emulator could not listen on port ${port} (${code ?? String(error)}).`,
+      code === 'EADDRINUSE' ? 'Another program uses that port: pick another with --port (0 picks a free one).' : 'Check --host and --port.',
+    );
   }
   const shownKey = apiKey === DEFAULT_EMULATOR_API_KEY ? apiKey : maskSecret(apiKey);
   context.stderr.write(

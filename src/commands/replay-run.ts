@@ -1,12 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { listCaptureFiles } from '../capture/read.js';
-import { pick } from '../config/sources.js';
+import { DEFAULT_LISTENER_URL } from '../config/defaults.js';
+import { pickWebhookKey, requireWebhookKey } from '../config/webhook-key.js';
 import { usageError } from '../errors.js';
 import { MESSAGE_TIMEOUT_MS } from '../metriport/types.js';
 import { parseDelivery } from '../webhook/delivery.js';
 import { deliver, metriportHeaders } from '../webhook/deliver.js';
 import { processContext } from './context.js';
-import { DEFAULT_TARGET } from './trigger-run.js';
 
 interface ReplayFlags {
   to?: string;
@@ -16,13 +16,10 @@ interface ReplayFlags {
 
 export async function runReplayCommand(paths: string[], flags: ReplayFlags): Promise<number> {
   const context = processContext();
-  const key = pick({ flag: flags.webhookKey, flagName: '--webhook-key', env: context.env, dotenv: context.dotenv, envName: 'METRIPORT_WEBHOOK_KEY' });
-  if (key === undefined) {
-    throw usageError('NO_WEBHOOK_KEY', 'No webhook key to sign the replayed messages with.', 'Pass --webhook-key <key> or set METRIPORT_WEBHOOK_KEY.');
-  }
+  const key = requireWebhookKey(pickWebhookKey(flags.webhookKey, context.env, context.dotenv), 'nothing to sign the replayed messages with');
   const files = await listCaptureFiles(paths);
   if (files.length === 0) throw usageError('NOTHING_TO_REPLAY', `No capture files in ${paths.join(', ')}.`, 'Pass the folder given to listen --out, or its .json files.');
-  const url = flags.to ?? DEFAULT_TARGET;
+  const url = flags.to ?? DEFAULT_LISTENER_URL;
   let failures = 0;
   for (const file of files) {
     // The exact bytes as captured; only the signature is new, since the key may differ from the original one.

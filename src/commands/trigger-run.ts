@@ -1,6 +1,6 @@
 import type { ApiFlags } from '../config/api-config.js';
-import { DEFAULT_PATH, DEFAULT_PORT } from '../config/listen-config.js';
-import { pick } from '../config/sources.js';
+import { DEFAULT_LISTENER_URL } from '../config/defaults.js';
+import { pickWebhookKey, requireWebhookKey } from '../config/webhook-key.js';
 import { usageError } from '../errors.js';
 import { applyOverride } from '../fixtures/build-message.js';
 import { listSampleTypes, newSampleMessage } from '../fixtures/samples.js';
@@ -17,8 +17,6 @@ interface TriggerFlags extends ApiFlags {
   viaApi?: boolean;
   json?: boolean;
 }
-
-export const DEFAULT_TARGET = `http://127.0.0.1:${DEFAULT_PORT}${DEFAULT_PATH}`;
 
 export async function runTriggerCommand(type: string | undefined, flags: TriggerFlags): Promise<number> {
   const context = processContext();
@@ -52,11 +50,8 @@ interface TriggerInput {
 }
 
 async function direct({ type, messageId, payload, flags, context }: TriggerInput): Promise<number> {
-  const key = pick({ flag: flags.webhookKey, flagName: '--webhook-key', env: context.env, dotenv: context.dotenv, envName: 'METRIPORT_WEBHOOK_KEY' });
-  if (key === undefined) {
-    throw usageError('NO_WEBHOOK_KEY', 'No webhook key to sign the sample with.', 'Pass --webhook-key <key> or set METRIPORT_WEBHOOK_KEY, or use --via-api to let the API sign it.');
-  }
-  const url = flags.to ?? DEFAULT_TARGET;
+  const key = requireWebhookKey(pickWebhookKey(flags.webhookKey, context.env, context.dotenv), 'nothing to sign the sample with', ', or use --via-api to let the API sign it');
+  const url = flags.to ?? DEFAULT_LISTENER_URL;
   const body = Buffer.from(JSON.stringify(payload));
   const result = await deliver({ url, body, headers: metriportHeaders(body, key.value), timeoutMs: MESSAGE_TIMEOUT_MS });
   if (flags.json) {

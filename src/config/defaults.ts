@@ -6,3 +6,6 @@ export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_PATH = '/webhook';
 /** Metriport bodies are usually KB, but a document-download for a big patient passes 1 MB; allow tens of MB. */
 export const DEFAULT_MAX_BODY = '64mb';
+
+/** Where `trigger` and `replay` send by default: a `listen` started with the defaults. */
+export const DEFAULT_LISTENER_URL = `http://${DEFAULT_HOST}:${DEFAULT_PORT}${DEFAULT_PATH}`;

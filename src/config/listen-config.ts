@@ -2,6 +2,8 @@ import { MwError, usageError } from '../errors.js';
 import { assertRegistrable } from '../metriport/url-rules.js';
 import type { ForwardConfig } from '../session/forwarder.js';
 import { parseDuration } from './duration.js';
+import { parsePort } from './port.js';
+import { pickWebhookKey, requireWebhookKey } from './webhook-key.js';
 import { type ApiConfig, requireApiKey, resolveApiConfig } from './api-config.js';
 import { parseSize } from './size.js';
 import { type Env, type Sourced, pick } from './sources.js';
@@ -110,7 +112,7 @@ export function resolveListenConfig(flags: ListenFlags, env: Env, dotenv: Env, c
   if (maxBodyBytes === undefined) {
     throw usageError('BAD_MAX_BODY', `--max-body ${JSON.stringify(flags.maxBody)} is not a size.`, 'Pass a size such as 50mb, 512kb or a number of bytes.');
   }
-  const webhookKey = pick({ flag: flags.webhookKey, flagName: '--webhook-key', env, dotenv, envName: 'METRIPORT_WEBHOOK_KEY' });
+  const webhookKey = pickWebhookKey(flags.webhookKey, env, dotenv);
   const warnings = LOOPBACK.has(host)
     ? []
     : [`--host ${host} exposes the receiver beyond this machine; webhooks carry PHI, so prefer 127.0.0.1 behind a tunnel.`];
@@ -142,13 +144,13 @@ export function resolveListenConfig(flags: ListenFlags, env: Env, dotenv: Env, c
     if (flags.publicUrl !== undefined) {
       throw usageError('TUNNEL_CONFLICT', '--no-tunnel and --public-url contradict each other.', 'Keep --public-url to register your own tunnel, or --no-tunnel for local-only work.');
     }
-    return { ...common, mode: 'local', api: undefined, tunnel: undefined, registration: undefined, webhookKey: requireWebhookKey(webhookKey, 'with --no-tunnel') };
+    return { ...common, mode: 'local', api: undefined, tunnel: undefined, registration: undefined, webhookKey: requireWebhookKey(webhookKey, 'listen cannot verify requests with --no-tunnel without it') };
   }
 
   const tunnel = resolveTunnel(flags, env, dotenv, context);
   const mode = tunnel.kind;
   if (flags.register === false) {
-    return { ...common, mode, api: undefined, tunnel, registration: undefined, webhookKey: requireWebhookKey(webhookKey, 'with --no-register') };
+    return { ...common, mode, api: undefined, tunnel, registration: undefined, webhookKey: requireWebhookKey(webhookKey, 'listen cannot verify requests with --no-register without it') };
   }
   const api = resolveApiConfig(flags, env, dotenv);
   requireApiKey(api);
@@ -239,22 +241,7 @@ function parsePublicUrl(text: string): string {
   throw usageError('BAD_PUBLIC_URL', `--public-url ${JSON.stringify(text)} is not an http(s) URL.`, 'Pass the public https URL of your tunnel, e.g. https://abc.trycloudflare.com.');
 }
 
-function requireWebhookKey(key: Sourced<string> | undefined, why: string): Sourced<string> {
-  if (key !== undefined) return key;
-  throw usageError(
-    'NO_WEBHOOK_KEY',
-    `No webhook key: listen cannot verify requests ${why} without it.`,
-    'Pass --webhook-key <key> or set METRIPORT_WEBHOOK_KEY (GET /settings shows it as webhookKey).',
-  );
-}
 
-function parsePort(text: string): number {
-  const port = Number(text);
-  if (!/^\d+$/.test(text) || port > 65535) {
-    throw usageError('BAD_PORT', `--port ${JSON.stringify(text)} is not a port number.`, 'Pass a number from 0 to 65535 (0 picks a free port).');
-  }
-  return port;
-}
 
 function parseEvents(text: string | undefined): string[] {
   if (text === undefined) return [];

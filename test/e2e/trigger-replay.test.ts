@@ -51,7 +51,7 @@ describe('trigger', () => {
 
   it.each([
     [['trigger', 'no.such-type', '--webhook-key', 'k'], 2, /There is no sample of "no\.such-type"\. Pick one of: /],
-    [['trigger', 'patient.admit'], 2, /No webhook key to sign the sample with/],
+    [['trigger', 'patient.admit'], 2, /No webhook key: nothing to sign the sample with\..*--via-api/],
     [['trigger'], 2, /Name the message type to send/],
   ])('refuses %j', async (args, code, message) => {
     await newWorld();
