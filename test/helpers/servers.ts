@@ -11,6 +11,8 @@ export interface RecordedRequest {
 export interface TargetApp {
   url: string;
   requests: RecordedRequest[];
+  /** The most requests this app was handling at the same moment (arrival to answer sent). */
+  maxInFlight(): number;
   /** Resolves once `count` requests have arrived in all. */
   waitForRequests(count: number): Promise<void>;
   close(): Promise<void>;
@@ -22,7 +24,12 @@ export async function startTargetApp(
 ): Promise<TargetApp> {
   const requests: RecordedRequest[] = [];
   const waiters = new Set<() => boolean>();
+  let inFlight = 0;
+  let maxInFlight = 0;
   const server: Server = createServer((req, res) => {
+    inFlight += 1;
+    maxInFlight = Math.max(maxInFlight, inFlight);
+    res.once('close', () => (inFlight -= 1));
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
@@ -43,6 +50,7 @@ export async function startTargetApp(
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
+    maxInFlight: () => maxInFlight,
     waitForRequests: (count) =>
       new Promise((resolve) => {
         const check = () => (requests.length >= count ? (resolve(), true) : false);
