@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { MwError } from '../errors.js';
 import type { MetriportClient } from '../metriport/client.js';
@@ -90,8 +90,8 @@ export function fileStateStore(path: string): StateStore {
       try {
         await mkdir(dirname(path), { recursive: true, mode: 0o700 });
         const temp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
-        await writeFile(temp, `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600 });
-        await chmod(temp, 0o600);
+        // A fresh file ('wx') gets mode 0600 at creation; umask can only take bits away.
+        await writeFile(temp, `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
         await rename(temp, path);
       } catch (error) {
         throw stateError(`write ${path}`, error);
