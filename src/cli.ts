@@ -61,6 +61,13 @@ export async function main(argv: readonly string[]): Promise<void> {
   const program = buildProgram((code) => {
     exitCode = code;
   });
+  // 'beforeExit' fires only when nothing is left to wait for. Reaching it while a command still runs means a
+  // promise can never settle: say so as an internal error instead of Node's silent exit 13.
+  const unsettled = () => {
+    process.stderr.write('Error: internal error: the command stopped waiting on something that can never finish. Run again with --debug and report it as a bug.\n');
+    process.exit(EXIT_CODES.internal);
+  };
+  process.once('beforeExit', unsettled);
   try {
     if (argv.length <= 2) {
       program.outputHelp();
@@ -70,6 +77,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   } catch (error) {
     exitCode = reportError(error, { debug: argv.includes('--debug'), secrets: secretsIn(argv) });
   }
+  process.off('beforeExit', unsettled);
   process.exit(exitCode);
 }
 

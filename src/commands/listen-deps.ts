@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { describeTarget, requireApiKey } from '../config/api-config.js';
+import { requireApiKey } from '../config/api-config.js';
+import { type ApiTarget, describeTarget } from '../metriport/target.js';
 import type { ListenConfig, TunnelConfig } from '../config/listen-config.js';
 import { authtokenFromNgrokConfig, ngrokConfigPaths } from '../config/ngrok-config.js';
 import { registrationFile, stateDir } from '../config/paths.js';
@@ -26,11 +27,11 @@ export async function buildListenDependencies(
   let emulator: RunningEmulator | undefined;
   if (config.mode === 'emulator') {
     emulator = await startEmulator({ host: '127.0.0.1', port: 0, apiKey: DEFAULT_EMULATOR_API_KEY, allowLocalUrls: true });
-    deps.registration = registrationDeps(config, { baseUrl: emulator.url, apiKey: DEFAULT_EMULATOR_API_KEY, env: input.env, inMemory: true });
+    deps.registration = registrationDeps(config, { target: describeTarget(emulator.url, 'listen --emulator'), apiKey: DEFAULT_EMULATOR_API_KEY, env: input.env, inMemory: true });
     deps.afterRegistration = sendOneOfEach(emulator, input.publish);
     input.publish({ type: 'info', at: new Date(), message: emulatorInstructions(emulator.url) });
   } else if (config.registration !== undefined && config.api !== undefined) {
-    deps.registration = registrationDeps(config, { baseUrl: config.api.target.baseUrl, apiKey: requireApiKey(config.api), env: input.env, inMemory: false });
+    deps.registration = registrationDeps(config, { target: config.api.target, apiKey: requireApiKey(config.api), env: input.env, inMemory: false });
   }
   return { deps, close: async () => emulator?.close() };
 }
@@ -72,11 +73,11 @@ export function readNgrokConfigAuthtoken(env: Record<string, string | undefined>
 
 function registrationDeps(
   config: ListenConfig,
-  input: { baseUrl: string; apiKey: string; env: Record<string, string | undefined>; inMemory: boolean },
+  input: { target: ApiTarget; apiKey: string; env: Record<string, string | undefined>; inMemory: boolean },
 ): NonNullable<ListenDependencies['registration']> {
-  const client = createMetriportClient({ target: describeTarget(input.baseUrl), apiKey: input.apiKey });
+  const client = createMetriportClient({ target: input.target, apiKey: input.apiKey });
   // The in-process emulator dies with this process, so there is nothing to restore after a crash.
-  const store = input.inMemory ? memoryStateStore() : fileStateStore(registrationFile(stateDir(input.env, homedir()), input.baseUrl));
+  const store = input.inMemory ? memoryStateStore() : fileStateStore(registrationFile(stateDir(input.env, homedir()), input.target.baseUrl));
   return {
     client,
     store,

@@ -1,20 +1,7 @@
 import { MwError, usageError } from '../errors.js';
+import { type ApiTarget, describeTarget } from '../metriport/target.js';
 import { PRODUCTION_API_URL, SANDBOX_API_URL } from '../metriport/types.js';
 import { type Env, type Sourced, pick } from './sources.js';
-
-export type ApiEnvironment = 'sandbox' | 'production' | 'custom';
-
-/** Which Metriport API the commands talk to. */
-export interface ApiTarget {
-  /** Without a trailing slash. */
-  baseUrl: string;
-  environment: ApiEnvironment;
-  /** For messages: "sandbox (https://api.sandbox.metriport.com)". */
-  description: string;
-  /** Metriport's own API: the local URL blocklist pre-check applies (with `--api-url`, the API decides). */
-  isMetriportHost: boolean;
-  isProduction: boolean;
-}
 
 export interface ApiFlags {
   env?: string;
@@ -35,21 +22,10 @@ export function resolveApiConfig(flags: ApiFlags, env: Env, dotenv: Env): ApiCon
   if (environment !== undefined && environment.value !== 'sandbox' && environment.value !== 'production') {
     throw usageError('BAD_ENV', `${environment.origin} "${environment.value}" is not an environment.`, 'Use sandbox or production.');
   }
-  const baseUrl = apiUrl === undefined ? (environment?.value === 'production' ? PRODUCTION_API_URL : SANDBOX_API_URL) : normaliseApiUrl(apiUrl);
-  return { target: describeTarget(baseUrl), apiKey };
-}
-
-export function describeTarget(baseUrl: string): ApiTarget {
-  const host = new URL(baseUrl).host;
-  const environment: ApiEnvironment =
-    host === new URL(PRODUCTION_API_URL).host ? 'production' : host === new URL(SANDBOX_API_URL).host ? 'sandbox' : 'custom';
-  return {
-    baseUrl,
-    environment,
-    description: environment === 'custom' ? `the API at ${baseUrl}` : `${environment} (${baseUrl})`,
-    isMetriportHost: environment !== 'custom',
-    isProduction: environment === 'production',
-  };
+  if (apiUrl !== undefined) return { target: describeTarget(normaliseApiUrl(apiUrl), apiUrl.origin), apiKey };
+  const production = environment?.value === 'production';
+  const urlOrigin = environment === undefined ? '--env sandbox (the default)' : `${environment.origin} ${environment.value}`;
+  return { target: describeTarget(production ? PRODUCTION_API_URL : SANDBOX_API_URL, urlOrigin), apiKey };
 }
 
 export function requireApiKey(config: ApiConfig): string {

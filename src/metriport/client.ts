@@ -1,11 +1,13 @@
 import { MwError } from '../errors.js';
-import type { ApiTarget } from '../config/api-config.js';
+import { HttpFailure, type HttpResponse, type SendHttp, headerValue, sendHttp } from '../http/send.js';
+import type { ApiTarget } from './target.js';
 import type { SamplePayloadResult, Settings, WebhookStatus } from './types.js';
 
 export interface MetriportClientOptions {
   target: ApiTarget;
   apiKey: string;
-  fetch?: typeof fetch;
+  /** The HTTP transport; tests inject a fake. */
+  send?: SendHttp;
   /** Per attempt, in ms. Default 10 000. */
   timeoutMs?: number;
   /** Extra attempts for idempotent calls after a network error, 429 or 5xx. Default 2. */
@@ -39,7 +41,7 @@ interface Call {
 /** The only code that speaks to Metriport's REST API. */
 export function createMetriportClient(options: MetriportClientOptions): MetriportClient {
   const { target, apiKey } = options;
-  const fetchImpl = options.fetch ?? fetch;
+  const send = options.send ?? sendHttp;
   const timeoutMs = options.timeoutMs ?? 10_000;
   const retries = options.retries ?? 2;
   const backoffMs = options.backoffMs ?? 300;
@@ -50,29 +52,29 @@ export function createMetriportClient(options: MetriportClientOptions): Metripor
     const label = `${request.method} /${request.path}`;
     for (let attempt = 0; ; attempt += 1) {
       const canRetry = request.idempotent && attempt < retries;
-      let response: Response;
+      let response: HttpResponse;
       try {
-        response = await fetchImpl(url, {
+        response = await send({
           method: request.method,
+          url,
           headers: {
             'x-api-key': apiKey,
             accept: 'application/json',
             ...(request.body === undefined ? {} : { 'content-type': 'application/json' }),
           },
           body: request.body === undefined ? undefined : JSON.stringify(request.body),
-          redirect: 'manual',
-          signal: AbortSignal.timeout(timeoutMs),
+          timeoutMs,
         });
       } catch (error) {
         if (canRetry) {
           await sleep(backoffMs * 2 ** attempt);
           continue;
         }
-        throw unreachable({ url, label, error, timeoutMs });
+        throw unreachable({ label, error, timeoutMs });
       }
-      const text = await response.text().catch(() => '');
+      const text = response.body.toString('utf8');
       if ((response.status === 429 || response.status >= 500) && canRetry) {
-        await sleep(retryAfterMs(response.headers.get('retry-after')) ?? backoffMs * 2 ** attempt);
+        await sleep(retryAfterMs(headerValue(response.headers, 'retry-after')) ?? backoffMs * 2 ** attempt);
         continue;
       }
       if ((response.status >= 200 && response.status < 300) || request.allow?.includes(response.status)) {
@@ -116,17 +118,18 @@ export function createMetriportClient(options: MetriportClientOptions): Metripor
     });
   }
 
-  function unreachable(input: { url: string; label: string; error: unknown; timeoutMs: number }): MwError {
-    const timedOut = (input.error as Error | undefined)?.name === 'TimeoutError';
-    const cause = (input.error as { cause?: { code?: string } } | undefined)?.cause?.code ?? (input.error as Error | undefined)?.message;
+  function unreachable(input: { label: string; error: unknown; timeoutMs: number }): MwError {
+    const failure = input.error instanceof HttpFailure ? input.error : undefined;
+    const timedOut = failure?.code === 'TIMEOUT';
+    const where = `the Metriport API at ${target.baseUrl} (from ${target.urlOrigin})`;
     return new MwError(
       timedOut
-        ? `The Metriport API at ${target.baseUrl} did not answer ${input.label} within ${input.timeoutMs / 1000} s.`
-        : `Could not reach the Metriport API at ${target.baseUrl} (${cause ?? 'network error'}).`,
+        ? `${capitalise(where)} did not answer ${input.label} within ${input.timeoutMs / 1000} s.`
+        : `Could not reach ${where}: ${failure?.message ?? String(input.error)}.`,
       {
         code: timedOut ? 'API_TIMEOUT' : 'API_UNREACHABLE',
         category: 'network',
-        hint: 'Check your network connection, or the --api-url / --env you chose.',
+        hint: target.environment === 'custom' ? `Check that the API is running there, or change ${target.urlOrigin}.` : 'Check your network connection, or the --env / --api-url you chose.',
         cause: input.error,
       },
     );
@@ -182,8 +185,12 @@ function errorDetail(text: string): string | undefined {
   return trimmed === '' ? undefined : trimmed.slice(0, 200);
 }
 
-function retryAfterMs(header: string | null): number | undefined {
-  if (header === null) return undefined;
+function capitalise(text: string): string {
+  return `${text.charAt(0).toUpperCase()}${text.slice(1)}`;
+}
+
+function retryAfterMs(header: string | undefined): number | undefined {
+  if (header === undefined) return undefined;
   const seconds = Number(header);
   return Number.isFinite(seconds) && seconds >= 0 ? Math.min(seconds, 30) * 1000 : undefined;
 }

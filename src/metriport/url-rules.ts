@@ -1,4 +1,4 @@
-import type { ApiTarget } from '../config/api-config.js';
+import type { ApiTarget } from './target.js';
 import { usageError } from '../errors.js';
 import { MAX_WEBHOOK_URL_LENGTH } from './types.js';
 

@@ -1,3 +1,4 @@
+import { HttpFailure, type SendHttp, sendHttp } from '../http/send.js';
 import { WEBHOOK_USER_AGENT } from '../metriport/types.js';
 import { SIGNATURE_HEADER, sign } from './signature.js';
 
@@ -7,7 +8,7 @@ export interface DeliverOptions {
   body: Buffer;
   headers: Record<string, string>;
   timeoutMs: number;
-  fetch?: typeof fetch;
+  send?: SendHttp;
 }
 
 export interface DeliverResult {
@@ -26,21 +27,13 @@ export async function deliver(options: DeliverOptions): Promise<DeliverResult> {
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
   try {
-    const response = await (options.fetch ?? fetch)(options.url, {
-      method: 'POST',
-      headers: options.headers,
-      // A Buffer is a Uint8Array over an ArrayBuffer here; the cast only narrows the type, no copy is made.
-      body: options.body as Uint8Array<ArrayBuffer>,
-      redirect: 'manual',
-      signal: AbortSignal.timeout(options.timeoutMs),
-    });
-    const responseText = await response.text().catch(() => '');
+    // Redirects are not followed, so a 3xx is a failure, as with Metriport.
+    const response = await (options.send ?? sendHttp)({ method: 'POST', url: options.url, headers: options.headers, body: options.body, timeoutMs: options.timeoutMs });
     const ok = response.status >= 200 && response.status < 300;
-    return { ok, status: response.status, responseText, durationMs: elapsed(), detail: ok ? 'OK' : `Request failed with status code ${response.status}` };
+    return { ok, status: response.status, responseText: response.body.toString('utf8'), durationMs: elapsed(), detail: ok ? 'OK' : `Request failed with status code ${response.status}` };
   } catch (error) {
-    const timedOut = (error as Error).name === 'TimeoutError' || (error as Error).name === 'AbortError';
-    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    const detail = timedOut ? `timeout of ${options.timeoutMs}ms exceeded` : (cause?.code ?? cause?.message ?? (error as Error).message);
+    const code = error instanceof HttpFailure ? error.code : 'ENETWORK';
+    const detail = code === 'TIMEOUT' ? `timeout of ${options.timeoutMs}ms exceeded` : code;
     return { ok: false, status: undefined, responseText: '', durationMs: elapsed(), detail };
   }
 }

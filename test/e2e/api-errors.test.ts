@@ -67,7 +67,7 @@ describe('errors users meet with the Metriport API', () => {
     const apiUrl = (await refusingUrl('')).replace(/\/$/, '');
     const result = await run(['status', '--api-url', apiUrl], { METRIPORT_API_KEY: TEST_API_KEY });
     expect(result.code).toBe(4);
-    expect(result.stderr).toContain(`Could not reach the Metriport API at ${apiUrl} (ECONNREFUSED).`);
+    expect(result.stderr).toContain(`Could not reach the Metriport API at ${apiUrl} (from --api-url): nothing listens there (ECONNREFUSED). Check that the API is running there, or change --api-url.`);
     expectOneCleanError(result.stderr);
   });
 

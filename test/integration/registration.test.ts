@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { describeTarget } from '../../src/config/api-config.js';
+import { describeTarget } from '../../src/metriport/target.js';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/app.js';
 import { createMetriportClient } from '../../src/metriport/client.js';
 import { memoryStateStore } from '../../src/session/restore.js';

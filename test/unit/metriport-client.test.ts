@@ -1,30 +1,32 @@
 import { describe, expect, it } from 'vitest';
-import { type ApiFlags, describeTarget, resolveApiConfig } from '../../src/config/api-config.js';
+import { type ApiFlags, resolveApiConfig } from '../../src/config/api-config.js';
+import { describeTarget } from '../../src/metriport/target.js';
 import { MwError } from '../../src/errors.js';
+import { HttpFailure, type HttpRequest, type SendHttp } from '../../src/http/send.js';
 import { createMetriportClient } from '../../src/metriport/client.js';
 import { webhookUrlProblem } from '../../src/metriport/url-rules.js';
 import { type RegistrationRecord, planRestore } from '../../src/session/restore.js';
 
 type Answer = { status: number; body?: string; headers?: Record<string, string> } | Error;
 
-function fakeFetch(answers: Answer[]) {
-  const calls: Array<{ url: string; init: RequestInit }> = [];
-  const fetchImpl = (async (url: string, init: RequestInit) => {
-    calls.push({ url, init });
+function fakeSend(answers: Answer[]) {
+  const calls: HttpRequest[] = [];
+  const send: SendHttp = async (request) => {
+    calls.push(request);
     const answer = answers.shift() ?? { status: 500 };
     if (answer instanceof Error) throw answer;
-    return new Response(answer.body ?? '', { status: answer.status, headers: answer.headers });
-  }) as unknown as typeof fetch;
-  return { fetchImpl, calls };
+    return { status: answer.status, headers: answer.headers ?? {}, body: Buffer.from(answer.body ?? ''), truncated: false };
+  };
+  return { send, calls };
 }
 
 function client(answers: Answer[], baseUrl = 'https://api.sandbox.metriport.com') {
-  const fake = fakeFetch(answers);
+  const fake = fakeSend(answers);
   const sleeps: number[] = [];
   const instance = createMetriportClient({
     target: describeTarget(baseUrl),
     apiKey: 'sk_test_abcdefghijklmnop',
-    fetch: fake.fetchImpl,
+    send: fake.send,
     sleep: async (ms) => void sleeps.push(ms),
   });
   return { instance, calls: fake.calls, sleeps };
@@ -41,16 +43,16 @@ async function failure(promise: Promise<unknown>): Promise<MwError> {
 }
 
 const settings = JSON.stringify({ id: 'x', webhookUrl: 'https://a.example.com/h', webhookKey: 'k', mrFilters: null });
-const networkError = Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED' } });
+const networkError = new HttpFailure('ECONNREFUSED', 'nothing listens there (ECONNREFUSED)');
 
 describe('Metriport client', () => {
   it('sends the API key and the exact body to the right paths', async () => {
     const { instance, calls } = client([{ status: 200, body: settings }]);
     await instance.updateWebhookUrl('https://b.example.com/webhook');
     expect(calls[0]?.url).toBe('https://api.sandbox.metriport.com/settings');
-    expect(calls[0]?.init.method).toBe('POST');
-    expect(calls[0]?.init.body).toBe('{"webhookUrl":"https://b.example.com/webhook"}');
-    expect((calls[0]?.init.headers as Record<string, string>)['x-api-key']).toBe('sk_test_abcdefghijklmnop');
+    expect(calls[0]?.method).toBe('POST');
+    expect(calls[0]?.body).toBe('{"webhookUrl":"https://b.example.com/webhook"}');
+    expect(calls[0]?.headers['x-api-key']).toBe('sk_test_abcdefghijklmnop');
   });
 
   it('retries idempotent calls on 5xx, 429 (honouring Retry-After) and network errors, with backoff', async () => {
@@ -68,7 +70,7 @@ describe('Metriport client', () => {
     const error = await failure(instance.getSettings());
     expect(calls).toHaveLength(3);
     expect(error).toMatchObject({ code: 'API_UNREACHABLE', category: 'network' });
-    expect(error.message).toBe('Could not reach the Metriport API at https://api.sandbox.metriport.com (ECONNREFUSED).');
+    expect(error.message).toBe('Could not reach the Metriport API at https://api.sandbox.metriport.com (from the command): nothing listens there (ECONNREFUSED).');
   });
 
   it('never repeats the retry call', async () => {

@@ -1,0 +1,125 @@
+import { type IncomingHttpHeaders, request as requestHttp } from 'node:http';
+import { request as requestHttps } from 'node:https';
+
+/**
+ * The one outgoing HTTP call of the tool (Metriport's API, trigger, replay, forwarding, the emulator's sends).
+ *
+ * Built on node:http rather than the global fetch: Node 20's fetch (undici) leaves its promise pending for
+ * ever when a server accepts the connection and closes it at once (a crashed proxy, a firewall that resets),
+ * and AbortSignal.timeout does not keep the process alive, so the CLI exited 13 with nothing said. Here every
+ * failure settles, and the deadline is a timer that holds the process open until it fires.
+ */
+export interface HttpRequest {
+  method: 'GET' | 'POST';
+  url: string;
+  headers: Record<string, string>;
+  /** Sent exactly as given. */
+  body?: Buffer | string | undefined;
+  /** From the call to the end of the response body, connecting included. */
+  timeoutMs: number;
+  /** Response bytes kept; the rest is read and dropped, so a huge answer cannot exhaust memory. Default 1 MiB. */
+  maxResponseBytes?: number;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+  /** The body was longer than `maxResponseBytes` and was cut there. */
+  truncated: boolean;
+}
+
+/** `code` is `TIMEOUT`, or the socket error's code (`ECONNREFUSED`, `ECONNRESET`, …). */
+export class HttpFailure extends Error {
+  readonly code: string;
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'HttpFailure';
+    this.code = code;
+  }
+}
+
+export type SendHttp = (request: HttpRequest) => Promise<HttpResponse>;
+
+const DEFAULT_MAX_RESPONSE_BYTES = 1024 * 1024;
+
+export const sendHttp: SendHttp = (request) =>
+  new Promise<HttpResponse>((resolve, reject) => {
+    let url: URL;
+    try {
+      url = new URL(request.url);
+    } catch (error) {
+      reject(new HttpFailure('BAD_URL', `${request.url} is not a URL`, { cause: error }));
+      return;
+    }
+    const limit = request.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+    const body = request.body === undefined ? undefined : typeof request.body === 'string' ? Buffer.from(request.body) : request.body;
+    const headers = { ...request.headers, ...(body === undefined ? {} : { 'content-length': String(body.length) }) };
+    let settled = false;
+    const fail = (error: HttpFailure) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      outgoing.destroy();
+      reject(error);
+    };
+    const send = url.protocol === 'https:' ? requestHttps : url.protocol === 'http:' ? requestHttp : undefined;
+    if (send === undefined) {
+      reject(new HttpFailure('BAD_URL', `${request.url} is not an http(s) URL`));
+      return;
+    }
+    const outgoing = send(url, { method: request.method, headers }, (incoming) => {
+      const chunks: Buffer[] = [];
+      let kept = 0;
+      let truncated = false;
+      incoming.on('data', (chunk: Buffer) => {
+        if (kept >= limit) {
+          truncated = true;
+          return;
+        }
+        const piece = kept + chunk.length > limit ? chunk.subarray(0, limit - kept) : chunk;
+        truncated ||= piece.length < chunk.length;
+        chunks.push(piece);
+        kept += piece.length;
+      });
+      incoming.on('error', (error: NodeJS.ErrnoException) => fail(socketFailure(error)));
+      incoming.on('aborted', () => fail(new HttpFailure('ECONNRESET', 'the connection closed in the middle of the answer (ECONNRESET)')));
+      incoming.on('end', () => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        resolve({ status: incoming.statusCode ?? 0, headers: incoming.headers, body: Buffer.concat(chunks), truncated });
+      });
+    });
+    // A timer that is not unref'd: while a call is pending, the process cannot run out of things to wait for.
+    const timer = setTimeout(() => fail(new HttpFailure('TIMEOUT', `no answer within ${request.timeoutMs} ms`)), request.timeoutMs);
+    outgoing.on('error', (error: NodeJS.ErrnoException) => fail(socketFailure(error)));
+    outgoing.end(body);
+  });
+
+function socketFailure(error: NodeJS.ErrnoException): HttpFailure {
+  const code = error.code ?? 'ENETWORK';
+  return new HttpFailure(code, describeSocketError(code, error.message), { cause: error });
+}
+
+function describeSocketError(code: string, message: string): string {
+  switch (code) {
+    case 'ECONNREFUSED':
+      return 'nothing listens there (ECONNREFUSED)';
+    case 'ECONNRESET':
+      return 'the connection was closed without an answer (ECONNRESET)';
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `the host name could not be resolved (${code})`;
+    case 'ETIMEDOUT':
+      return 'the connection timed out (ETIMEDOUT)';
+    default:
+      return `${message} (${code})`;
+  }
+}
+
+/** A response header as one string. */
+export function headerValue(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
