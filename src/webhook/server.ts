@@ -1,3 +1,5 @@
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import Fastify, { type FastifyError } from 'fastify';
 import { MwError } from '../errors.js';
 import type { Receiver } from './receiver.js';
@@ -33,7 +35,14 @@ export async function startReceiverServer(options: ReceiverServerOptions): Promi
   const { receiver, path } = options;
   // return503OnClosing off: requests on a connection that is still open while we close are answered normally
   // (and that connection is then closed), rather than with a framework-made 503.
-  const app = Fastify({ logger: false, bodyLimit: options.maxBodyBytes, exposeHeadRoutes: false, return503OnClosing: false });
+  const connections = createConnectionBook();
+  const app = Fastify({
+    logger: false,
+    bodyLimit: options.maxBodyBytes,
+    exposeHeadRoutes: false,
+    return503OnClosing: false,
+    clientErrorHandler: (error, socket) => connections.onClientError(error, socket),
+  });
 
   // Verification needs the bytes exactly as sent, so no parser may touch them, whatever the content-type.
   app.removeAllContentTypeParsers();
@@ -48,9 +57,10 @@ export async function startReceiverServer(options: ReceiverServerOptions): Promi
     if (inFlight === 0) onDrained?.();
   };
   // Callback-style hooks: they run on every request, and async ones cost a promise each.
-  app.addHook('onRequest', (_request, reply, done) => {
+  app.addHook('onRequest', (request, reply, done) => {
     inFlight += 1;
     reply.raw.once('close', settle);
+    connections.onRequest(request.raw.socket, request.headers.connection, reply.raw);
     done();
   });
   let closingDown = false;
@@ -73,11 +83,11 @@ export async function startReceiverServer(options: ReceiverServerOptions): Promi
     url: path,
     handler: async (request, reply) => {
       receiver.noteRejected(405, `${request.method} is not allowed on ${path}; Metriport only POSTs`);
-      return reply.code(405).header('allow', 'POST').send();
+      return reply.code(405).header('allow', 'POST').header('connection', 'close').send();
     },
   });
 
-  app.setNotFoundHandler(async (_request, reply) => reply.code(404).send());
+  app.setNotFoundHandler(async (_request, reply) => reply.code(404).header('connection', 'close').send());
 
   app.setErrorHandler(async (error: FastifyError, request, reply) => {
     const status = error.statusCode ?? 500;
@@ -86,11 +96,11 @@ export async function startReceiverServer(options: ReceiverServerOptions): Promi
         413,
         `the body is larger than ${options.maxBodyFlag} ${formatBytes(options.maxBodyBytes)}; raise it with ${options.maxBodyFlag} (e.g. ${options.maxBodyFlag} 100mb)`,
       );
-      return reply.code(413).send();
+      return reply.code(413).header('connection', 'close').send();
     }
     if (status >= 400 && status < 500) {
       if (request.url.split('?')[0] === path) receiver.noteRejected(status, `the request could not be read (${error.message})`);
-      return reply.code(status).send();
+      return reply.code(status).header('connection', 'close').send();
     }
     options.onInternalError(error);
     return reply.code(500).send();
@@ -119,6 +129,99 @@ export async function startReceiverServer(options: ReceiverServerOptions): Promi
       return (closing ??= Promise.all([app.close(), drained()]).then(() => undefined));
     },
   };
+}
+
+/** Bytes read and dropped after a refusal's answer before the connection is cut; see `createConnectionBook`. */
+const DRAIN_LIMIT_BYTES = 4 * 1024 * 1024;
+/** How long a closing connection may keep sending before it is cut. */
+const DRAIN_LIMIT_MS = 5000;
+
+/**
+ * Every request gets exactly one well-formed answer, also when it is refused before its body is read.
+ *
+ * Node's client sends the body of a GET, DELETE, HEAD or OPTIONS without any framing when the caller sets no
+ * length, even on a keep-alive connection. Those bytes then parse as a second, broken request: Fastify's
+ * default answered it with a 400 glued after (or instead of) the 404/405 on its way, and the client read
+ * garbage on its next request over that connection ("Parse Error: Data after Connection: close").
+ *
+ * The choice: a refusal (404, 405, 413, unreadable request) is answered with `Connection: close`, so no
+ * client reuses that connection, and anything parsed after it is never answered. The connection is then
+ * closed gently: our side is shut after the answer, and the client's remaining bytes are read and dropped,
+ * up to DRAIN_LIMIT_BYTES and DRAIN_LIMIT_MS, before the socket is destroyed. Closing at once instead would
+ * reset a client still writing its body, and a reset can discard the answer before the client reads it.
+ * Accepted requests keep their keep-alive connection as before.
+ */
+function createConnectionBook() {
+  interface Connection {
+    /** Answers started on this connection and not yet finished. */
+    pending: number;
+    /** A request or an answer said `Connection: close`: nothing more may be written after it. */
+    closing: boolean;
+    /** A parse error that waits for the pending answers. */
+    afterPending?: () => void;
+  }
+  const book = new WeakMap<Duplex, Connection>();
+  const of = (socket: Duplex) => {
+    let connection = book.get(socket);
+    if (connection === undefined) {
+      book.set(socket, (connection = { pending: 0, closing: false }));
+      lingerOnClose(socket);
+    }
+    return connection;
+  };
+  const refuse = (error: NodeJS.ErrnoException, socket: Duplex, connection: Connection) => {
+    if (socket.destroyed) return;
+    if (connection.closing || !socket.writable) {
+      closeGently(socket);
+      return;
+    }
+    const status = error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
+    connection.closing = true;
+    closeGently(socket);
+  };
+  return {
+    onRequest(socket: Duplex, connectionHeader: string | undefined, response: { once(event: 'close', listener: () => void): unknown; shouldKeepAlive: boolean }) {
+      const connection = of(socket);
+      connection.pending += 1;
+      if (connectionHeader !== undefined && /(^|,)\s*close\s*(,|$)/i.test(connectionHeader)) connection.closing = true;
+      response.once('close', () => {
+        connection.pending -= 1;
+        if (!response.shouldKeepAlive) connection.closing = true;
+        if (connection.pending === 0) connection.afterPending?.();
+      });
+    },
+    onClientError(error: NodeJS.ErrnoException, socket: Duplex) {
+      if (error.code === 'ECONNRESET' || socket.destroyed) return;
+      const connection = of(socket);
+      if (connection.pending > 0) connection.afterPending = () => refuse(error, socket, connection);
+      else refuse(error, socket, connection);
+    },
+  };
+}
+
+/** Node ends a connection after a `Connection: close` answer with `destroySoon()`; make that the gentle close. */
+function lingerOnClose(socket: Duplex): void {
+  (socket as Duplex & { destroySoon: () => void }).destroySoon = () => closeGently(socket);
+}
+
+const closingGently = new WeakSet<Duplex>();
+
+function closeGently(socket: Duplex): void {
+  if (socket.destroyed || closingGently.has(socket)) return;
+  closingGently.add(socket);
+  socket.end();
+  let dropped = 0;
+  socket.on('data', (chunk: Buffer) => {
+    dropped += chunk.length;
+    if (dropped > DRAIN_LIMIT_BYTES) socket.destroy();
+  });
+  socket.resume();
+  const timer = setTimeout(() => socket.destroy(), DRAIN_LIMIT_MS);
+  timer.unref();
+  socket.once('close', () => clearTimeout(timer));
+  // The client has read the answer and closed its side: nothing is left to drain.
+  socket.once('end', () => socket.destroy());
 }
 
 export function formatBytes(bytes: number): string {
