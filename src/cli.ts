@@ -4,6 +4,7 @@ import { readDotenv } from './commands/context.js';
 import { emulatorCommand } from './commands/emulator.js';
 import { listenCommand } from './commands/listen.js';
 import { replayCommand } from './commands/replay.js';
+import { requestsCommand } from './commands/requests.js';
 import { restoreCommand } from './commands/restore.js';
 import { retryCommand } from './commands/retry.js';
 import { statusCommand } from './commands/status.js';
@@ -38,6 +39,7 @@ Examples:
     listenCommand(done),
     statusCommand(done),
     retryCommand(done),
+    requestsCommand(done),
     restoreCommand(done),
     triggerCommand(done),
     replayCommand(done),

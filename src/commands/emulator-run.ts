@@ -2,7 +2,7 @@ import { maskSecret } from '../config/sources.js';
 import { parsePort } from '../config/port.js';
 import { usageError } from '../errors.js';
 import { DEFAULT_EMULATOR_API_KEY, startEmulator } from '../emulator/app.js';
-import type { EmulatorEvent } from '../emulator/dispatcher.js';
+import type { EmulatorEvent } from '../emulator/account.js';
 import { clock } from '../output/format.js';
 import { processContext } from './context.js';
 import { DEFAULT_EMULATOR_PORT } from './emulator.js';
@@ -61,5 +61,7 @@ function describeEmulatorEvent(event: EmulatorEvent): string {
       return `ping → ${event.url}: ${event.ok ? 'pong OK' : event.detail}`;
     case 'sent':
       return `${event.retry ? 'retry' : 'sent'} ${event.messageType} ${event.messageId} → ${event.result.status ?? '-'} ${event.result.ok ? 'success' : `failure (${event.result.detail})`} in ${event.result.durationMs} ms`;
+    case 'not-sent':
+      return `stored ${event.messageType} ${event.messageId} as failed: ${event.reason} (a retry sends it once a URL is set)`;
   }
 }

@@ -7,7 +7,7 @@ import { authtokenFromNgrokConfig, ngrokConfigPaths } from '../config/ngrok-conf
 import { registrationFile, stateDir } from '../config/paths.js';
 import type { Sourced } from '../config/sources.js';
 import { DEFAULT_EMULATOR_API_KEY, type RunningEmulator, startEmulator } from '../emulator/app.js';
-import { listSampleTypes, newSampleMessage } from '../fixtures/samples.js';
+import { listMessageTypes, newSampleMessage } from '../fixtures/samples.js';
 import { createMetriportClient } from '../metriport/client.js';
 import type { SessionEvent } from '../session/events.js';
 import type { ListenDependencies } from '../session/listen-session.js';
@@ -93,12 +93,12 @@ function registrationDeps(
 /** `listen --emulator`: once registered and pinged, the emulator sends one sample of each type. */
 function sendOneOfEach(emulator: RunningEmulator, publish: (event: SessionEvent) => void) {
   return async (signal: AbortSignal) => {
-    const types = listSampleTypes().filter((type) => type !== 'ping');
+    const types = listMessageTypes();
     publish({ type: 'info', at: new Date(), message: `The emulator now sends one sample of each of ${types.length} message types.` });
     for (const type of types) {
       if (signal.aborted) return;
       const sample = newSampleMessage(type, new Date());
-      if (sample !== undefined) await emulator.dispatcher.send(sample);
+      if (sample !== undefined) await emulator.account.send(sample);
     }
   };
 }

@@ -3,7 +3,10 @@ import { parseDuration } from '../config/duration.js';
 import { usageError } from '../errors.js';
 import { type RetryOutcome, planRetry, readWebhookReport, startRetry, waitForRetry } from '../session/webhook-report.js';
 import { clientFromFlags } from './api-client.js';
-import { processContext } from './context.js';
+import { type CommandContext, processContext } from './context.js';
+import type { MetriportClient } from '../metriport/client.js';
+import { visible } from '../output/visible.js';
+import { isRecord } from '../webhook/delivery.js';
 import { startSpinner } from './spinner.js';
 
 const DEFAULT_TIMEOUT = '60s';
@@ -16,11 +19,15 @@ interface RetryFlags extends ApiFlags {
   json?: boolean;
 }
 
-export async function runRetryCommand(flags: RetryFlags): Promise<number> {
+export async function runRetryCommand(id: string | undefined, flags: RetryFlags): Promise<number> {
   const context = processContext();
   const timeoutMs = parseDuration(flags.timeout ?? DEFAULT_TIMEOUT);
   if (timeoutMs === undefined) throw usageError('BAD_TIMEOUT', `--timeout "${flags.timeout}" is not a duration.`, 'Pass e.g. 90s, 5m or 1500ms.');
+  if (id !== undefined && (flags.wait || flags.timeout !== undefined)) {
+    throw usageError('WAIT_WITH_ID', '--wait and --timeout apply to retrying all failed requests, not one.', `Drop them, or drop the id to retry every failed request.`);
+  }
   const client = clientFromFlags(flags, context);
+  if (id !== undefined) return retryOne({ id, client, flags, context });
   const plan = planRetry(await readWebhookReport(client));
   const say = (line: string) => context.stderr.write(`${line}\n`);
   const result: Record<string, unknown> = { webhookUrl: plan.webhookUrl, failedBefore: plan.failed, dryRun: flags.dryRun === true, started: false };
@@ -51,6 +58,7 @@ export async function runRetryCommand(flags: RetryFlags): Promise<number> {
     outcome = await waitForRetry({
       client,
       failedBefore: plan.failed,
+      processingBefore: plan.processing,
       timeoutMs,
       intervalMs: POLL_INTERVAL_MS,
       signal: controller.signal,
@@ -66,4 +74,20 @@ export async function runRetryCommand(flags: RetryFlags): Promise<number> {
   else if (outcome.failed === 0) spinner.succeed(`Retry finished: ${summary}`);
   else spinner.fail(`Retry finished: ${summary} Run \`metriport-webhook status\` to see why.`);
   return finish(outcome.failed === 0 && !outcome.timedOut ? 0 : 1);
+}
+
+/** `retry <id>`: Metriport resends that request's payload as a new request, with a new messageId. */
+async function retryOne(input: { id: string; client: MetriportClient; flags: RetryFlags; context: CommandContext }): Promise<number> {
+  const { id, client, flags, context } = input;
+  if (flags.dryRun) {
+    context.stderr.write(`Would resend webhook request ${id} as a new request via ${client.target.description}.\n`);
+    if (flags.json) context.stdout.write(`${JSON.stringify({ id, dryRun: true, started: false })}\n`);
+    return 0;
+  }
+  const sent = await client.retryWebhookRequest(id);
+  const meta = isRecord(sent.meta) ? sent.meta : {};
+  const messageId = typeof meta.messageId === 'string' ? meta.messageId : null;
+  if (flags.json) context.stdout.write(`${JSON.stringify({ id, dryRun: false, started: true, messageId, type: meta.type ?? null })}\n`);
+  else context.stderr.write(`Resent ${visible(String(meta.type ?? 'the request'))} ${id} as a new request: messageId ${visible(messageId ?? '(not given)')}. Check it with \`requests\`.\n`);
+  return 0;
 }

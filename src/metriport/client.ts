@@ -1,7 +1,7 @@
 import { MwError } from '../errors.js';
 import { HttpFailure, type HttpResponse, type SendHttp, headerValue, sendHttp } from '../http/send.js';
 import type { ApiTarget } from './target.js';
-import type { SamplePayloadResult, Settings, WebhookStatus } from './types.js';
+import type { SamplePayloadResult, Settings, WebhookRequestPage, WebhookStatus } from './types.js';
 
 export interface MetriportClientOptions {
   target: ApiTarget;
@@ -26,6 +26,10 @@ export interface MetriportClient {
   getWebhookStatus(): Promise<WebhookStatus | null>;
   retryFailedRequests(): Promise<void>;
   sendSamplePayload(payload: Record<string, unknown>): Promise<SamplePayloadResult>;
+  /** `GET /settings/webhook/request`: one page, newest first unless `sort` says otherwise. */
+  listWebhookRequests(query: { count?: number; fromItem?: string; sort?: string }): Promise<WebhookRequestPage>;
+  /** `POST /settings/webhook/request/:id/retry`: resends one request as a new one; answers the payload sent. */
+  retryWebhookRequest(id: string): Promise<Record<string, unknown>>;
 }
 
 interface Call {
@@ -36,6 +40,10 @@ interface Call {
   idempotent: boolean;
   /** Statuses handed back to the caller instead of becoming errors. */
   allow?: number[];
+  /** A 404 means this API predates the endpoint (not "not found"): say so. */
+  newerEndpoint?: string;
+  /** What a 404 that names the item (rather than the route) means, e.g. "webhook request abc". */
+  missingItem?: string;
 }
 
 /** The only code that speaks to Metriport's REST API. */
@@ -80,12 +88,29 @@ export function createMetriportClient(options: MetriportClientOptions): Metripor
       if ((response.status >= 200 && response.status < 300) || request.allow?.includes(response.status)) {
         return { status: response.status, text };
       }
-      throw apiError({ status: response.status, text, label });
+      throw apiError({ status: response.status, text, label, newerEndpoint: request.newerEndpoint, missingItem: request.missingItem });
     }
   }
 
-  function apiError(input: { status: number; text: string; label: string }): MwError {
+  function apiError(input: { status: number; text: string; label: string; newerEndpoint?: string | undefined; missingItem?: string | undefined }): MwError {
     const detail = errorDetail(input.text);
+    // Metriport answers an unknown route and an unknown id both with 404; only the latter is a NotFoundError.
+    const itemMissing = input.status === 404 && input.missingItem !== undefined && errorTitle(input.text) === 'NotFoundError' && !/^Cannot /.test(detail ?? '');
+    if (itemMissing) {
+      return new MwError(`There is no ${input.missingItem} at ${target.description} (${detail}).`, {
+        code: 'WEBHOOK_REQUEST_NOT_FOUND',
+        category: 'api',
+        hint: 'List them with `requests`; Metriport keeps them 30 days.',
+      });
+    }
+    if (input.status === 404 && input.newerEndpoint !== undefined) {
+      return new MwError(`${capitalise(target.description)} does not offer ${input.newerEndpoint} yet (404 to ${input.label}).`, {
+        code: 'API_ENDPOINT_MISSING',
+        category: 'api',
+        hint: 'Use `status` and `retry` (all failed requests), or the dashboard, until it does.',
+      });
+    }
+
     if (input.status === 403 || input.status === 401) {
       const other = target.environment === 'production' ? 'sandbox (--env sandbox)' : 'production (--env production)';
       return new MwError(`Metriport rejected the API key (${input.status}) at ${target.description}.`, {
@@ -166,9 +191,39 @@ export function createMetriportClient(options: MetriportClientOptions): Metripor
     async retryFailedRequests() {
       await call({ method: 'POST', path: 'settings/webhook/retry', idempotent: false });
     },
+    async listWebhookRequests(query) {
+      const params = new URLSearchParams();
+      if (query.fromItem !== undefined) params.set('fromItem', query.fromItem);
+      if (query.count !== undefined) params.set('count', String(query.count));
+      if (query.sort !== undefined) params.set('sort', query.sort);
+      const search = params.size === 0 ? '' : `?${params.toString()}`;
+      const answer = await call({ method: 'GET', path: `settings/webhook/request${search}`, idempotent: true, newerEndpoint: 'the list of webhook requests' });
+      return parse<WebhookRequestPage>(answer.text, 'GET /settings/webhook/request');
+    },
+    async retryWebhookRequest(id) {
+      const answer = await call({
+        method: 'POST',
+        path: `settings/webhook/request/${encodeURIComponent(id)}/retry`,
+        idempotent: false,
+        newerEndpoint: 'the retry of one webhook request',
+        missingItem: `webhook request ${id}`,
+      });
+      return parse<Record<string, unknown>>(answer.text, 'POST /settings/webhook/request/:id/retry');
+    },
     async sendSamplePayload(payload) {
-      const answer = await call({ method: 'POST', path: 'settings/webhook/sample-payload', body: payload, idempotent: false });
-      return parse<SamplePayloadResult>(answer.text, 'POST /settings/webhook/sample-payload');
+      const label = 'POST /settings/webhook/sample-payload';
+      const answer = await call({ method: 'POST', path: 'settings/webhook/sample-payload', body: payload, idempotent: false, allow: [500] });
+      const body = parse<Record<string, unknown>>(answer.text, label);
+      if (answer.status === 200) return body as unknown as SamplePayloadResult;
+      const info = body.title === 'WebhookError' && typeof body.additionalInfo === 'object' && body.additionalInfo !== null ? (body.additionalInfo as Record<string, unknown>) : undefined;
+      if (info === undefined) throw apiError({ status: answer.status, text: answer.text, label });
+      return {
+        status: typeof info.httpStatus === 'number' ? info.httpStatus : 500,
+        webhookResponse: null,
+        url: typeof info.url === 'string' ? info.url : '',
+        durationMillis: null,
+        failure: typeof info.httpMessage === 'string' ? info.httpMessage : 'Failed to send payload',
+      };
     },
   };
 }
@@ -187,6 +242,15 @@ function errorDetail(text: string): string | undefined {
 
 function capitalise(text: string): string {
   return `${text.charAt(0).toUpperCase()}${text.slice(1)}`;
+}
+
+function errorTitle(text: string): string | undefined {
+  try {
+    const body = JSON.parse(text) as { title?: unknown };
+    return typeof body.title === 'string' ? body.title : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function retryAfterMs(header: string | undefined): number | undefined {

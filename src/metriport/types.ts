@@ -16,12 +16,38 @@ export interface WebhookStatus {
   webhookRequestsFailed: number;
 }
 
-/** `POST /settings/webhook/sample-payload` answer. */
+/**
+ * `POST /settings/webhook/sample-payload`: `status` is the receiver's HTTP status. A failed send comes back
+ * from Metriport as a 500 `WebhookError` whose additional info names the status and the failure; the
+ * client reads that into the same shape, with `failure` set and no duration.
+ */
 export interface SamplePayloadResult {
-  status: string;
+  status: number;
   webhookResponse: unknown;
   url: string;
-  durationMillis: number;
+  durationMillis: number | null;
+  failure?: string;
+}
+
+/** One row of `GET /settings/webhook/request`: a webhook request Metriport sent (kept 30 days). */
+export interface WebhookRequestRow {
+  /** Also the message's `meta.messageId`. */
+  id: string;
+  type: string;
+  status: 'processing' | 'success' | 'failure';
+  statusDetail: string | null;
+  requestUrl: string | null;
+  httpStatus: number | null;
+  durationMillis: number | null;
+  requestId: string | null;
+  createdAt: string;
+  payload: unknown;
+}
+
+/** `GET /settings/webhook/request` answer (Metriport's pagination: `meta.nextPage` is the next page's URL). */
+export interface WebhookRequestPage {
+  meta: { itemsOnPage: number; itemsInTotal?: number; nextPage?: string };
+  requests: WebhookRequestRow[];
 }
 
 /** Metriport's error body. */

@@ -13,11 +13,13 @@ export function summarizePayload(type: string, payload: unknown): string {
     case 'medical.document-download':
     case 'medical.document-bulk-download-urls':
       return listOf(payload.patients, 'patient', (patient) => join([patientId(patient), text(patient.status), count(patient.documents, 'doc')]));
+    case 'medical.document-bulk-download-paged':
+      return listOf(payload.patients, 'patient', (patient) => join([patientId(patient), text(patient.status), pageOf(patient.pagination), count(patient.documents, 'doc')]));
     case 'medical.document-conversion':
       return listOf(payload.patients, 'patient', (patient) => join([patientId(patient), text(patient.status)]));
     case 'medical.consolidated-data':
       return listOf(payload.patients, 'patient', (patient) =>
-        join([patientId(patient), text(patient.status), isRecord(patient.bundle) ? count(patient.bundle.entry, 'bundle entry', 'bundle entries') : undefined]),
+        [join([patientId(patient), text(patient.status), conversionType(patient.filters)]), attachments(patient.bundle)].filter(Boolean).join(', '),
       );
     case 'medical.bulk-patient-create': {
       const job = isRecord(payload.bulkPatientCreate) ? payload.bulkPatientCreate : {};
@@ -27,6 +29,31 @@ export function summarizePayload(type: string, payload: unknown): string {
     case 'patient.discharge':
     case 'patient.transfer':
       return summarizeEncounter(type, isRecord(payload.payload) ? payload.payload : {});
+    case 'patient.pharmacy':
+    case 'patient.laboratory': {
+      const notification = isRecord(payload.payload) ? payload.payload : {};
+      const date = type === 'patient.pharmacy' ? labelled('dispensed', notification.medicationDispensedDate) : labelled('specimen collected', notification.specimenCollectedDate);
+      return join([`patient ${patientId(notification)}`, date]);
+    }
+    case 'network-query.hie':
+    case 'network-query.pharmacy':
+    case 'network-query.lab':
+    case 'network-query.hie.first-data-ready': {
+      const query = isRecord(payload.payload) ? payload.payload : {};
+      const source = isRecord(query.source) ? query.source : {};
+      const name = text(source.source);
+      return join([
+        `patient ${patientId(query)}`,
+        `source ${text(source.type) ?? '?'}${name === undefined ? '' : ` (${name})`}`,
+        text(source.status),
+        type.endsWith('first-data-ready') ? labelled('first data at', source.firstDataReadyAt) : undefined,
+      ]);
+    }
+    case 'message.status': {
+      const message = isRecord(payload.payload) ? payload.payload : {};
+      const reason = text(message.reason);
+      return join([`message ${text(message.id) ?? '?'}`, `patient ${patientId(message)}`, text(message.status), reason === undefined ? undefined : `: ${reason}`]).replace(' : ', ': ');
+    }
     case 'devices.health-data':
       return listOf(payload.users, 'user', (user) => join([text(user.userId) ?? '?', deviceDataCounts(user)]));
     case 'devices.provider-connected':
@@ -45,9 +72,17 @@ function summarizeEncounter(type: string, encounter: Record<string, unknown>): s
     type === 'patient.discharge'
       ? at('discharged', encounter.dischargeTimestamp)
       : type === 'patient.transfer'
-        ? count(encounter.transfers, 'transfer')
+        ? describeTransfers(encounter.transfers)
         : at('admitted', encounter.admitTimestamp);
   return join([`patient ${patientId(encounter)}`, what]);
+}
+
+function describeTransfers(transfers: unknown): string | undefined {
+  const counted = count(transfers, 'transfer');
+  const last = Array.isArray(transfers) ? transfers[transfers.length - 1] : undefined;
+  if (!isRecord(last)) return counted;
+  const place = (location: unknown) => (isRecord(location) ? text(location.name) : undefined) ?? '?';
+  return `${counted}, latest ${place(last.sourceLocation)} → ${place(last.destinationLocation)}`;
 }
 
 function summarizeUnknown(payload: Record<string, unknown>): string {
@@ -65,6 +100,31 @@ function listOf(items: unknown, noun: string, describe: (item: Record<string, un
   const more = items.length > LISTED ? `; +${items.length - LISTED} more` : '';
   const head = items.length === 1 ? noun : `${items.length} ${noun}s:`;
   return `${head} ${shown.join('; ')}${more}`;
+}
+
+function pageOf(pagination: unknown): string | undefined {
+  if (!isRecord(pagination) || typeof pagination.page !== 'number' || typeof pagination.totalPages !== 'number') return undefined;
+  const total = typeof pagination.totalItems === 'number' ? ` (${pagination.totalItems} in all)` : '';
+  return `page ${pagination.page} of ${pagination.totalPages}${total},`;
+}
+
+function conversionType(filters: unknown): string | undefined {
+  return isRecord(filters) && typeof filters.conversionType === 'string' ? `as ${filters.conversionType}` : undefined;
+}
+
+/** The consolidated bundle's attachments (one DocumentReference holds the JSON and gzip, or pdf/html). */
+function attachments(bundle: unknown): string | undefined {
+  if (!isRecord(bundle) || !Array.isArray(bundle.entry)) return undefined;
+  const kinds = bundle.entry.flatMap((entry) => {
+    const resource = isRecord(entry) && isRecord(entry.resource) ? entry.resource : {};
+    const content = Array.isArray(resource.content) ? resource.content : [];
+    return content.map((item) => (isRecord(item) && isRecord(item.attachment) ? (text(item.attachment.contentType) ?? '?') : '?'));
+  });
+  return kinds.length === 0 ? 'no attachments' : `${kinds.length} attachment${kinds.length === 1 ? '' : 's'} (${kinds.map((kind) => kind.replace(/^application\//, '')).join(', ')})`;
+}
+
+function labelled(label: string, value: unknown): string | undefined {
+  return text(value) === undefined ? undefined : `${label} ${text(value)}`;
 }
 
 function deviceDataCounts(user: Record<string, unknown>): string {

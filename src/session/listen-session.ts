@@ -26,8 +26,8 @@ export interface ListenDependencies {
   openTunnel?: TunnelOpener;
 }
 
-/** How long a request waits for the webhook key while registration is still under way (CLI contract: 2 s). */
-export const KEY_WAIT_MS = 2000;
+/** How long a request waits for the webhook key while registration is still under way: under Metriport's 2 s ping timeout (CLI contract: up to 2 s), so the ping gets its pong or a 503 before Metriport gives up. */
+export const KEY_WAIT_MS = 1500;
 
 /**
  * Runs `listen` from start to graceful stop: open captures, start the receiver, register the public URL,

@@ -1,7 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { MwError } from '../errors.js';
 import type { MetriportClient } from '../metriport/client.js';
-import type { WebhookStatus } from '../metriport/types.js';
+import type { WebhookRequestRow, WebhookStatus } from '../metriport/types.js';
 
 /** What `status` shows: the registered URL and Metriport's view of its health. */
 export interface WebhookReport {
@@ -67,6 +67,8 @@ export interface RetryOutcome {
 export interface WaitForRetryOptions {
   client: MetriportClient;
   failedBefore: number;
+  /** Requests already processing before the retry (normal sends, or stuck ones): not waited for. */
+  processingBefore: number;
   timeoutMs: number;
   /** Between two status reads, in ms. */
   intervalMs: number;
@@ -75,7 +77,11 @@ export interface WaitForRetryOptions {
   onProgress?: (status: WebhookStatus) => void;
 }
 
-/** Polls the webhook status until nothing is processing any more, or the timeout passes. */
+/**
+ * Polls the webhook status until the retried requests are no longer processing, or the timeout passes. A
+ * request that was stuck in "processing" before the retry stays counted there, so the wait ends when the
+ * count is back to where it was, not at zero.
+ */
 export async function waitForRetry(options: WaitForRetryOptions): Promise<RetryOutcome> {
   const deadline = options.now() + options.timeoutMs;
   for (;;) {
@@ -83,13 +89,36 @@ export async function waitForRetry(options: WaitForRetryOptions): Promise<RetryO
     const processing = status?.webhookRequestsProcessing ?? 0;
     const failed = status?.webhookRequestsFailed ?? 0;
     if (status !== null) options.onProgress?.(status);
-    const settled = processing === 0;
+    const retrying = Math.max(0, processing - Math.max(0, options.processingBefore));
+    const settled = retrying === 0;
     const timedOut = !settled && options.now() >= deadline;
     if (settled || timedOut || options.signal.aborted) {
       const known = failed >= 0 && processing >= 0;
-      const delivered = known ? Math.max(0, options.failedBefore - failed - processing) : 0;
-      return { delivered, failed, processing, timedOut: timedOut || (!settled && options.signal.aborted) };
+      const delivered = known ? Math.max(0, options.failedBefore - failed - retrying) : 0;
+      return { delivered, failed, processing: retrying, timedOut: timedOut || (!settled && options.signal.aborted) };
     }
     await delay(options.intervalMs, undefined, { signal: options.signal }).catch(() => undefined);
+  }
+}
+
+/** Metriport's largest page; filtering happens here, so pages are read until enough rows match. */
+const REQUEST_PAGE_SIZE = 500;
+
+/** The newest webhook requests that match, at most `limit`, reading as few pages as it takes. */
+export async function findWebhookRequests(
+  client: MetriportClient,
+  options: { limit: number; matches: (row: WebhookRequestRow) => boolean },
+): Promise<WebhookRequestRow[]> {
+  const found: WebhookRequestRow[] = [];
+  let fromItem: string | undefined;
+  for (;;) {
+    const page = await client.listWebhookRequests({ count: REQUEST_PAGE_SIZE, ...(fromItem === undefined ? {} : { fromItem }) });
+    for (const row of page.requests) {
+      if (options.matches(row)) found.push(row);
+      if (found.length >= options.limit) return found;
+    }
+    const next = page.meta.nextPage === undefined ? null : new URL(page.meta.nextPage).searchParams.get('fromItem');
+    if (next === null || next === fromItem || page.requests.length === 0) return found;
+    fromItem = next;
   }
 }

@@ -43,6 +43,8 @@ describe.each([
     const commands = [
       ['status'],
       ['retry'],
+      ['requests'],
+      ['retry', 'some-request-id'],
       ['restore'],
       ['trigger', 'patient.admit', '--via-api'],
       ['listen', '--port', '0', '--public-url', 'https://tunnel.example.com'],

@@ -3,7 +3,7 @@ import { tempDir } from '../helpers/session.js';
 import { runCli } from '../helpers/spawn-cli.js';
 
 // Help is part of the interface: a change to it should be a deliberate one, reviewed in these files.
-const COMMANDS = ['', 'listen', 'status', 'retry', 'restore', 'trigger', 'replay', 'emulator'];
+const COMMANDS = ['', 'listen', 'status', 'retry', 'requests', 'restore', 'trigger', 'replay', 'emulator'];
 
 describe('--help', () => {
   it.each(COMMANDS)('for %j matches the checked-in text and shows examples', async (command) => {

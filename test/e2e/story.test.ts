@@ -157,9 +157,10 @@ describe('the whole story, through spawned CLIs', () => {
     run.child.kill('SIGINT');
     expect((await run.exited).code).toBe(0);
     const types = run.stdout().trim().split('\n').map((line) => JSON.parse(line).type as string);
-    expect(new Set(types).size).toBe(14);
-    expect(types).toHaveLength(15);
-    expect((await readdir(out)).filter((name) => !name.startsWith('.'))).toHaveLength(15);
+    // 19 samples (every type but the ping), then the one sent through sample-payload.
+    expect(new Set(types).size).toBe(19);
+    expect(types).toHaveLength(20);
+    expect((await readdir(out)).filter((name) => !name.startsWith('.'))).toHaveLength(20);
     expect(run.stderr()).toMatch(/stays registered/);
   });
 });

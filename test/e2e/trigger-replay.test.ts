@@ -32,7 +32,10 @@ describe('trigger', () => {
     await newWorld();
     const result = await cli(['trigger', '--list']);
     expect(result.code).toBe(0);
-    expect(result.stdout.trim().split('\n')).toEqual(listSampleTypes().filter((type) => type !== 'ping'));
+    const lines = result.stdout.trim().split('\n');
+    expect(lines.map((line) => line.split('\t')[0])).toEqual(listSampleTypes());
+    expect(lines).toContain('ping');
+    expect(lines).toContain('medical.consolidated-data\t(also --failed)');
   });
 
   it('signs a sample, applies --set, and reports the status', async () => {
@@ -69,6 +72,39 @@ describe('trigger', () => {
     const nobody = await cli(['trigger', 'patient.admit', '--to', await refusingUrl(), '--webhook-key', 'k']);
     expect(nobody.code).toBe(1);
     expect(nobody.stderr).toMatch(/Could not deliver patient\.admit to .* \(ECONNREFUSED\)\. Is `metriport-webhook listen` running there\?/);
+  });
+});
+
+describe('trigger ping and --failed', () => {
+  it('sends a signed ping that the listener answers with the pong, and a failed outcome on request', async () => {
+    await newWorld();
+    const out = join(world.cwd, 'out');
+    const target = await listener(out);
+    const ping = await cli(['trigger', 'ping', '--to', target.url], { METRIPORT_WEBHOOK_KEY: TEST_KEY });
+    expect(ping.code).toBe(0);
+    expect(ping.stdout).toMatch(/^200 OK {2}ping /);
+    await target.run.waitFor(/ping {2}answered/);
+
+    const failed = await cli(['trigger', 'medical.consolidated-data', '--failed', '--to', target.url], { METRIPORT_WEBHOOK_KEY: TEST_KEY });
+    expect(failed.code).toBe(0);
+    await target.run.waitFor(/medical\.consolidated-data/, 'stdout');
+    const line = JSON.parse(target.run.stdout().trim().split('\n').at(-1) ?? '{}');
+    expect(line.payload.patients[0]).toMatchObject({ status: 'failed' });
+    expect(line.payload.patients[0].bundle).toBeUndefined();
+
+    const none = await cli(['trigger', 'patient.admit', '--failed', '--webhook-key', 'k']);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/"patient\.admit" has no failed outcome\. Types with one: medical\./);
+  });
+
+  it('calls a 200 without the matching pong a failure, as Metriport does', async () => {
+    await newWorld();
+    const { startTargetApp } = await import('../helpers/servers.js');
+    const app = await startTargetApp(() => ({ status: 200, body: '{"pong":"not-it"}' }));
+    worlds.onCleanup(() => app.close());
+    const ping = await cli(['trigger', 'ping', '--to', app.url, '--webhook-key', 'k']);
+    expect(ping.code).toBe(1);
+    expect(ping.stdout).toMatch(/^200 failed \(answered without the matching \{"pong": …\}\) {2}ping /);
   });
 });
 

@@ -16,7 +16,7 @@ afterEach(async () => {
 async function emulatorWithPrevious(): Promise<RunningEmulator> {
   const running = await startEmulator({ host: '127.0.0.1', port: 0, apiKey: API_KEY, allowLocalUrls: false, pingTimeoutMs: 100 });
   cleanups.push(() => running.close());
-  running.dispatcher.updateWebhookUrl(PREVIOUS);
+  running.account.updateWebhookUrl(PREVIOUS);
   return running;
 }
 
@@ -40,22 +40,22 @@ describe('registration guards', () => {
     const declined = startTestSession(config({ confirm: true }), deps(running, async (question) => (questions.push(question), false)));
     await expect(declined).rejects.toMatchObject({ code: 'REGISTRATION_DECLINED', category: 'usage' });
     expect(questions).toEqual([{ currentUrl: PREVIOUS, newUrl: 'https://tunnel.example.com/webhook', target: `the API at ${running.url}` }]);
-    expect(running.dispatcher.getSettings().webhookUrl).toBe(PREVIOUS);
+    expect(running.account.getSettings().webhookUrl).toBe(PREVIOUS);
   });
 
   it('registers once confirmed, and restores on exit', async () => {
     const running = await emulatorWithPrevious();
     const session = await startTestSession(config({ confirm: true }), deps(running, async () => true));
-    expect(running.dispatcher.getSettings().webhookUrl).toBe('https://tunnel.example.com/webhook');
+    expect(running.account.getSettings().webhookUrl).toBe('https://tunnel.example.com/webhook');
     await session.stop();
-    expect(running.dispatcher.getSettings().webhookUrl).toBe(PREVIOUS);
+    expect(running.account.getSettings().webhookUrl).toBe(PREVIOUS);
   });
 
   it('--keep-url leaves the tunnel URL registered and says so', async () => {
     const running = await emulatorWithPrevious();
     const session = await startTestSession(config({ keepUrl: true }), deps(running));
     await session.stop();
-    expect(running.dispatcher.getSettings().webhookUrl).toBe('https://tunnel.example.com/webhook');
+    expect(running.account.getSettings().webhookUrl).toBe('https://tunnel.example.com/webhook');
     expect(session.eventsOf('restored')[0]?.message).toContain('--keep-url');
   });
 });

@@ -50,11 +50,11 @@ describe('listen over an ngrok tunnel (SDK injected)', () => {
   it('registers the tunnel URL, forwards to the local port, and closes the tunnel on exit', async () => {
     const running = await emulator();
     const previous = 'https://my-app.example.com/webhook';
-    running.dispatcher.updateWebhookUrl(previous);
+    running.account.updateWebhookUrl(previous);
     const ngrok = fakeNgrok();
     const session = await startTestSession({ registration, tunnel: ngrokTunnel, mode: 'ngrok' }, { registration: registrationDeps(running), openTunnel: ngrok.opener });
 
-    expect(running.dispatcher.getSettings().webhookUrl).toBe('https://fake-7f3a.ngrok-free.app/webhook');
+    expect(running.account.getSettings().webhookUrl).toBe('https://fake-7f3a.ngrok-free.app/webhook');
     expect(ngrok.state.configs).toHaveLength(1);
     expect(ngrok.state.configs[0]?.addr).toBe(`127.0.0.1:${new URL(session.url).port}`);
     expect(session.eventsOf('tunnel-state')[0]).toMatchObject({ state: 'connected', url: 'https://fake-7f3a.ngrok-free.app' });
@@ -62,13 +62,13 @@ describe('listen over an ngrok tunnel (SDK injected)', () => {
 
     await session.stop();
     expect(ngrok.state.closes).toBe(1);
-    expect(running.dispatcher.getSettings().webhookUrl).toBe(previous);
+    expect(running.account.getSettings().webhookUrl).toBe(previous);
   });
 
   it('shows reconnects, and ends with TUNNEL_LOST after restoring the URL when the tunnel stays down', async () => {
     const running = await emulator();
     const previous = 'https://my-app.example.com/webhook';
-    running.dispatcher.updateWebhookUrl(previous);
+    running.account.updateWebhookUrl(previous);
     const ngrok = fakeNgrok();
     const session = await startTestSession({ registration, tunnel: ngrokTunnel, mode: 'ngrok' }, { registration: registrationDeps(running), openTunnel: ngrok.opener });
 
@@ -79,7 +79,7 @@ describe('listen over an ngrok tunnel (SDK injected)', () => {
     ngrok.state.status('closed');
     await expect(session.done).rejects.toMatchObject({ code: 'TUNNEL_LOST', category: 'network' });
     expect(session.eventsOf('tunnel-state').at(-1)?.state).toBe('lost');
-    expect(running.dispatcher.getSettings().webhookUrl).toBe(previous);
+    expect(running.account.getSettings().webhookUrl).toBe(previous);
     expect(ngrok.state.closes).toBe(1);
   });
 
@@ -89,7 +89,7 @@ describe('listen over an ngrok tunnel (SDK injected)', () => {
     const pretendSandbox = { ...describeTarget(running.url), environment: 'sandbox' as const, isMetriportHost: true };
     const started = startTestSession({ registration, tunnel: ngrokTunnel, mode: 'ngrok' }, { registration: registrationDeps(running, pretendSandbox), openTunnel: ngrok.opener });
     await expect(started).rejects.toMatchObject({ code: 'URL_BLOCKED' });
-    expect(running.dispatcher.getSettings().webhookUrl).toBeNull();
+    expect(running.account.getSettings().webhookUrl).toBeNull();
     expect(ngrok.state.closes).toBe(1);
   });
 });

@@ -13,19 +13,23 @@ afterEach(async () => {
 });
 
 function inject(options: { allowLocalUrls?: boolean } = {}) {
-  const { app, dispatcher } = buildEmulatorApp({ apiKey: API_KEY, allowLocalUrls: options.allowLocalUrls ?? false });
+  const { app, account } = buildEmulatorApp({ apiKey: API_KEY, allowLocalUrls: options.allowLocalUrls ?? false });
   cleanups.push(() => app.close());
   const call = async (method: 'GET' | 'POST', url: string, payload?: unknown, key = API_KEY) => {
     const response = await app.inject({ method, url, payload: payload as never, headers: { 'x-api-key': key } });
     return { status: response.statusCode, json: () => response.json() as Record<string, unknown>, text: response.body };
   };
-  return { call, dispatcher };
+  return { call, account };
 }
 
 async function running(options: { pingTimeoutMs?: number; messageTimeoutMs?: number } = {}): Promise<RunningEmulator> {
   const emulator = await startEmulator({ host: '127.0.0.1', port: 0, apiKey: API_KEY, allowLocalUrls: true, ...options });
   cleanups.push(() => emulator.close());
   return emulator;
+}
+
+function app0Bodies(emulator: RunningEmulator) {
+  return [...emulator.account.history()];
 }
 
 async function target(respond?: Parameters<typeof startTargetApp>[0]): Promise<TargetApp> {
@@ -52,10 +56,10 @@ describe('emulator: signing', () => {
       return { status: 200, body: ping === undefined ? '{}' : JSON.stringify({ pong: ping }) };
     });
     const emulator = await running();
-    const { settings, ping } = emulator.dispatcher.updateWebhookUrl(`${app.url}/hook`);
+    const { settings, ping } = emulator.account.updateWebhookUrl(`${app.url}/hook`);
     await ping;
-    expect(emulator.dispatcher.webhookStatus()).toMatchObject({ webhookEnabled: true, webhookStatusDetail: 'OK' });
-    const outcome = await emulator.dispatcher.send({ meta: { type: 'patient.admit' }, payload: { patientId: 'p' } });
+    expect(emulator.account.webhookStatus()).toMatchObject({ webhookEnabled: true, webhookStatusDetail: 'OK' });
+    const outcome = await emulator.account.send({ meta: { type: 'patient.admit' }, payload: { patientId: 'p' } });
     expect(outcome).toMatchObject({ status: 'success', httpStatus: 200 });
     const message = app.requests[1];
     const text = message?.body.toString() ?? '';
@@ -91,15 +95,56 @@ describe('emulator: settings API', () => {
     const { call } = inject();
     const answer = await call('POST', '/settings', { webhookUrl: `https://example.com/${substring}/hook` });
     expect(answer.status).toBe(400);
-    expect(answer.json()).toMatchObject({ status: 400, title: 'BAD_REQUEST', detail: 'Invalid URL' });
+    expect(answer.json()).toEqual({ status: 400, title: 'BadRequestError', detail: 'Invalid URL', name: 'Bad Request' });
   });
 
-  it('refuses URLs over 2048 characters, non-URLs and unknown body keys', async () => {
+  it('refuses "0" (zod sees no URL before the exact-value blocklist does), and matches the blocklist case-sensitively', async () => {
     const { call } = inject();
-    expect((await call('POST', '/settings', { webhookUrl: `https://example.com/${'a'.repeat(2048)}` })).json().detail).toBe('Invalid URL');
-    expect((await call('POST', '/settings', { webhookUrl: 'not a url' })).json().detail).toBe('Invalid URL');
-    expect((await call('POST', '/settings', { webhookUrl: 'https://example.com', extra: 1 })).status).toBe(400);
-    expect((await call('POST', '/settings', { other: 1 })).status).toBe(400);
+    expect((await call('POST', '/settings', { webhookUrl: '0' })).json()).toMatchObject({ status: 400, detail: 'Invalid url, on [webhookUrl]' });
+    expect((await call('POST', '/settings', { webhookUrl: 'https://LOCALHOST.example.com/hook' })).status).toBe(200);
+  });
+
+  it('words validation errors as Metriport words zod errors: over 2048 characters, non-URLs, unknown keys', async () => {
+    const { call } = inject();
+    const invalid = (detail: string) => ({ status: 400, title: 'Missing or invalid parameters', detail, name: 'Bad Request' });
+    expect((await call('POST', '/settings', { webhookUrl: `https://example.com/${'a'.repeat(2048)}` })).json()).toEqual(
+      invalid('String must contain at most 2048 character(s), on [webhookUrl]'),
+    );
+    expect((await call('POST', '/settings', { webhookUrl: 'not a url' })).json()).toEqual(invalid('Invalid url, on [webhookUrl]'));
+    expect((await call('POST', '/settings', { webhookUrl: 'https://example.com', extra: 1 })).json()).toEqual(invalid("Unrecognized key(s) in object: 'extra', on []"));
+    expect((await call('POST', '/settings', { webhookUrl: 7 })).json()).toEqual(invalid('Invalid input, on [webhookUrl]'));
+  });
+
+  it('accepts {}, {"webhookUrl": null} and mrFilters as no change to the URL, with no ping', async () => {
+    const app = await target(() => ({ status: 200, body: '{}' }));
+    const { call, account } = inject({ allowLocalUrls: true });
+    await account.updateWebhookUrl(`${app.url}/hook`).ping;
+    for (const body of [{}, { webhookUrl: null }, { webhookUrl: '' }, { mrFilters: [] }]) {
+      const answer = await call('POST', '/settings', body);
+      expect(answer.status).toBe(200);
+      expect(answer.json().webhookUrl).toBe(`${app.url}/hook`);
+    }
+    expect(app.requests).toHaveLength(1);
+  });
+
+  it('accepts urlencoded, empty and untyped bodies on every POST, as an Express API does', async () => {
+    const { app } = buildEmulatorApp({ apiKey: API_KEY, allowLocalUrls: false });
+    cleanups.push(() => app.close());
+    const post = (url: string, headers: Record<string, string>, payload?: string) => app.inject({ method: 'POST', url, headers: { 'x-api-key': API_KEY, ...headers }, payload });
+    expect((await post('/settings/webhook/retry', { 'content-type': 'application/x-www-form-urlencoded' })).statusCode).toBe(200);
+    expect((await post('/settings/webhook/retry', {})).body).toBe('OK');
+    expect((await post('/settings/webhook/retry', { 'content-type': 'text/plain' }, 'anything')).statusCode).toBe(200);
+    expect((await post('/settings', { 'content-type': 'application/json' }, '')).statusCode).toBe(200);
+    expect((await post('/settings', { 'content-type': 'application/x-www-form-urlencoded' }, 'webhookUrl=https%3A%2F%2Fapp.example.com%2Fhook')).json()).toMatchObject({
+      webhookUrl: 'https://app.example.com/hook',
+    });
+    expect((await post('/settings', { 'content-type': 'application/json' }, '{"webhookUrl":')).json()).toMatchObject({ status: 400, name: 'Bad Request' });
+  });
+
+  it('answers unknown routes and missing settings with Metriport\'s error body', async () => {
+    const { call } = inject();
+    expect((await call('GET', '/settings/webhook')).json()).toEqual({ status: 404, title: 'NotFoundError', detail: 'Could not find settings', name: 'Not Found' });
+    expect((await call('POST', '/settings/webhook/request/nope/retry')).json()).toMatchObject({ status: 404, title: 'NotFoundError', name: 'Not Found' });
   });
 
   it('accepts a public URL, and a local one only with --allow-local-urls', async () => {
@@ -124,41 +169,115 @@ describe('emulator: delivery rules', () => {
   it('counts a slow answer as failed with a timeout detail', async () => {
     const app = await target(() => ({ status: 200, delayMs: 1000 }));
     const emulator = await running({ messageTimeoutMs: 100, pingTimeoutMs: 50 });
-    const { ping } = emulator.dispatcher.updateWebhookUrl(app.url);
+    const { ping } = emulator.account.updateWebhookUrl(app.url);
     await ping;
-    expect(emulator.dispatcher.webhookStatus()).toMatchObject({ webhookEnabled: false, webhookStatusDetail: 'timeout of 50ms exceeded' });
-    const outcome = await emulator.dispatcher.send({ meta: { type: 'x' } });
+    const failure = (ms: number) =>
+      `Failed to send payload ({"url":"${app.url}","httpStatus":504,"httpMessage":"timeout of ${ms}ms exceeded (ETIMEDOUT)"}); caused by timeout of ${ms}ms exceeded (ETIMEDOUT)`;
+    expect(emulator.account.webhookStatus()).toMatchObject({ webhookEnabled: false, webhookStatusDetail: failure(50) });
+    const outcome = await emulator.account.send({ meta: { type: 'x' } });
     expect(outcome.status).toBe('failure');
-    expect(emulator.dispatcher.webhookStatus()).toMatchObject({ webhookRequestsFailed: 1, webhookStatusDetail: 'timeout of 100ms exceeded' });
+    expect(emulator.account.webhookStatus()).toMatchObject({ webhookRequestsFailed: 1, webhookStatusDetail: failure(100) });
   });
 
   it('does not follow redirects and checks the pong', async () => {
     const app = await target(() => ({ status: 302, headers: { location: 'https://elsewhere.example.com' } }));
     const emulator = await running();
-    await emulator.dispatcher.updateWebhookUrl(app.url).ping;
-    expect(emulator.dispatcher.webhookStatus().webhookStatusDetail).toBe('Request failed with status code 302');
+    await emulator.account.updateWebhookUrl(app.url).ping;
+    expect(emulator.account.webhookStatus().webhookStatusDetail).toBe(
+      `Failed to send payload ({"url":"${app.url}","httpStatus":302,"httpMessage":"Request failed with status code 302 (ERR_BAD_RESPONSE - 302)"}); caused by Request failed with status code 302 (ERR_BAD_RESPONSE - 302)`,
+    );
     const wrongPong = await target(() => ({ status: 200, body: '{"pong":"something else"}' }));
-    await emulator.dispatcher.updateWebhookUrl(wrongPong.url).ping;
-    expect(emulator.dispatcher.webhookStatus()).toMatchObject({ webhookEnabled: false, webhookStatusDetail: expect.stringContaining('Invalid ping response') });
+    await emulator.account.updateWebhookUrl(wrongPong.url).ping;
+    expect(emulator.account.webhookStatus()).toMatchObject({ webhookEnabled: false, webhookStatusDetail: 'Bad response from webhook call' });
   });
 
   it('retries failed requests one at a time, oldest first, to the current URL, keeping messageId and when', async () => {
     const emulator = await running();
-    await emulator.dispatcher.updateWebhookUrl(await refusingUrl()).ping;
+    await emulator.account.updateWebhookUrl(await refusingUrl()).ping;
     const sent = [];
-    for (const type of ['first', 'second', 'third']) sent.push(await emulator.dispatcher.send({ meta: { type } }));
-    expect(emulator.dispatcher.webhookStatus().webhookRequestsFailed).toBe(3);
-    const before = emulator.dispatcher.history().map((request) => JSON.stringify(request.payload));
+    for (const type of ['first', 'second', 'third']) sent.push(await emulator.account.send({ meta: { type } }));
+    expect(emulator.account.webhookStatus().webhookRequestsFailed).toBe(3);
+    const before = app0Bodies(emulator);
 
     const app = await target(() => ({ status: 200, delayMs: 20, body: '{}' }));
-    await emulator.dispatcher.updateWebhookUrl(app.url).ping;
-    emulator.dispatcher.retryFailed();
-    expect(emulator.dispatcher.webhookStatus()).toMatchObject({ webhookRequestsFailed: 0, webhookRequestsProcessing: 3 });
-    await emulator.dispatcher.idle();
+    await emulator.account.updateWebhookUrl(app.url).ping;
+    emulator.account.retryFailed();
+    expect(emulator.account.webhookStatus()).toMatchObject({ webhookRequestsFailed: 0, webhookRequestsProcessing: 3 });
+    await emulator.account.idle();
     const retried = app.requests.slice(1).map((request) => request.body.toString());
-    expect(retried).toEqual(before);
+    expect(retried.map((body) => JSON.parse(body).meta.type)).toEqual(['first', 'second', 'third']);
+    expect(retried.map((body) => JSON.parse(body).meta.when)).toEqual(before.map((request) => request.createdAt.toISOString()));
     expect(retried.map((body) => JSON.parse(body).meta.messageId)).toEqual(sent.map((outcome) => outcome.messageId));
     expect(app.maxInFlight()).toBe(1);
-    expect(emulator.dispatcher.webhookStatus()).toMatchObject({ webhookRequestsFailed: 0, webhookRequestsProcessing: 0, webhookEnabled: true });
+    expect(emulator.account.webhookStatus()).toMatchObject({ webhookRequestsFailed: 0, webhookRequestsProcessing: 0, webhookEnabled: true });
+  });
+});
+
+describe('emulator: as Metriport stores and retries', () => {
+  it('drops meta.data on a retry, and reads the URL and key once when retry is called', async () => {
+    const emulator = await running();
+    await emulator.account.updateWebhookUrl(await refusingUrl()).ping;
+    const outcome = await emulator.account.send({ meta: { type: 'medical.document-download', data: { clinic: '7' } }, patients: [] });
+    expect(outcome.status).toBe('failure');
+    const first = await target(() => ({ status: 200, delayMs: 30, body: '{}' }));
+    const second = await target(() => ({ status: 200, body: '{}' }));
+    await emulator.account.updateWebhookUrl(first.url).ping;
+    emulator.account.retryFailed();
+    // Changed while the retry runs: the retry still goes where the URL pointed when it was called.
+    void emulator.account.updateWebhookUrl(second.url).ping;
+    await emulator.account.idle();
+    const retried = first.requests.find((request) => JSON.parse(request.body.toString()).meta.type === 'medical.document-download');
+    expect(JSON.parse(retried?.body.toString() ?? '{}').meta).toEqual({ messageId: outcome.messageId, when: expect.any(String), type: 'medical.document-download' });
+    expect(second.requests.every((request) => JSON.parse(request.body.toString()).meta.type === 'ping')).toBe(true);
+  });
+
+  it('stores a message sent while no URL is set as failed, and never stores, counts or retries devices.* messages', async () => {
+    const emulator = await running();
+    const unsent = await emulator.account.send({ meta: { type: 'medical.document-conversion' }, patients: [] });
+    expect(unsent).toEqual({ messageId: expect.any(String), status: 'failure', httpStatus: null });
+    expect(emulator.account.webhookStatus().webhookRequestsFailed).toBe(1);
+
+    await emulator.account.updateWebhookUrl(await refusingUrl()).ping;
+    const health = emulator.account.webhookStatus().webhookStatusDetail;
+    await emulator.account.send({ meta: { type: 'devices.health-data' }, users: [] });
+    expect(emulator.account.webhookStatus()).toMatchObject({ webhookRequestsFailed: 1, webhookStatusDetail: health });
+    expect(emulator.account.history().map((request) => request.type)).toEqual(['medical.document-conversion']);
+  });
+
+  it('sample-payload reduces meta to its type and answers the receiver status as a number, or a 500 WebhookError', async () => {
+    const app = await target(() => ({ status: 202, body: '{"ok":true}' }));
+    const emulator = await running();
+    const call = (body: unknown) =>
+      fetch(`${emulator.url}/settings/webhook/sample-payload`, { method: 'POST', headers: { 'x-api-key': API_KEY, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect((await (await call({ meta: { type: 'x' } })).json()) as unknown).toMatchObject({ status: 400, title: 'BadRequestError', detail: 'Webhook URL and key must be configured' });
+    await emulator.account.updateWebhookUrl(`${app.url}/hook`).ping;
+    const answer = await call({ meta: { type: 'patient.admit', messageId: 'dropped', data: { a: 1 } }, payload: { patientId: 'p' } });
+    expect(await answer.json()).toEqual({ status: 202, webhookResponse: { ok: true }, url: `${app.url}/hook`, durationMillis: expect.any(Number) });
+    expect(JSON.parse(app.requests.at(-1)?.body.toString() ?? '{}')).toEqual({ meta: { type: 'patient.admit' }, payload: { patientId: 'p' } });
+
+    await emulator.account.updateWebhookUrl(await refusingUrl()).ping;
+    const failed = await call({ meta: { type: 'patient.admit' } });
+    expect(failed.status).toBe(500);
+    expect(await failed.json()).toMatchObject({ status: 500, title: 'WebhookError', detail: 'Failed to send payload', name: 'Internal Server Error' });
+  });
+
+  it('lists webhook requests newest first with pagination, and resends one as a new request', async () => {
+    const app = await target(() => ({ status: 200, body: '{}' }));
+    const emulator = await running();
+    await emulator.account.updateWebhookUrl(`${app.url}/hook`).ping;
+    const sent = [];
+    for (const type of ['a.one', 'a.two', 'a.three']) sent.push(await emulator.account.send({ meta: { type, when: new Date(Date.UTC(2026, 0, sent.length + 1)).toISOString() } }));
+    const get = async (path: string) => (await fetch(`${emulator.url}${path}`, { headers: { 'x-api-key': API_KEY } })).json() as Promise<any>;
+    const page = await get('/settings/webhook/request?count=2');
+    expect(page.requests.map((row: { type: string }) => row.type)).toEqual(['a.three', 'a.two']);
+    expect(page.meta).toMatchObject({ itemsOnPage: 2 });
+    const next = await get(new URL(page.meta.nextPage).pathname + new URL(page.meta.nextPage).search);
+    expect(next.requests.map((row: { type: string }) => row.type)).toEqual(['a.one']);
+    expect(next.meta.nextPage).toBeUndefined();
+
+    const resent = await (await fetch(`${emulator.url}/settings/webhook/request/${sent[0]?.messageId}/retry`, { method: 'POST', headers: { 'x-api-key': API_KEY } })).json() as any;
+    expect(resent.meta.type).toBe('a.one');
+    expect(resent.meta.messageId).not.toBe(sent[0]?.messageId);
+    expect(JSON.parse(app.requests.at(-1)?.body.toString() ?? '{}').meta.messageId).toBe(resent.meta.messageId);
   });
 });

@@ -158,3 +158,21 @@ describe('planRestore', () => {
     expect(planRestore(input, currentUrl)).toEqual(plan);
   });
 });
+
+describe('waitForRetry', () => {
+  it('waits for the retried requests only: one stuck in processing before the retry does not hold it to the timeout', async () => {
+    const { waitForRetry } = await import('../../src/session/webhook-report.js');
+    // Before the retry: 2 failed, 1 stuck processing. Then the 2 are processing, then delivered.
+    const reads = [
+      { webhookEnabled: true, webhookStatusDetail: 'OK', webhookRequestsProcessing: 3, webhookRequestsFailed: 0 },
+      { webhookEnabled: true, webhookStatusDetail: 'OK', webhookRequestsProcessing: 1, webhookRequestsFailed: 0 },
+    ];
+    const stuck = reads[1];
+    const fake = { getWebhookStatus: async () => reads.shift() ?? stuck } as unknown as Parameters<typeof waitForRetry>[0]['client'];
+    let now = 0;
+    // The clock moves 1 ms a read: a wait for zero processing would time out after 50 reads.
+    const outcome = await waitForRetry({ client: fake, failedBefore: 2, processingBefore: 1, timeoutMs: 50, intervalMs: 1, signal: new AbortController().signal, now: () => (now += 1) });
+    expect(outcome).toEqual({ delivered: 2, failed: 0, processing: 0, timedOut: false });
+    expect(now).toBeLessThan(5);
+  });
+});

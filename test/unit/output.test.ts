@@ -69,7 +69,7 @@ describe('terminal view', () => {
   it('prints a summary line, then the payload', () => {
     const text = formatMessage(message, { palette: plain, full: false });
     const [header, ...rest] = text.split('\n');
-    expect(header).toContain('medical.document-download  7a1e1f0c  ✓ signed  2 patients: ');
+    expect(header).toContain('medical.document-download  7a1e1f0c  ✓ signed  patient 0195d964-d166-7226-8912-76934c23c140 completed 2 docs');
     expect(header).toContain('(1.2 KB)');
     expect(rest[0]).toBe('  {');
     expect(text).toContain('"fileName": "ccd-2026-10-30.xml"');

@@ -1,0 +1,61 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { TEST_API_KEY, emulatorApi, spawnEmulator, useCliWorlds } from '../helpers/cli-env.js';
+import { refusingUrl, startTargetApp } from '../helpers/servers.js';
+
+const worlds = useCliWorlds();
+
+describe('requests and retry <id>', () => {
+  it('lists what Metriport sent, filters failed ones by type, and resends one as a new message', async () => {
+    const world = await worlds.newWorld();
+    const emulator = await spawnEmulator(world);
+    const env = { METRIPORT_API_URL: emulator.url, METRIPORT_API_KEY: TEST_API_KEY };
+    await emulatorApi(emulator.url, 'POST', '/settings', { webhookUrl: await refusingUrl() });
+    const failed = await emulatorApi(emulator.url, 'POST', '/emulator/messages', { type: 'medical.document-download' });
+    await emulatorApi(emulator.url, 'POST', '/emulator/messages', { type: 'patient.admit' });
+
+    const listed = world.spawn(['requests', '--failed', '--type', 'medical.', '--json'], env);
+    expect((await listed.exited).code).toBe(0);
+    const rows = listed.stdout().trim().split('\n').map((line) => JSON.parse(line));
+    expect(rows).toEqual([expect.objectContaining({ id: failed.json.messageId, type: 'medical.document-download', status: 'failure', httpStatus: 500 })]);
+
+    const human = world.spawn(['requests'], env);
+    expect((await human.exited).code).toBe(0);
+    expect(human.stdout().split('\n')[0]).toMatch(/failure\s+500\s+patient\.admit\s+\S+\s+— Failed to send payload/);
+    expect(human.stderr()).toMatch(/2 request\(s\) at the API at .*, newest first\. Resend one with `retry <id>`\./);
+
+    const app = await startTargetApp(() => ({ status: 200, body: '{}' }));
+    worlds.onCleanup(() => app.close());
+    await emulatorApi(emulator.url, 'POST', '/settings', { webhookUrl: `${app.url}/hook` });
+    const retried = world.spawn(['retry', failed.json.messageId, '--json'], env);
+    expect((await retried.exited).code).toBe(0);
+    const outcome = JSON.parse(retried.stdout());
+    expect(outcome).toMatchObject({ id: failed.json.messageId, started: true, type: 'medical.document-download' });
+    expect(outcome.messageId).not.toBe(failed.json.messageId);
+    const delivered = app.requests.map((request) => JSON.parse(request.body.toString()).meta);
+    expect(delivered).toContainEqual(expect.objectContaining({ messageId: outcome.messageId, type: 'medical.document-download' }));
+  });
+
+  it('an unknown id → exit 5 naming it; an API without the endpoints → a plain sentence, exit 5', async () => {
+    const world = await worlds.newWorld();
+    const emulator = await spawnEmulator(world);
+    const unknown = world.spawn(['retry', 'no-such-request'], { METRIPORT_API_URL: emulator.url, METRIPORT_API_KEY: TEST_API_KEY });
+    expect((await unknown.exited).code).toBe(5);
+    expect(unknown.stderr()).toMatch(/^Error: There is no webhook request no-such-request at the API at .*\. List them with `requests`; Metriport keeps them 30 days\.\n$/);
+
+    // An API that predates the endpoints: Express answers unknown routes with its own 404 page.
+    const older = createServer((request, response) => {
+      response.writeHead(404, { 'content-type': 'text/html' });
+      response.end(`<pre>Cannot ${request.method} ${request.url}</pre>`);
+    });
+    await new Promise<void>((resolve) => older.listen(0, '127.0.0.1', resolve));
+    worlds.onCleanup(() => new Promise((resolve) => older.close(resolve)));
+    const olderUrl = `http://127.0.0.1:${(older.address() as AddressInfo).port}`;
+    for (const args of [['requests'], ['retry', 'abc']]) {
+      const run = world.spawn(args, { METRIPORT_API_URL: olderUrl, METRIPORT_API_KEY: TEST_API_KEY });
+      expect((await run.exited).code).toBe(5);
+      expect(run.stderr()).toMatch(/^Error: The API at .* does not offer the (list of webhook requests|retry of one webhook request) yet \(404 to .*\)\. Use `status` and `retry` \(all failed requests\), or the dashboard, until it does\.\n$/);
+    }
+  });
+});
