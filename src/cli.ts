@@ -1,15 +1,16 @@
 import { readFileSync } from 'node:fs';
-import { Command, CommanderError } from './commands/commander.js';
-import { readDotenv } from './commands/context.js';
-import { emulatorCommand } from './commands/emulator.js';
-import { listenCommand } from './commands/listen.js';
-import { replayCommand } from './commands/replay.js';
-import { requestsCommand } from './commands/requests.js';
-import { restoreCommand } from './commands/restore.js';
-import { retryCommand } from './commands/retry.js';
-import { statusCommand } from './commands/status.js';
-import { triggerCommand } from './commands/trigger.js';
+import { Command, CommanderError } from './commands/shared/commander.js';
+import { readDotenv } from './commands/shared/process.js';
+import { emulatorCommand } from './commands/emulator/command.js';
+import { listenCommand } from './commands/listen/command.js';
+import { replayCommand } from './commands/replay/command.js';
+import { requestsCommand } from './commands/requests/command.js';
+import { restoreCommand } from './commands/restore/command.js';
+import { retryCommand } from './commands/retry/command.js';
+import { statusCommand } from './commands/status/command.js';
+import { triggerCommand } from './commands/trigger/command.js';
 import { EXIT_CODES, isMwError } from './errors.js';
+import { exitNow } from './exit.js';
 
 /**
  * The edge of the program: builds the commander tree, runs it, and is the only place that turns errors into
@@ -58,7 +59,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   }
   // A reader that went away (`… | head`) is not an error; commands that must clean up listen for it themselves.
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code === 'EPIPE' && process.stdout.listenerCount('error') === 1) process.exit(exitCode);
+    if (error.code === 'EPIPE' && process.stdout.listenerCount('error') === 1) exitNow(exitCode);
   });
   const program = buildProgram((code) => {
     exitCode = code;
@@ -67,7 +68,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   // promise can never settle: say so as an internal error instead of Node's silent exit 13.
   const unsettled = () => {
     process.stderr.write('Error: internal error: the command stopped waiting on something that can never finish. Run again with --debug and report it as a bug.\n');
-    process.exit(EXIT_CODES.internal);
+    exitNow(EXIT_CODES.internal);
   };
   process.once('beforeExit', unsettled);
   try {
@@ -80,7 +81,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     exitCode = reportError(error, { debug: argv.includes('--debug'), secrets: secretsIn(argv) });
   }
   process.off('beforeExit', unsettled);
-  process.exit(exitCode);
+  exitNow(exitCode);
 }
 
 const SECRET_FLAGS = ['--api-key', '--webhook-key', '--ngrok-authtoken'];

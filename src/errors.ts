@@ -4,9 +4,13 @@
  */
 export type ErrorCategory = 'usage' | 'auth' | 'network' | 'api' | 'filesystem' | 'internal';
 
-/** Exit codes per category. Documented in the README; `usage` is 2 by the CLI contract. */
+/**
+ * Exit codes per category. Documented in the README; `usage` is 2 by the CLI contract; 1 is kept for "a
+ * delivery failed" (trigger, replay, retry --wait), so an internal error has its own code (sysexits'
+ * EX_SOFTWARE).
+ */
 export const EXIT_CODES: Readonly<Record<ErrorCategory, number>> = {
-  internal: 1,
+  internal: 70,
   usage: 2,
   auth: 3,
   network: 4,
@@ -47,4 +51,9 @@ export function usageError(code: string, message: string, hint?: string): MwErro
 
 export function isMwError(value: unknown): value is MwError {
   return value instanceof MwError;
+}
+
+/** A broken promise of our own code: reported as a bug, with its own exit code. */
+export function internalError(code: string, message: string): MwError {
+  return new MwError(message, { code, category: 'internal', hint: 'Run again with --debug and report it as a bug.' });
 }

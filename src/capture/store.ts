@@ -1,20 +1,14 @@
-import { rename as renameCallback, writeFile as writeFileCallback, writeSync } from 'node:fs';
+import { fstatSync, ftruncateSync, rename as renameCallback, writeFile as writeFileCallback, writeSync } from 'node:fs';
 import { chmod, mkdir, open, readdir, rm, stat, type FileHandle } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { MwError } from '../errors.js';
-import type { VerifiedBy } from '../webhook/signature.js';
+import { fileError as buildFileError } from '../util/file-error.js';
+import { type ReceivedMessage, toJsonLine } from '../webhook/message.js';
 import { captureFileName, messageIdKeyOfFile } from './file-names.js';
 
-/** One verified message, as it is written to `--jsonl` and printed by `--json`. */
-export interface CaptureRecord {
-  receivedAt: Date;
-  type: string;
-  messageId: string | undefined;
-  verifiedBy: VerifiedBy;
-  /** Exactly as received: what `--out` files hold and what JSON lines embed. */
-  raw: Buffer;
-}
+/** What a capture needs of a message: its identity and the exact bytes received. */
+export type CaptureRecord = Pick<ReceivedMessage, 'receivedAt' | 'type' | 'messageId' | 'verifiedBy' | 'raw'>;
 
 /** Where verified messages are kept. `store` resolves only once the message is complete on disk. */
 export interface Capture {
@@ -35,24 +29,6 @@ const writeFileFast = promisify(writeFileCallback);
 const renameFast = promisify(renameCallback);
 const PRIVATE_DIR = 0o700;
 const PRIVATE_FILE = 0o600;
-
-/**
- * The `--json` / `--jsonl` line for a message, without the trailing newline. The payload is the received
- * JSON text itself, not a re-serialisation: nothing is rounded or reordered, and a payload nested too deeply
- * for JSON.stringify cannot break the line. In valid JSON a CR or LF byte can only be whitespace, so turning
- * them into spaces keeps the payload identical and the line one line.
- */
-export function toJsonLine(record: Pick<CaptureRecord, 'receivedAt' | 'type' | 'messageId' | 'verifiedBy' | 'raw'>): string {
-  const head = JSON.stringify({
-    receivedAt: record.receivedAt.toISOString(),
-    type: record.type,
-    messageId: record.messageId ?? null,
-    verifiedBy: record.verifiedBy,
-  });
-  const start = record.raw[0] === 0xef && record.raw[1] === 0xbb && record.raw[2] === 0xbf ? 3 : 0;
-  const payload = record.raw.toString('utf8', start).replace(/[\r\n]/g, ' ');
-  return `${head.slice(0, -1)},"payload":${payload}}`;
-}
 
 export async function openCapture(options: CaptureOptions): Promise<Capture | undefined> {
   const parts: Array<{ store(record: CaptureRecord): Promise<void>; close(): Promise<void> }> = [];
@@ -114,6 +90,8 @@ async function openJsonl(file: string) {
   const handle: FileHandle = await guard(`open ${file}`, () => open(file, 'a', PRIVATE_FILE));
   await guard(`restrict ${file}`, () => handle.chmod(PRIVATE_FILE));
   const fd = handle.fd;
+  // Where the last whole line ends: a failed append is cut back to it, so the file stays JSON lines.
+  let size = fstatSync(fd).size;
   // Group commit: lines stored in the same tick go out in one synchronous append, and every caller's
   // promise resolves only after it. One write per batch keeps lines whole and syscalls few under a burst.
   let batch: Array<{ line: Buffer; done: () => void; failed: (error: unknown) => void }> = [];
@@ -123,8 +101,14 @@ async function openJsonl(file: string) {
     const data = Buffer.concat(current.map((entry) => entry.line));
     try {
       for (let written = 0; written < data.length; ) written += writeSync(fd, data, written);
+      size += data.length;
       for (const entry of current) entry.done();
     } catch (error) {
+      try {
+        ftruncateSync(fd, size);
+      } catch {
+        // The append already failed; the error below says so.
+      }
       const failure = fileError(`append to ${file}`, error);
       for (const entry of current) entry.failed(failure);
     }
@@ -152,11 +136,10 @@ async function guard<T>(action: string, run: () => Promise<T>): Promise<T> {
 }
 
 function fileError(action: string, error: unknown): MwError {
-  const reason = (error as NodeJS.ErrnoException | undefined)?.code ?? String(error);
-  return new MwError(`Could not ${action} (${reason}).`, {
+  return buildFileError({
+    action,
+    error,
     code: 'CAPTURE_WRITE_FAILED',
-    category: 'filesystem',
     hint: 'Check that the path exists, is writable by you and has free space, or choose another with --out / --jsonl.',
-    cause: error,
   });
 }

@@ -28,8 +28,8 @@ export function resolveApiConfig(flags: ApiFlags, env: Env, dotenv: Env): ApiCon
   return { target: describeTarget(production ? PRODUCTION_API_URL : SANDBOX_API_URL, urlOrigin), apiKey };
 }
 
-export function requireApiKey(config: ApiConfig): string {
-  if (config.apiKey !== undefined) return config.apiKey.value;
+export function requireApiKey(config: ApiConfig): Sourced<string> {
+  if (config.apiKey !== undefined) return config.apiKey;
   throw new MwError(`No Metriport API key for ${config.target.description}.`, {
     code: 'NO_API_KEY',
     category: 'auth',

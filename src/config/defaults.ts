@@ -9,3 +9,6 @@ export const DEFAULT_MAX_BODY = '64mb';
 
 /** Where `trigger` and `replay` send by default: a `listen` started with the defaults. */
 export const DEFAULT_LISTENER_URL = `http://${DEFAULT_HOST}:${DEFAULT_PORT}${DEFAULT_PATH}`;
+
+/** Default port of the emulator, standalone or inside `listen --emulator`: next to listen's 4747. */
+export const DEFAULT_EMULATOR_PORT = 4748;

@@ -25,9 +25,3 @@ export function pick(input: {
   if (fromFile !== undefined && fromFile !== '') return { value: fromFile, source: '.env', origin: `${input.envName} in .env` };
   return undefined;
 }
-
-/** Shows enough of a secret to tell two apart, never the whole of it. */
-export function maskSecret(secret: string): string {
-  if (secret.length < 12) return '****';
-  return `${secret.slice(0, 4)}…${secret.slice(-2)} (${secret.length} chars)`;
-}

@@ -1,9 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
-import { completeMeta } from '../fixtures/build-message.js';
+import { internalError } from '../errors.js';
+import { completeMeta } from '../samples/build-message.js';
 import { MESSAGE_TIMEOUT_MS, PING_TIMEOUT_MS, type Settings, type WebhookRequestRow, type WebhookStatus } from '../metriport/types.js';
-import { type DeliverResult, deliver, metriportHeaders } from '../webhook/deliver.js';
+import { type PostResult, sendSigned } from '../webhook/send.js';
 import { isPongFor } from '../webhook/pong.js';
+import { parseJsonOr } from '../util/json.js';
 
 /** One webhook request the account sent (Metriport's `WebhookRequest` row). */
 export interface EmulatedRequest {
@@ -26,7 +28,7 @@ export interface EmulatedRequest {
 
 export type EmulatorEvent =
   | { type: 'url-updated'; webhookUrl: string }
-  | { type: 'sent'; messageType: string; messageId: string; url: string; result: DeliverResult; retry: boolean }
+  | { type: 'sent'; messageType: string; messageId: string; url: string; result: PostResult; retry: boolean }
   | { type: 'not-sent'; messageType: string; messageId: string; reason: string }
   | { type: 'ping'; url: string; ok: boolean; detail: string };
 
@@ -165,9 +167,9 @@ export class EmulatedAccount {
     const { url, key } = this.destination();
     const { meta, ...rest } = payload;
     const body = Buffer.from(JSON.stringify({ meta: { type: meta.type }, ...rest }));
-    const result = await deliver({ url, body, headers: metriportHeaders(body, key), timeoutMs: this.messageTimeoutMs });
+    const result = await sendSigned({ url, body, webhookKey: key, timeoutMs: this.messageTimeoutMs });
     if (!result.ok) return { ok: false, failure: sendFailure(url, result, this.messageTimeoutMs) };
-    return { ok: true, status: result.status ?? 200, webhookResponse: parseOrText(result.responseText), url, durationMillis: result.durationMs };
+    return { ok: true, status: result.status ?? 200, webhookResponse: parseJsonOr(result.responseText, result.responseText), url, durationMillis: result.durationMs };
   }
 
   /**
@@ -242,11 +244,11 @@ export class EmulatedAccount {
   private destination(): { url: string; key: string } {
     const url = this.settings?.webhookUrl;
     const key = this.settings?.webhookKey;
-    if (url == null || key == null) throw new Error('no webhook URL is configured');
+    if (url == null || key == null) throw internalError('EMULATOR_NO_URL', 'The emulator was asked to send with no webhook URL configured.');
     return { url, key };
   }
 
-  private async attempt(request: EmulatedRequest, options: { retry: boolean; destination: { url: string; key: string }; withData: boolean }): Promise<DeliverResult> {
+  private async attempt(request: EmulatedRequest, options: { retry: boolean; destination: { url: string; key: string }; withData: boolean }): Promise<PostResult> {
     const { url, key } = options.destination;
     // Metriport builds meta on every send: messageId and when stay, data only on the first attempt.
     const meta = {
@@ -257,7 +259,7 @@ export class EmulatedAccount {
       ...(options.withData && request.data !== undefined ? { data: request.data } : {}),
     };
     const body = Buffer.from(JSON.stringify({ meta, ...request.payload }));
-    const result = await deliver({ url, body, headers: metriportHeaders(body, key), timeoutMs: this.messageTimeoutMs });
+    const result = await sendSigned({ url, body, webhookKey: key, timeoutMs: this.messageTimeoutMs });
     request.attempts += 1;
     request.requestUrl = url;
     request.durationMillis = result.durationMs;
@@ -283,7 +285,7 @@ export class EmulatedAccount {
     const { url, key } = this.destination();
     const ping = randomBytes(16).toString('base64url').slice(0, 21);
     const body = Buffer.from(JSON.stringify({ ping, meta: { messageId: randomUUID(), when: this.now().toISOString(), type: 'ping' } }));
-    const result = await deliver({ url, body, headers: metriportHeaders(body, key), timeoutMs: this.pingTimeoutMs });
+    const result = await sendSigned({ url, body, webhookKey: key, timeoutMs: this.pingTimeoutMs });
     const ok = result.ok && isPongFor(result.responseText, ping);
     const detail = ok ? WEBHOOK_STATUS_OK : result.ok ? WEBHOOK_STATUS_BAD_RESPONSE : describeSendFailure(sendFailure(url, result, this.pingTimeoutMs));
     this.recordHealth(ok, detail);
@@ -297,7 +299,7 @@ export class EmulatedAccount {
 }
 
 /** What Metriport's axios-based sender records for a failed send (httpStatus 504 for a timeout, 500 without an answer). */
-export function sendFailure(url: string, result: DeliverResult, timeoutMs: number): SendFailure {
+export function sendFailure(url: string, result: PostResult, timeoutMs: number): SendFailure {
   if (result.status !== undefined) {
     const code = result.status >= 400 && result.status < 500 ? 'ERR_BAD_REQUEST' : 'ERR_BAD_RESPONSE';
     return { url, httpStatus: result.status, httpMessage: `Request failed with status code ${result.status} (${code} - ${result.status})` };
@@ -313,10 +315,3 @@ export function describeSendFailure(failure: SendFailure): string {
   return `Failed to send payload (${JSON.stringify(failure)}); caused by ${failure.httpMessage}`;
 }
 
-function parseOrText(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}

@@ -1,10 +1,11 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
-import { listMessageTypes, newSampleMessage } from '../fixtures/samples.js';
+import { listMessageTypes, newSampleMessage } from '../samples/samples.js';
 import { type ApiErrorBody, MAX_WEBHOOK_URL_LENGTH, type WebhookRequestPage } from '../metriport/types.js';
 import { blockedSubstring } from '../metriport/url-rules.js';
-import { isRecord } from '../webhook/delivery.js';
+import { listenOn } from '../http/listen.js';
+import { isRecord, jsonKind } from '../util/json.js';
+import { sameSecret } from '../util/secret.js';
 import { type AccountOptions, EmulatedAccount } from './account.js';
 
 /** The key `listen --emulator` and the `emulator` command use unless told otherwise. Not a secret. */
@@ -38,7 +39,6 @@ class ValidationError extends Error {
 export function buildEmulatorApp(options: EmulatorOptions): EmulatorApp {
   const account = new EmulatedAccount(options);
   const app = Fastify({ logger: false, bodyLimit: 20 * 1024 * 1024 });
-  const expectedKey = digest(options.apiKey);
 
   // Metriport's API is Express with its JSON and urlencoded parsers: any content type is accepted, an empty
   // or unknown body reads as {}, and only malformed JSON is refused.
@@ -59,7 +59,7 @@ export function buildEmulatorApp(options: EmulatorOptions): EmulatorApp {
   // Metriport's gateway rejects a missing or wrong key before any route runs.
   app.addHook('onRequest', async (request, reply) => {
     const key = request.headers['x-api-key'];
-    if (typeof key !== 'string' || !timingSafeEqual(digest(key), expectedKey)) {
+    if (typeof key !== 'string' || !sameSecret(key, options.apiKey)) {
       return reply.code(403).send({ message: 'Forbidden' });
     }
   });
@@ -101,9 +101,9 @@ export function buildEmulatorApp(options: EmulatorOptions): EmulatorApp {
   app.post('/settings/webhook/sample-payload', async (request) => {
     const body = request.body ?? {};
     if (!account.hasWebhookUrl()) throw new MetriportError(400, 'BadRequestError', 'Webhook URL and key must be configured');
-    if (!isRecord(body)) throw new ValidationError(['Expected object, received ' + describeKind(body) + ', on []']);
-    if (!isRecord(body.meta)) throw new ValidationError([`${body.meta === undefined ? 'Required' : `Expected object, received ${describeKind(body.meta)}`}, on [meta]`]);
-    if (typeof body.meta.type !== 'string') throw new ValidationError([`${body.meta.type === undefined ? 'Required' : `Expected string, received ${describeKind(body.meta.type)}`}, on [meta,type]`]);
+    if (!isRecord(body)) throw new ValidationError(['Expected object, received ' + jsonKind(body) + ', on []']);
+    if (!isRecord(body.meta)) throw new ValidationError([`${body.meta === undefined ? 'Required' : `Expected object, received ${jsonKind(body.meta)}`}, on [meta]`]);
+    if (typeof body.meta.type !== 'string') throw new ValidationError([`${body.meta.type === undefined ? 'Required' : `Expected string, received ${jsonKind(body.meta.type)}`}, on [meta,type]`]);
     const sent = await account.sendSample(body as { meta: { type: string } } & Record<string, unknown>);
     if (!sent.ok) throw new MetriportError(500, 'WebhookError', 'Failed to send payload', { ...sent.failure });
     const { ok: _ok, ...answer } = sent;
@@ -156,11 +156,11 @@ class MetriportError extends Error {
  * or absent (no change); `mrFilters` optional. Words failures as its zod errors do.
  */
 function parseSettingsUpdate(body: unknown): { webhookUrl: string | undefined; mrFilters: unknown } {
-  if (!isRecord(body)) throw new ValidationError([`Expected object, received ${describeKind(body)}, on []`]);
+  if (!isRecord(body)) throw new ValidationError([`Expected object, received ${jsonKind(body)}, on []`]);
   const unknown = Object.keys(body).filter((key) => key !== 'webhookUrl' && key !== 'mrFilters');
   if (unknown.length > 0) throw new ValidationError([`Unrecognized key(s) in object: ${unknown.map((key) => `'${key}'`).join(', ')}, on []`]);
   const { webhookUrl, mrFilters } = body;
-  if (mrFilters !== undefined && !Array.isArray(mrFilters)) throw new ValidationError([`Expected array, received ${describeKind(mrFilters)}, on [mrFilters]`]);
+  if (mrFilters !== undefined && !Array.isArray(mrFilters)) throw new ValidationError([`Expected array, received ${jsonKind(mrFilters)}, on [mrFilters]`]);
   if (webhookUrl === undefined || webhookUrl === null || webhookUrl === '') return { webhookUrl: undefined, mrFilters };
   if (typeof webhookUrl !== 'string') throw new ValidationError(['Invalid input, on [webhookUrl]']);
   const issues: string[] = [];
@@ -202,12 +202,10 @@ export interface RunningEmulator {
 /** Starts the emulator on `host:port` (0 picks a free port). */
 export async function startEmulator(options: EmulatorOptions & { host: string; port: number }): Promise<RunningEmulator> {
   const { app, account } = buildEmulatorApp(options);
-  await app.listen({ host: options.host, port: options.port });
-  const address = app.server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : options.port;
+  const { origin } = await listenOn(app, { host: options.host, port: options.port, what: 'The emulator' });
   let closing: Promise<void> | undefined;
   return {
-    url: `http://${options.host}:${port}`,
+    url: origin,
     account,
     close: () =>
       (closing ??= (async () => {
@@ -222,12 +220,3 @@ function sendError(reply: FastifyReply, input: { status: number; title: string; 
   return reply.code(input.status).send(input.additionalInfo === undefined ? body : { ...body, additionalInfo: input.additionalInfo });
 }
 
-function describeKind(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'array';
-  return typeof value;
-}
-
-function digest(value: string): Buffer {
-  return createHash('sha256').update(value).digest();
-}

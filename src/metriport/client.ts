@@ -1,4 +1,4 @@
-import { MwError } from '../errors.js';
+import { MwError, internalError } from '../errors.js';
 import { HttpFailure, type HttpResponse, type SendHttp, headerValue, sendHttp } from '../http/send.js';
 import type { ApiTarget } from './target.js';
 import type { SamplePayloadResult, Settings, WebhookRequestPage, WebhookStatus } from './types.js';
@@ -179,7 +179,7 @@ export function createMetriportClient(options: MetriportClientOptions): Metripor
       return parse<Settings>((await call({ method: 'GET', path: 'settings', idempotent: true })).text, 'GET /settings');
     },
     async updateWebhookUrl(webhookUrl) {
-      if (webhookUrl === '') throw new Error('refusing to send an empty webhook URL');
+      if (webhookUrl === '') throw internalError('EMPTY_WEBHOOK_URL', 'Refused to send an empty webhook URL: Metriport reads it as "no change".');
       // Setting the same URL twice has the same effect, so this may be retried.
       const answer = await call({ method: 'POST', path: 'settings', body: { webhookUrl }, idempotent: true });
       return parse<Settings>(answer.text, 'POST /settings');

@@ -8,9 +8,3 @@ export function shortId(messageId: string | undefined): string {
   if (messageId === undefined) return '(no id)';
   return messageId.length <= 8 ? messageId : messageId.slice(0, 8);
 }
-
-export function humanBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
-  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
-}

@@ -1,4 +1,4 @@
-import { toJsonLine } from '../capture/store.js';
+import { toJsonLine } from '../webhook/message.js';
 import type { Sink, TextOutput } from './sink.js';
 
 /** `--json`: one JSON object per verified message on stdout, and nothing else there. Never coloured. */

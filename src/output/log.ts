@@ -1,7 +1,10 @@
 import type { ChalkInstance } from 'chalk';
 import type { SessionEvent } from '../session/events.js';
-import { clock } from './format.js';
+import { clock, shortId } from './format.js';
+import { redactUrl } from './settings.js';
 import type { Sink, TextOutput } from './sink.js';
+import { visible } from './visible.js';
+import { describeRefusal, describeRestore, describeVerifyFailure } from './words.js';
 
 export interface LogSinkOptions {
   /** stderr: everything that is not message data. */
@@ -32,28 +35,58 @@ export function createLogSink(options: LogSinkOptions): Sink {
           return;
         }
         case 'ping':
-          line(event.at, `${palette.cyan('ping')}  answered {"pong":"${event.ping}"}`);
+          line(event.at, `${palette.cyan('ping')}  answered {"pong":"${visible(event.ping)}"}`);
           return;
         case 'duplicate':
-          line(event.at, `${palette.yellow('duplicate')}  ${event.messageType}  ${event.messageId}  already received: answered 200, not stored again`);
+          line(
+            event.at,
+            `${palette.yellow('duplicate')}  ${visible(event.message.type)}  ${visible(event.message.messageId ?? '')}  already received: answered 200, not stored again`,
+          );
           return;
         case 'filtered':
-          line(event.at, `${palette.dim('filtered')}  ${event.messageType}  not in --events: answered 200, not shown or stored`);
+          line(event.at, `${palette.dim('filtered')}  ${visible(event.messageType)}  not in --events: answered 200, not shown or stored`);
           return;
         case 'verify-failed':
-          line(event.at, `${palette.red('refused 401')}  ${event.detail}`);
+          line(event.at, `${palette.red('refused 401')}  ${describeVerifyFailure(event.reason)}`);
           return;
         case 'rejected':
-          line(event.at, `${palette.red(`refused ${event.status}`)}  ${event.detail}`);
+          line(event.at, `${palette.red(`refused ${event.status}`)}  ${describeRefusal(event.refusal)}`);
+          return;
+        case 'store-failed':
+          line(
+            event.at,
+            `${palette.yellow('warning')}  Answered 500 and did not keep ${visible(event.message.type)} ${shortId(event.message.messageId)}: ${visible(event.error.message)}${hintOf(event.error)}`,
+          );
+          return;
+        case 'internal-error':
+          line(event.at, `${palette.yellow('warning')}  Answered 500 after an internal error: ${visible(event.error.message)}`);
+          return;
+        case 'key-differs':
+          line(event.at, `${palette.yellow('warning')}  ${event.origin} differs from the account's webhook key; using the account's.`);
+          return;
+        case 'health-unreadable':
+          line(event.at, `${palette.yellow('warning')}  Could not read the webhook's health: ${visible(event.error.message)}`);
+          return;
+        case 'recovering':
+          line(
+            event.at,
+            `${palette.yellow('warning')}  A listen (pid ${event.record.pid}, started ${visible(event.record.startedAt)}) ended without restoring the webhook URL; restoring it first.`,
+          );
+          return;
+        case 'taking-over':
+          line(event.at, `${palette.yellow('warning')}  Taking the webhook URL over from listen pid ${event.pid} (--force).`);
+          return;
+        case 'url-kept':
+          line(event.at, `Kept ${visible(event.url)} registered (--keep-url).`);
           return;
         case 'warning':
-          line(event.at, `${palette.yellow('warning')}  ${event.message}${event.hint === undefined ? '' : ` ${event.hint}`}`);
+          line(event.at, `${palette.yellow('warning')}  ${visible(event.message)}${event.hint === undefined ? '' : ` ${event.hint}`}`);
           return;
         case 'registered':
           line(
             event.at,
-            `${palette.green('registered')}  ${event.webhookUrl} at ${event.target} ${
-              event.previousUrl === null ? '(the account had no URL before)' : `(previous URL ${event.previousUrl} is restored on exit)`
+            `${palette.green('registered')}  ${visible(event.webhookUrl)} at ${event.target} ${
+              event.previousUrl === null ? '(the account had no URL before)' : `(previous URL ${visible(event.previousUrl)} is restored on exit)`
             }`,
           );
           return;
@@ -61,33 +94,33 @@ export function createLogSink(options: LogSinkOptions): Sink {
           line(
             event.at,
             event.enabled
-              ? `${palette.green('healthy')}  Metriport's ping succeeded (${event.detail ?? 'OK'})`
-              : `${palette.yellow('unhealthy')}  Metriport reports: ${event.detail ?? 'no detail'}; check that the public URL reaches this listener`,
+              ? `${palette.green('healthy')}  Metriport's ping succeeded (${visible(event.detail ?? 'OK')})`
+              : `${palette.yellow('unhealthy')}  Metriport reports: ${visible(event.detail ?? 'no detail')}; check that the public URL reaches this listener`,
           );
           if (event.failed > 0) line(event.at, `${event.failed} failed request(s) wait for a retry: run \`metriport-webhook retry\``);
           return;
         case 'restored':
-          line(event.at, event.message);
+          line(event.at, describeRestore(event.outcome));
           return;
         case 'info':
           err.write(`${event.message}\n`);
           return;
         case 'progress':
-          err.write(`${event.message}\n`);
+          err.write(`${progressText(event.step)}\n`);
           return;
         case 'tunnel-state':
-          if (event.state === 'connected') line(event.at, `${palette.green('tunnel')}  ${event.url} → this listener`);
+          if (event.state === 'connected') line(event.at, `${palette.green('tunnel')}  ${visible(event.url)} → this listener`);
           else if (event.state === 'reconnecting') line(event.at, `${palette.yellow('tunnel')}  connection lost; reconnecting…`);
           else line(event.at, `${palette.red('tunnel')}  lost for good; stopping`);
           return;
         case 'forwarded': {
           const status = event.status < 300 ? palette.green(String(event.status)) : palette.red(String(event.status));
-          line(event.at, `${palette.cyan('forward')}  ${event.messageType} → ${event.url}  ${status} in ${event.durationMs} ms`);
-          if (options.verbose && event.body !== '') err.write(`  ${event.body.slice(0, 2000)}\n`);
+          line(event.at, `${palette.cyan('forward')}  ${visible(event.messageType)} → ${redactUrl(event.url)}  ${status} in ${event.durationMs} ms`);
+          if (options.verbose && event.body !== '') err.write(`  ${visible(event.body.slice(0, 2000))}\n`);
           return;
         }
         case 'forward-failed':
-          line(event.at, `${palette.red(`forward ${event.status}`)}  ${event.messageType} → ${event.url}: ${event.detail}`);
+          line(event.at, `${palette.red(`forward ${event.status}`)}  ${visible(event.messageType)} → ${redactUrl(event.url)}: ${describeForwardFailure(event)}`);
           return;
         case 'stopped': {
           const s = event.stats;
@@ -102,4 +135,24 @@ export function createLogSink(options: LogSinkOptions): Sink {
     },
     close: async () => undefined,
   };
+}
+
+export function progressText(step: 'tunnel' | 'registration'): string {
+  return step === 'tunnel' ? 'Opening the tunnel…' : 'Registering the webhook URL with Metriport…';
+}
+
+function describeForwardFailure(event: Extract<SessionEvent, { type: 'forward-failed' }>): string {
+  switch (event.reason) {
+    case 'queued':
+      return `still queued after ${event.timeoutMs} ms (${event.detail})`;
+    case 'timeout':
+      return `no answer within ${event.timeoutMs} ms`;
+    case 'unreachable':
+      return `unreachable (${visible(event.detail)})`;
+  }
+}
+
+function hintOf(error: Error): string {
+  const hint = (error as { hint?: unknown }).hint;
+  return typeof hint === 'string' ? ` ${hint}` : '';
 }

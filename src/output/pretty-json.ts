@@ -1,3 +1,4 @@
+import { isRecord } from '../util/json.js';
 import type { ChalkInstance } from 'chalk';
 
 export interface PrettyJsonOptions {
@@ -29,7 +30,7 @@ export function prettyJson(value: unknown, options: PrettyJsonOptions): PrettyJs
     if (Array.isArray(item) && item.length > 0) {
       lines.push(`${indent}${prefix}[`);
       stack.push({ indent, keys: undefined, values: item, index: 0, close: ']', suffix });
-    } else if (isObject(item) && Object.keys(item).length > 0) {
+    } else if (isRecord(item) && Object.keys(item).length > 0) {
       const keys = Object.keys(item);
       lines.push(`${indent}${prefix}{`);
       stack.push({ indent, keys, values: keys.map((key) => item[key]), index: 0, close: '}', suffix });
@@ -68,6 +69,3 @@ function scalar(value: unknown, options: PrettyJsonOptions): string {
   return '{}';
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}

@@ -1,6 +1,8 @@
 import type { ChalkInstance } from 'chalk';
-import type { ShownMessage } from '../session/events.js';
-import { clock, humanBytes, shortId } from './format.js';
+import { humanBytes } from '../util/units.js';
+import type { ReceivedMessage } from '../webhook/message.js';
+import { clock, shortId } from './format.js';
+import { visible } from './visible.js';
 import { prettyJson } from './pretty-json.js';
 import type { Sink, TextOutput } from './sink.js';
 import { summarizePayload } from './summarize.js';
@@ -26,16 +28,16 @@ export function createPrettySink(options: PrettySinkOptions): Sink {
   };
 }
 
-export function formatMessage(message: ShownMessage, options: Pick<PrettySinkOptions, 'palette' | 'full'>): string {
+export function formatMessage(message: ReceivedMessage, options: Pick<PrettySinkOptions, 'palette' | 'full'>): string {
   const { palette, full } = options;
   const verified = message.verifiedBy === 'signature' ? '✓ signed' : '✓ legacy key';
   const header = [
     palette.dim(clock(message.receivedAt)),
-    palette.bold.blue(message.type),
-    shortId(message.messageId),
+    palette.bold.blue(visible(message.type)),
+    visible(shortId(message.messageId)),
     palette.green(verified),
-    summarizePayload(message.type, message.payload),
-    palette.dim(`(${humanBytes(message.size)})`),
+    visible(summarizePayload(message.type, message.payload)),
+    palette.dim(`(${humanBytes(message.raw.length)})`),
   ].join('  ');
   const preview = prettyJson(message.payload, {
     maxLines: full ? Number.POSITIVE_INFINITY : PREVIEW_LINES,

@@ -1,5 +1,5 @@
 import type { ChalkInstance } from 'chalk';
-import type { WebhookReport } from '../session/webhook-report.js';
+import type { WebhookReport } from '../session/webhook-status.js';
 
 /** `status` for humans: one line per figure (CLI contract), and a hint when requests failed. */
 export function formatStatus(report: WebhookReport, palette: ChalkInstance): string {

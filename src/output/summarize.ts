@@ -1,4 +1,4 @@
-import { isRecord } from '../webhook/delivery.js';
+import { isRecord } from '../util/json.js';
 
 /** Patients or users listed in one summary line before the rest are counted as "+N more". */
 const LISTED = 3;

@@ -1,48 +1,34 @@
-import type { VerifiedBy, VerifyFailure } from '../webhook/signature.js';
+import type { ReceiverEvent, ReceiverStats } from '../webhook/receiver.js';
+import type { RegistrationRecord, RestoreOutcome } from './restore.js';
 
-/** Counters printed when `listen` stops. */
-export interface ReceiverStats {
-  /** Requests to the webhook path. */
-  received: number;
-  verified: number;
-  /** Refused: failed verification, unreadable body, too large, wrong method. */
-  rejected: number;
-  duplicates: number;
-  /** Verified and answered, but left out by `--events`. */
-  filtered: number;
-  /** Written to `--out` / `--jsonl`. */
-  stored: number;
-}
+export type { ReceiverStats };
 
-export interface ShownMessage {
-  receivedAt: Date;
-  type: string;
-  messageId: string | undefined;
-  verifiedBy: VerifiedBy;
-  payload: unknown;
-  /** Size of the raw body in bytes. */
-  size: number;
-  /** The exact bytes received (the JSON line embeds them rather than re-serialising the payload). */
-  raw: Buffer;
-}
-
-/** Everything the listen engine reports. Sinks pick what they show; only `message` is data. */
+/**
+ * Everything the listen engine reports: the receiver's events and the session's own. Events carry data;
+ * only `output/` turns them into words. `info` and `warning` carry text and are published by commands only.
+ */
 export type SessionEvent =
+  | ReceiverEvent
   | { type: 'ready'; localUrl: string; publicUrl?: string | undefined; outDir?: string | undefined; jsonlFile?: string | undefined }
-  | { type: 'message'; message: ShownMessage }
-  | { type: 'ping'; at: Date; ping: string; verifiedBy: VerifiedBy }
-  | { type: 'duplicate'; at: Date; messageType: string; messageId: string }
-  | { type: 'filtered'; at: Date; messageType: string; messageId: string | undefined }
-  | { type: 'verify-failed'; at: Date; reason: VerifyFailure; detail: string }
-  | { type: 'rejected'; at: Date; status: number; detail: string }
-  | { type: 'warning'; at: Date; message: string; hint?: string | undefined }
-  | { type: 'registered'; at: Date; webhookUrl: string; previousUrl: string | null; target: string }
-  | { type: 'webhook-health'; at: Date; enabled: boolean; detail: string | null; processing: number; failed: number }
-  | { type: 'restored'; at: Date; message: string; changed: boolean }
-  | { type: 'info'; at: Date; message: string }
-  /** A wait worth a spinner on a terminal (tunnel, registration); the next event ends it. */
-  | { type: 'progress'; message: string }
+  /** A wait worth a spinner on a terminal; the next event ends it. */
+  | { type: 'progress'; step: 'tunnel' | 'registration' }
   | { type: 'tunnel-state'; at: Date; state: 'connected' | 'reconnecting' | 'lost'; url: string }
+  /** A listen that did not exit cleanly left this record; it is restored before registering anew. */
+  | { type: 'recovering'; at: Date; record: RegistrationRecord }
+  /** `--force`: the URL is taken over from the live listen with this pid. */
+  | { type: 'taking-over'; at: Date; pid: number }
+  | { type: 'registered'; at: Date; webhookUrl: string; previousUrl: string | null; target: string }
+  /** The configured webhook key (from `origin`) is not the account's; the account's is used. */
+  | { type: 'key-differs'; at: Date; origin: string }
+  | { type: 'webhook-health'; at: Date; enabled: boolean; detail: string | null; processing: number; failed: number }
+  | { type: 'health-unreadable'; at: Date; error: Error }
+  | { type: 'restored'; at: Date; outcome: RestoreOutcome }
+  /** `--keep-url`: the URL stays registered on exit. */
+  | { type: 'url-kept'; at: Date; url: string }
+  /** A request got 500 because of the tool's own fault. */
+  | { type: 'internal-error'; at: Date; error: Error }
   | { type: 'forwarded'; at: Date; url: string; messageType: string; status: number; durationMs: number; body: string }
-  | { type: 'forward-failed'; at: Date; url: string; messageType: string; status: 502 | 504; detail: string }
-  | { type: 'stopped'; stats: ReceiverStats };
+  | { type: 'forward-failed'; at: Date; url: string; messageType: string; status: 502 | 504; reason: 'queued' | 'timeout' | 'unreachable'; detail: string; timeoutMs: number }
+  | { type: 'stopped'; stats: ReceiverStats }
+  | { type: 'info'; at: Date; message: string }
+  | { type: 'warning'; at: Date; message: string; hint?: string | undefined };

@@ -1,31 +1,15 @@
-import { deliver } from '../webhook/deliver.js';
+import type { ForwardConfig } from '../config/listen/types.js';
+import type { ReceivedMessage } from '../webhook/message.js';
 import type { ReceiverReply } from '../webhook/receiver.js';
+import { postBytes } from '../webhook/send.js';
 import type { SessionEvent } from './events.js';
 
-export interface ForwardConfig {
-  /** `--forward-to`: the developer's own webhook handler. */
-  url: string;
-  /** `--header "Name: value"` extras, sent with Metriport's own headers. */
-  headers: Record<string, string>;
-  /** Budget from arrival to the app's answer, queueing included (default 4000 ms, under Metriport's 5 s). */
-  timeoutMs: number;
-  /** Most requests in flight to the app at once, so a burst cannot flood it. */
-  concurrency: number;
-  /** `--ack`: answer Metriport 200 whatever the app says. */
-  ack: boolean;
-}
-
-export interface ForwardInput {
-  raw: Buffer;
-  headers: Readonly<Record<string, string | string[] | undefined>>;
-  type: string;
-  messageId: string | undefined;
-}
-
-export type Forwarder = (input: ForwardInput) => Promise<ReceiverReply>;
+export type Forwarder = (message: ReceivedMessage) => Promise<ReceiverReply>;
 
 /** Headers Metriport sends that the app needs to verify and route the request itself. */
 const PASSED_HEADERS = ['content-type', 'user-agent', 'x-metriport-signature', 'x-webhook-key'];
+/** The app's answer body kept for `--verbose`; the rest is read and dropped. */
+const MAX_APP_BODY_BYTES = 64 * 1024;
 
 /**
  * POSTs each verified message to the app with its exact bytes and Metriport's headers, and turns the app's
@@ -33,11 +17,15 @@ const PASSED_HEADERS = ['content-type', 'user-agent', 'x-metriport-signature', '
  */
 export function createForwarder(config: ForwardConfig, deps: { publish: (event: SessionEvent) => void; now: () => Date }): Forwarder {
   const limit = createLimit(config.concurrency);
-  return async (input) => {
+  const failed = (message: ReceivedMessage, input: { status: 502 | 504; reason: 'queued' | 'timeout' | 'unreachable'; detail: string }): ReceiverReply => {
+    deps.publish({ type: 'forward-failed', at: deps.now(), url: config.url, messageType: message.type, timeoutMs: config.timeoutMs, ...input });
+    return { status: config.ack ? 200 : input.status };
+  };
+  return async (message) => {
     const arrived = performance.now();
     const headers: Record<string, string> = {};
     for (const name of PASSED_HEADERS) {
-      const value = input.headers[name];
+      const value = message.headers[name];
       if (typeof value === 'string') headers[name] = value;
     }
     Object.assign(headers, config.headers);
@@ -45,19 +33,18 @@ export function createForwarder(config: ForwardConfig, deps: { publish: (event: 
     const left = config.timeoutMs - (performance.now() - arrived);
     if (release === undefined || left <= 0) {
       release?.();
-      deps.publish({ type: 'forward-failed', at: deps.now(), url: config.url, messageType: input.type, status: 504, detail: `still queued after ${config.timeoutMs} ms (--forward-concurrency ${config.concurrency})` });
-      return { status: config.ack ? 200 : 504 };
+      return failed(message, { status: 504, reason: 'queued', detail: `--forward-concurrency ${config.concurrency}` });
     }
     try {
-      const result = await deliver({ url: config.url, body: input.raw, headers, timeoutMs: Math.ceil(left) });
+      const result = await postBytes({ url: config.url, body: message.raw, headers, timeoutMs: Math.ceil(left), maxResponseBytes: MAX_APP_BODY_BYTES });
       if (result.status === undefined) {
         const timedOut = result.detail.startsWith('timeout');
-        const status = timedOut ? 504 : 502;
-        deps.publish({ type: 'forward-failed', at: deps.now(), url: config.url, messageType: input.type, status, detail: timedOut ? `no answer within ${config.timeoutMs} ms` : `unreachable (${result.detail})` });
-        return { status: config.ack ? 200 : status };
+        return failed(message, { status: timedOut ? 504 : 502, reason: timedOut ? 'timeout' : 'unreachable', detail: result.detail });
       }
-      deps.publish({ type: 'forwarded', at: deps.now(), url: config.url, messageType: input.type, status: result.status, durationMs: result.durationMs, body: result.responseText });
-      return { status: config.ack ? 200 : result.status };
+      deps.publish({ type: 'forwarded', at: deps.now(), url: config.url, messageType: message.type, status: result.status, durationMs: result.durationMs, body: result.responseText });
+      // Metriport only knows 2xx (success) from anything else; a status outside HTTP's range becomes a 502.
+      const status = result.status >= 200 && result.status <= 599 ? result.status : 502;
+      return { status: config.ack ? 200 : status };
     } finally {
       release();
     }

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { MwError } from '../errors.js';
+import type { MwError } from '../errors.js';
+import { fileError } from '../util/file-error.js';
 import type { MetriportClient } from '../metriport/client.js';
 
 /** What `listen` writes before it changes the account, so a crash can be undone later. */
@@ -43,20 +44,6 @@ export async function restoreRegistration(input: { client: MetriportClient; stor
   if (plan.action === 'restore') await client.updateWebhookUrl(plan.url);
   await store.remove();
   return { plan, record };
-}
-
-export function describeRestore(outcome: RestoreOutcome): string {
-  const { plan, record } = outcome;
-  switch (plan.action) {
-    case 'restore':
-      return `Restored the webhook URL to ${plan.url}.`;
-    case 'keep':
-      return plan.reason === 'same-url'
-        ? `The webhook URL was already ${record.registeredUrl} before; left as it is.`
-        : `The account had no webhook URL before, so ${record.registeredUrl} stays registered (Metriport cannot clear it); change it in the dashboard under Developers → Webhook when you are done.`;
-    case 'leave':
-      return `The webhook URL was changed to ${plan.currentUrl ?? 'nothing'} by someone else since; left as it is.`;
-  }
 }
 
 /** The registration record on disk (mode 0600 in a 0700 folder). */
@@ -119,10 +106,5 @@ export function memoryStateStore(): StateStore {
 }
 
 function stateError(action: string, error: unknown): MwError {
-  return new MwError(`Could not ${action} (${(error as NodeJS.ErrnoException).code ?? String(error)}).`, {
-    code: 'STATE_FILE_FAILED',
-    category: 'filesystem',
-    hint: 'Check that the state folder is writable, or set XDG_STATE_HOME to a writable folder.',
-    cause: error,
-  });
+  return fileError({ action, error, code: 'STATE_FILE_FAILED', hint: 'Check that the state folder is writable, or set XDG_STATE_HOME to a writable folder.' });
 }

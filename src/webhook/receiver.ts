@@ -1,12 +1,8 @@
-import type { Capture } from '../capture/store.js';
-import { messageIdKey } from '../capture/file-names.js';
-import { isMwError } from '../errors.js';
-import type { ReceiverStats, SessionEvent } from '../session/events.js';
-import { describeParseFailure, parseDelivery } from './delivery.js';
-import type { Forwarder } from '../session/forwarder.js';
+import type { MwError } from '../errors.js';
 import type { EventFilter } from './event-filter.js';
 import type { KeyHolder } from './key-holder.js';
-import { LEGACY_KEY_HEADER, SIGNATURE_HEADER, describeVerifyFailure, verify } from './signature.js';
+import { type ParseFailure, type ReceivedMessage, parseBody } from './message.js';
+import { LEGACY_KEY_HEADER, SIGNATURE_HEADER, type VerifiedBy, type VerifyFailure, verify } from './signature.js';
 
 export interface IncomingWebhook {
   headers: Readonly<Record<string, string | string[] | undefined>>;
@@ -19,23 +15,60 @@ export interface ReceiverReply {
   body?: Record<string, unknown>;
 }
 
+/** Counters printed when `listen` stops. */
+export interface ReceiverStats {
+  /** Requests to the webhook path. */
+  received: number;
+  verified: number;
+  /** Refused: failed verification, unreadable body, too large, wrong method. */
+  rejected: number;
+  duplicates: number;
+  /** Verified and answered, but left out by `--events`. */
+  filtered: number;
+  /** Written to `--out` / `--jsonl`. */
+  stored: number;
+}
+
+/** Why a request was refused before or after its body was read; `output/` words each one. */
+export type Refusal =
+  | { reason: 'method'; method: string; path: string }
+  | { reason: 'too-large'; limitBytes: number }
+  | { reason: 'unreadable'; detail: string }
+  | { reason: 'body'; failure: ParseFailure }
+  | { reason: 'ping-without-value' }
+  | { reason: 'key-unknown' };
+
+/** What the receiver reports. Events carry data; only `output/` turns them into words. */
+export type ReceiverEvent =
+  | { type: 'message'; message: ReceivedMessage }
+  | { type: 'ping'; at: Date; ping: string; verifiedBy: VerifiedBy }
+  | { type: 'duplicate'; at: Date; message: ReceivedMessage }
+  | { type: 'filtered'; at: Date; messageType: string; messageId: string | undefined }
+  | { type: 'verify-failed'; at: Date; reason: VerifyFailure }
+  | { type: 'rejected'; at: Date; status: number; refusal: Refusal }
+  | { type: 'store-failed'; at: Date; message: ReceivedMessage; error: MwError | Error };
+
 export interface ReceiverOptions {
   keys: KeyHolder;
   /** How long a request waits for a key that is not known yet, in ms. */
   keyWaitMs: number;
   filter: EventFilter;
-  /** Where verified messages are stored before they are acknowledged; none when capture is off. */
-  capture: Capture | undefined;
-  publish: (event: SessionEvent) => void;
+  /** Stores a verified message; resolves once it is on disk. Absent when capture is off. */
+  store?: ((message: ReceivedMessage) => Promise<void>) | undefined;
+  /** messageId keys already stored before this session (see `capture/file-names.ts` `messageIdKey`). */
+  knownMessageIds?: ReadonlySet<string>;
+  /** Turns a messageId into its duplicate-detection key. */
+  messageIdKey: (messageId: string) => string;
+  /** `--forward-to`: hands each shown message (and each duplicate: retries reach production apps too) to the app. */
+  forward?: ((message: ReceivedMessage) => Promise<ReceiverReply>) | undefined;
+  publish: (event: ReceiverEvent) => void;
   now: () => Date;
-  /** `--forward-to`: passes each shown message (and each duplicate, as retries reach production apps) to the app. */
-  forward?: Forwarder | undefined;
 }
 
 export interface Receiver {
   handle(request: IncomingWebhook): Promise<ReceiverReply>;
   /** For refusals decided before the body reached `handle` (size limit, method). */
-  noteRejected(status: number, detail: string): void;
+  noteRejected(status: number, refusal: Refusal): void;
   stats(): ReceiverStats;
 }
 
@@ -46,31 +79,23 @@ const ACCEPTED: ReceiverReply = { status: 200, body: { received: true } };
  * messages, store the rest, and only then acknowledge.
  */
 export function createReceiver(options: ReceiverOptions): Receiver {
-  const { keys, keyWaitMs, filter, capture, publish, now, forward } = options;
+  const { keys, keyWaitMs, filter, store, forward, publish, now } = options;
   const stats: ReceiverStats = { received: 0, verified: 0, rejected: 0, duplicates: 0, filtered: 0, stored: 0 };
   // messageId key -> the store of its first arrival; a repeat waits for that store before answering.
   const seen = new Map<string, Promise<boolean>>();
-  for (const key of capture?.knownMessageIds ?? []) seen.set(key, Promise.resolve(true));
+  for (const key of options.knownMessageIds ?? []) seen.set(key, Promise.resolve(true));
 
-  function reject(status: number, detail: string): ReceiverReply {
+  function refuse(status: number, refusal: Refusal): ReceiverReply {
     stats.rejected += 1;
-    publish({ type: 'rejected', at: now(), status, detail });
-    return { status, body: { error: detail } };
+    publish({ type: 'rejected', at: now(), status, refusal });
+    return { status };
   }
 
   async function handle(request: IncomingWebhook): Promise<ReceiverReply> {
     stats.received += 1;
     const key = keys.current() ?? (await keys.wait(keyWaitMs));
-    if (key === undefined) {
-      publish({
-        type: 'warning',
-        at: now(),
-        message: 'Refused a request with 503: the webhook key is not known yet.',
-        hint: 'Metriport counts it as failed; run `metriport-webhook retry` once listen is ready.',
-      });
-      stats.rejected += 1;
-      return { status: 503 };
-    }
+    // Metriport counts a 503 as failed, so `retry` can resend it once the key is known.
+    if (key === undefined) return refuse(503, { reason: 'key-unknown' });
 
     const verdict = verify({
       key,
@@ -80,38 +105,46 @@ export function createReceiver(options: ReceiverOptions): Receiver {
     });
     if (!verdict.ok) {
       stats.rejected += 1;
-      publish({ type: 'verify-failed', at: now(), reason: verdict.reason, detail: describeVerifyFailure(verdict.reason) });
+      publish({ type: 'verify-failed', at: now(), reason: verdict.reason });
       return { status: 401 };
     }
 
-    const parsed = parseDelivery(request.body);
-    if (!parsed.ok) return reject(400, describeParseFailure(parsed.reason));
-    const delivery = parsed.delivery;
+    const parsed = parseBody(request.body);
+    if (!parsed.ok) return refuse(400, { reason: 'body', failure: parsed.reason });
+    const body = parsed.body;
     stats.verified += 1;
 
-    if (delivery.type === 'ping') {
-      if (delivery.ping === undefined) return reject(400, 'the ping message has no "ping" value');
-      publish({ type: 'ping', at: now(), ping: delivery.ping, verifiedBy: verdict.verifiedBy });
-      return { status: 200, body: { pong: delivery.ping } };
+    if (body.type === 'ping') {
+      if (body.ping === undefined) return refuse(400, { reason: 'ping-without-value' });
+      publish({ type: 'ping', at: now(), ping: body.ping, verifiedBy: verdict.verifiedBy });
+      return { status: 200, body: { pong: body.ping } };
     }
 
-    if (!filter(delivery.type)) {
+    if (!filter(body.type)) {
       stats.filtered += 1;
-      publish({ type: 'filtered', at: now(), messageType: delivery.type, messageId: delivery.messageId });
+      publish({ type: 'filtered', at: now(), messageType: body.type, messageId: body.messageId });
       return ACCEPTED;
     }
 
-    const idKey = delivery.messageId === undefined ? undefined : messageIdKey(delivery.messageId);
+    const message: ReceivedMessage = {
+      receivedAt: now(),
+      type: body.type,
+      messageId: body.messageId,
+      when: body.when,
+      verifiedBy: verdict.verifiedBy,
+      raw: request.body,
+      payload: body.payload,
+      headers: request.headers,
+    };
+    const idKey = message.messageId === undefined ? undefined : options.messageIdKey(message.messageId);
     const earlier = idKey === undefined ? undefined : seen.get(idKey);
     if (earlier !== undefined && (await earlier)) {
       stats.duplicates += 1;
-      publish({ type: 'duplicate', at: now(), messageType: delivery.type, messageId: delivery.messageId ?? '' });
-      return forward === undefined ? ACCEPTED : forward({ raw: delivery.raw, headers: request.headers, type: delivery.type, messageId: delivery.messageId });
+      publish({ type: 'duplicate', at: message.receivedAt, message });
+      return forward === undefined ? ACCEPTED : forward(message);
     }
 
-    const receivedAt = now();
-    const record = { receivedAt, type: delivery.type, messageId: delivery.messageId, verifiedBy: verdict.verifiedBy };
-    const stored = capture === undefined ? Promise.resolve() : capture.store({ ...record, raw: delivery.raw });
+    const stored = store === undefined ? Promise.resolve() : store(message);
     const outcome = stored.then(
       () => true,
       () => false,
@@ -121,25 +154,20 @@ export function createReceiver(options: ReceiverOptions): Receiver {
       await stored;
     } catch (error) {
       if (idKey !== undefined) seen.delete(idKey);
-      publish({
-        type: 'warning',
-        at: now(),
-        message: `Answered 500 and did not keep ${delivery.type} ${delivery.messageId ?? ''}: ${isMwError(error) ? error.message : String(error)}`,
-        hint: isMwError(error) ? error.hint : undefined,
-      });
+      publish({ type: 'store-failed', at: now(), message, error: error instanceof Error ? error : new Error(String(error)) });
       // Our failure, not the sender's: a 5xx makes Metriport count it as failed, so `retry` can resend it.
       return { status: 500 };
     }
-    if (capture !== undefined) stats.stored += 1;
-    publish({ type: 'message', message: { ...record, payload: delivery.payload, size: delivery.raw.length, raw: delivery.raw } });
-    return forward === undefined ? ACCEPTED : forward({ raw: delivery.raw, headers: request.headers, type: delivery.type, messageId: delivery.messageId });
+    if (store !== undefined) stats.stored += 1;
+    publish({ type: 'message', message });
+    return forward === undefined ? ACCEPTED : forward(message);
   }
 
   return {
     handle,
-    noteRejected(status, detail) {
+    noteRejected(status, refusal) {
       stats.received += 1;
-      reject(status, detail);
+      refuse(status, refusal);
     },
     stats: () => ({ ...stats }),
   };

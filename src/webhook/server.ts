@@ -1,7 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import Fastify, { type FastifyError } from 'fastify';
-import { MwError } from '../errors.js';
+import { listenOn } from '../http/listen.js';
 import type { Receiver } from './receiver.js';
 
 export interface ReceiverServerOptions {
@@ -13,8 +13,6 @@ export interface ReceiverServerOptions {
   path: string;
   /** Largest body accepted, in bytes. */
   maxBodyBytes: number;
-  /** The flag that sets the limit, named in the 413 log line. */
-  maxBodyFlag: string;
   receiver: Receiver;
   /** Told about errors that are the tool's own fault (answered 500 with no body). */
   onInternalError: (error: Error) => void;
@@ -82,7 +80,7 @@ export async function startReceiverServer(options: ReceiverServerOptions): Promi
     method: [...OTHER_METHODS],
     url: path,
     handler: async (request, reply) => {
-      receiver.noteRejected(405, `${request.method} is not allowed on ${path}; Metriport only POSTs`);
+      receiver.noteRejected(405, { reason: 'method', method: request.method, path });
       return reply.code(405).header('allow', 'POST').header('connection', 'close').send();
     },
   });
@@ -92,37 +90,21 @@ export async function startReceiverServer(options: ReceiverServerOptions): Promi
   app.setErrorHandler(async (error: FastifyError, request, reply) => {
     const status = error.statusCode ?? 500;
     if (status === 413) {
-      receiver.noteRejected(
-        413,
-        `the body is larger than ${options.maxBodyFlag} ${formatBytes(options.maxBodyBytes)}; raise it with ${options.maxBodyFlag} (e.g. ${options.maxBodyFlag} 100mb)`,
-      );
+      receiver.noteRejected(413, { reason: 'too-large', limitBytes: options.maxBodyBytes });
       return reply.code(413).header('connection', 'close').send();
     }
     if (status >= 400 && status < 500) {
-      if (request.url.split('?')[0] === path) receiver.noteRejected(status, `the request could not be read (${error.message})`);
+      if (request.url.split('?')[0] === path) receiver.noteRejected(status, { reason: 'unreadable', detail: error.message });
       return reply.code(status).header('connection', 'close').send();
     }
     options.onInternalError(error);
     return reply.code(500).send();
   });
 
-  try {
-    await app.listen({ host: options.host, port: options.port });
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new MwError(`Could not listen on ${options.host}:${options.port} (${code ?? String(error)}).`, {
-      code: 'LISTEN_FAILED',
-      category: 'usage',
-      hint: code === 'EADDRINUSE' ? 'Another program uses that port: pick another with --port (0 picks a free one).' : 'Check --host and --port.',
-      cause: error,
-    });
-  }
-  const address = app.server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : options.port;
-  const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+  const { port, origin } = await listenOn(app, { host: options.host, port: options.port, what: 'The receiver' });
   let closing: Promise<void> | undefined;
   return {
-    url: `http://${host}:${port}${path}`,
+    url: `${origin}${path}`,
     port,
     close: () => {
       closingDown = true;
@@ -222,15 +204,4 @@ function closeGently(socket: Duplex): void {
   socket.once('close', () => clearTimeout(timer));
   // The client has read the answer and closed its side: nothing is left to drain.
   socket.once('end', () => socket.destroy());
-}
-
-export function formatBytes(bytes: number): string {
-  const units = ['b', 'kb', 'mb', 'gb'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && value % 1024 === 0 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return `${value}${units[unit]}`;
 }

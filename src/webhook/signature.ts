@@ -1,4 +1,5 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { sameSecret } from '../util/secret.js';
 
 /** Header of Metriport's current scheme: lowercase hex HMAC-SHA256 of the raw body under the webhook key. */
 export const SIGNATURE_HEADER = 'x-metriport-signature';
@@ -51,30 +52,9 @@ export function verify(input: VerifyInput): VerifyResult {
     return { ok: false, reason: looksReserialised(key, body, signature) ? 'body-reserialised' : 'signature-mismatch' };
   }
   if (legacyKey !== undefined) {
-    // Hashing both sides gives equal lengths, so the comparison leaks neither the key nor its length.
-    const same = timingSafeEqual(sha256(legacyKey), sha256(key));
-    return same ? { ok: true, verifiedBy: 'webhook-key' } : { ok: false, reason: 'wrong-key' };
+    return sameSecret(legacyKey, key) ? { ok: true, verifiedBy: 'webhook-key' } : { ok: false, reason: 'wrong-key' };
   }
   return { ok: false, reason: 'header-missing' };
-}
-
-export function describeVerifyFailure(reason: VerifyFailure): string {
-  switch (reason) {
-    case 'header-missing':
-      return `no ${SIGNATURE_HEADER} or ${LEGACY_KEY_HEADER} header`;
-    case 'signature-malformed':
-      return `${SIGNATURE_HEADER} is not 64 lowercase hex characters`;
-    case 'signature-mismatch':
-      return `${SIGNATURE_HEADER} does not match the body (wrong webhook key, or the body was changed)`;
-    case 'body-reserialised':
-      return `${SIGNATURE_HEADER} matches a re-serialised copy of the body: a proxy re-encoded the JSON`;
-    case 'wrong-key':
-      return `${LEGACY_KEY_HEADER} does not match the webhook key`;
-  }
-}
-
-function sha256(value: string): Buffer {
-  return createHash('sha256').update(value).digest();
 }
 
 function looksReserialised(key: string, body: Buffer, signature: string): boolean {

@@ -1,7 +1,7 @@
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { listSampleTypes } from '../../src/fixtures/samples.js';
+import { listSampleTypes } from '../../src/samples/samples.js';
 import { type CliWorld, TEST_API_KEY, spawnEmulator, useCliWorlds } from '../helpers/cli-env.js';
 import { refusingUrl } from '../helpers/servers.js';
 import { READY } from '../helpers/spawn-cli.js';

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { resolveListenConfig } from '../../src/config/listen-config.js';
+import { resolveListenConfig } from '../../src/config/listen/resolve.js';
 import { rawRequest } from '../helpers/raw-http.js';
 import { type TestSession, startTestSession } from '../helpers/session.js';
 import { TEST_KEY, messageBody, signedHeaders } from '../helpers/webhooks.js';
@@ -17,7 +17,7 @@ async function session(): Promise<TestSession> {
 
 describe('exposure', () => {
   it('binds to loopback unless told otherwise', async () => {
-    expect(resolveListenConfig({ tunnel: false, webhookKey: TEST_KEY }, {}, {}).host).toBe('127.0.0.1');
+    expect(resolveListenConfig({ tunnel: false, webhookKey: TEST_KEY }, {}, {}).receiver.host).toBe('127.0.0.1');
     const listener = await session();
     expect(new URL(listener.url).hostname).toBe('127.0.0.1');
   });

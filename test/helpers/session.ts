@@ -1,9 +1,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type ListenConfig, resolveListenConfig } from '../../src/config/listen-config.js';
+import type { ForwardConfig } from '../../src/config/listen/types.js';
+import type { MetriportClient } from '../../src/metriport/client.js';
 import type { ReceiverStats, SessionEvent } from '../../src/session/events.js';
-import { type ListenDependencies, runListenSession } from '../../src/session/listen-session.js';
+import { type ListenDependencies, type Verification, runListenSession } from '../../src/session/listen-session.js';
+import { type RegistrarDependencies, createRegistrar } from '../../src/session/registrar.js';
+import { type StateStore, memoryStateStore } from '../../src/session/restore.js';
+import type { TunnelOpener } from '../../src/tunnel/tunnel.js';
 import { TEST_KEY } from './webhooks.js';
 
 export interface TestSession {
@@ -17,12 +21,22 @@ export interface TestSession {
   done: Promise<ReceiverStats>;
 }
 
+export interface TestSessionOptions {
+  outDir?: string;
+  jsonlFile?: string;
+  maxBodyBytes?: number;
+  events?: string[];
+  forward?: ForwardConfig;
+}
+
+export interface TestSessionDeps {
+  /** How requests are verified; a function gets the session's publish (a registrar reports through it). Default: TEST_KEY. */
+  verification?: Verification | ((publish: (event: SessionEvent) => void) => Verification);
+  openTunnel?: TunnelOpener;
+}
+
 /** Runs the real listen engine on 127.0.0.1:0 with a recording sink. */
-export async function startTestSession(
-  overrides: Partial<ListenConfig> = {},
-  extraDeps: Partial<Omit<ListenDependencies, 'publish' | 'signal' | 'now'>> = {},
-): Promise<TestSession> {
-  const config = { ...resolveListenConfig({ tunnel: false, webhookKey: TEST_KEY, port: '0' }, {}, {}), ...overrides };
+export async function startTestSession(options: TestSessionOptions = {}, deps: TestSessionDeps = {}): Promise<TestSession> {
   const events: SessionEvent[] = [];
   const waiters = new Set<() => boolean>();
   const controller = new AbortController();
@@ -36,15 +50,20 @@ export async function startTestSession(
       };
       if (!check()) waiters.add(check);
     });
-  const done = runListenSession(config, {
-    publish: (event) => {
-      events.push(event);
-      for (const check of waiters) if (check()) waiters.delete(check);
+  const publish = (event: SessionEvent) => {
+    events.push(event);
+    for (const check of waiters) if (check()) waiters.delete(check);
+  };
+  const verification = typeof deps.verification === 'function' ? deps.verification(publish) : (deps.verification ?? { kind: 'key', webhookKey: TEST_KEY });
+  const sessionDeps: ListenDependencies = { verification, openTunnel: deps.openTunnel, publish, signal: controller.signal, now: () => new Date() };
+  const done = runListenSession(
+    {
+      receiver: { host: '127.0.0.1', port: 0, path: '/webhook', maxBodyBytes: options.maxBodyBytes ?? 64 * 1024 * 1024, events: options.events ?? [] },
+      capture: { outDir: options.outDir, jsonlFile: options.jsonlFile },
+      forward: options.forward,
     },
-    signal: controller.signal,
-    now: () => new Date(),
-    ...extraDeps,
-  });
+    sessionDeps,
+  );
   done.catch(() => undefined);
   await Promise.race([waitFor('ready'), done]);
   const ready = events.find((event) => event.type === 'ready');
@@ -60,6 +79,36 @@ export async function startTestSession(
     },
     done,
   };
+}
+
+/** A registrar for the session, as `listen` builds one: for a test against a (real, local) emulator's API. */
+export function registeredWith(input: {
+  client: MetriportClient;
+  store?: StateStore;
+  keepUrl?: boolean;
+  force?: boolean;
+  confirm?: RegistrarDependencies['confirm'];
+  pid?: number;
+  isProcessAlive?: (pid: number) => boolean;
+  health?: { afterPingMs: number; fallbackMs: number };
+}): (publish: (event: SessionEvent) => void) => Verification {
+  return (publish) => ({
+    kind: 'registered',
+    registrar: createRegistrar(
+      { keepUrl: input.keepUrl ?? false, force: input.force ?? false },
+      {
+        client: input.client,
+        store: input.store ?? memoryStateStore(),
+        pid: input.pid ?? process.pid,
+        isProcessAlive: input.isProcessAlive ?? (() => false),
+        confirm: input.confirm,
+        publish,
+        now: () => new Date(),
+      },
+    ),
+    configuredKey: undefined,
+    health: input.health ?? { afterPingMs: 10_000, fallbackMs: 10_000 },
+  });
 }
 
 export async function tempDir(): Promise<{ path: string; remove(): Promise<void> }> {

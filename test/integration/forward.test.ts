@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ForwardConfig } from '../../src/session/forwarder.js';
+import type { ForwardConfig } from '../../src/config/listen/types.js';
 import { type TargetApp, refusingUrl, startTargetApp } from '../helpers/servers.js';
 import { type TestSession, startTestSession, tempDir } from '../helpers/session.js';
 import { messageBody, post, postSigned, signedHeaders } from '../helpers/webhooks.js';
@@ -56,7 +56,7 @@ describe('--forward-to', () => {
     const slow = await app(() => ({ status: 200, delayMs: 1000 }));
     const timing = await forwardingSession({ url: slow.url, timeoutMs: 100 });
     expect((await postSigned(timing.url, messageBody())).status).toBe(504);
-    expect(timing.eventsOf('forward-failed')[0]).toMatchObject({ status: 504, detail: 'no answer within 100 ms' });
+    expect(timing.eventsOf('forward-failed')[0]).toMatchObject({ status: 504, reason: 'timeout', timeoutMs: 100 });
 
     const nowhere = await forwardingSession({ url: await refusingUrl() });
     expect((await postSigned(nowhere.url, messageBody())).status).toBe(502);

@@ -3,6 +3,7 @@ import type { SessionEvent } from '../../src/session/events.js';
 import { createEventFilter } from '../../src/webhook/event-filter.js';
 import { createKeyHolder } from '../../src/webhook/key-holder.js';
 import { createReceiver } from '../../src/webhook/receiver.js';
+import { messageIdKey } from '../../src/capture/file-names.js';
 import { startReceiverServer } from '../../src/webhook/server.js';
 import { TEST_KEY, messageBody, postSigned } from '../helpers/webhooks.js';
 
@@ -17,8 +18,8 @@ async function receiverWithoutKey(keyWaitMs: number) {
   const waiting = new Promise<void>((resolve) => (onWait = resolve));
   const keys = { ...base, wait: (ms: number) => (onWait(), base.wait(ms)) };
   const events: SessionEvent[] = [];
-  const receiver = createReceiver({ keys, keyWaitMs, filter: createEventFilter([]), capture: undefined, publish: (event) => events.push(event), now: () => new Date() });
-  const server = await startReceiverServer({ host: '127.0.0.1', port: 0, path: '/webhook', maxBodyBytes: 1024 * 1024, maxBodyFlag: '--max-body', receiver, onInternalError: () => undefined });
+  const receiver = createReceiver({ keys, keyWaitMs, filter: createEventFilter([]), messageIdKey, publish: (event) => events.push(event), now: () => new Date() });
+  const server = await startReceiverServer({ host: '127.0.0.1', port: 0, path: '/webhook', maxBodyBytes: 1024 * 1024, receiver, onInternalError: () => undefined });
   cleanups.push(() => server.close());
   return { keys, events, url: server.url, waiting };
 }
@@ -39,6 +40,6 @@ describe('requests that arrive before the webhook key is known', () => {
     const { events, url } = await receiverWithoutKey(50);
     const reply = await postSigned(url, messageBody());
     expect(reply.status).toBe(503);
-    expect(events.find((event) => event.type === 'warning')).toMatchObject({ message: expect.stringContaining('webhook key is not known yet') });
+    expect(events.find((event) => event.type === 'rejected')).toMatchObject({ status: 503, refusal: { reason: 'key-unknown' } });
   });
 });

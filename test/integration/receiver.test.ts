@@ -1,3 +1,4 @@
+import { describeRefusal } from '../../src/output/words.js';
 import { mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -107,7 +108,8 @@ describe('receiver on a real socket', () => {
     const body = messageBody('medical.document-download', { padding: 'x'.repeat(2048) });
     const answer = await postSigned(listener.url, body);
     expect(answer.status).toBe(413);
-    expect(listener.eventsOf('rejected')[0]?.detail).toContain('--max-body');
+    expect(listener.eventsOf('rejected')[0]?.refusal).toEqual({ reason: 'too-large', limitBytes: 1024 });
+    expect(describeRefusal({ reason: 'too-large', limitBytes: 1024 })).toContain('--max-body 1kb');
     const small = await postSigned(listener.url, messageBody());
     expect(small.status).toBe(200);
   });
@@ -188,7 +190,7 @@ describe('receiver on a real socket', () => {
     const body = messageBody();
     const answer = await postSigned(listener.url, body);
     expect(answer.status).toBe(500);
-    expect(listener.eventsOf('warning')[0]?.message).toContain('did not keep');
+    expect(listener.eventsOf('store-failed')[0]).toMatchObject({ message: { type: 'medical.document-conversion' }, error: { code: 'CAPTURE_WRITE_FAILED' } });
     await rm(out);
     await mkdir(out);
     expect((await postSigned(listener.url, body)).status).toBe(200);

@@ -4,7 +4,7 @@ import { type RunningEmulator, startEmulator } from '../../src/emulator/app.js';
 import { createMetriportClient } from '../../src/metriport/client.js';
 import { memoryStateStore } from '../../src/session/restore.js';
 import { publicUrlTunnel } from '../../src/tunnel/tunnel.js';
-import { startTestSession } from '../helpers/session.js';
+import { registeredWith, startTestSession } from '../helpers/session.js';
 
 const API_KEY = 'registration-test-key';
 const PREVIOUS = 'https://my-app.example.com/webhook';
@@ -20,24 +20,18 @@ async function emulatorWithPrevious(): Promise<RunningEmulator> {
   return running;
 }
 
-function deps(running: RunningEmulator, confirm?: (question: { currentUrl: string | null; newUrl: string; target: string }) => Promise<boolean>) {
+function deps(running: RunningEmulator, options: { keepUrl?: boolean; confirm?: (question: { currentUrl: string | null; newUrl: string; target: string }) => Promise<boolean> } = {}) {
   return {
-    registration: { client: createMetriportClient({ target: describeTarget(running.url), apiKey: API_KEY }), store: memoryStateStore(), pid: 1, isProcessAlive: () => false, confirm },
+    verification: registeredWith({ client: createMetriportClient({ target: describeTarget(running.url), apiKey: API_KEY }), store: memoryStateStore(), pid: 1, ...options }),
     openTunnel: publicUrlTunnel('https://tunnel.example.com'),
   };
 }
-
-const config = (overrides: { keepUrl?: boolean; confirm?: boolean } = {}) => ({
-  mode: 'public-url' as const,
-  tunnel: { kind: 'public-url' as const, url: 'https://tunnel.example.com' },
-  registration: { keepUrl: overrides.keepUrl ?? false, force: false, confirm: overrides.confirm ?? false, healthCheckDelayMs: 10_000 },
-});
 
 describe('registration guards', () => {
   it('asks before replacing the URL, showing both, and changes nothing when declined', async () => {
     const running = await emulatorWithPrevious();
     const questions: unknown[] = [];
-    const declined = startTestSession(config({ confirm: true }), deps(running, async (question) => (questions.push(question), false)));
+    const declined = startTestSession({}, deps(running, { confirm: async (question) => (questions.push(question), false) }));
     await expect(declined).rejects.toMatchObject({ code: 'REGISTRATION_DECLINED', category: 'usage' });
     expect(questions).toEqual([{ currentUrl: PREVIOUS, newUrl: 'https://tunnel.example.com/webhook', target: `the API at ${running.url}` }]);
     expect(running.account.getSettings().webhookUrl).toBe(PREVIOUS);
@@ -45,7 +39,7 @@ describe('registration guards', () => {
 
   it('registers once confirmed, and restores on exit', async () => {
     const running = await emulatorWithPrevious();
-    const session = await startTestSession(config({ confirm: true }), deps(running, async () => true));
+    const session = await startTestSession({}, deps(running, { confirm: async () => true }));
     expect(running.account.getSettings().webhookUrl).toBe('https://tunnel.example.com/webhook');
     await session.stop();
     expect(running.account.getSettings().webhookUrl).toBe(PREVIOUS);
@@ -53,9 +47,9 @@ describe('registration guards', () => {
 
   it('--keep-url leaves the tunnel URL registered and says so', async () => {
     const running = await emulatorWithPrevious();
-    const session = await startTestSession(config({ keepUrl: true }), deps(running));
+    const session = await startTestSession({}, deps(running, { keepUrl: true }));
     await session.stop();
     expect(running.account.getSettings().webhookUrl).toBe('https://tunnel.example.com/webhook');
-    expect(session.eventsOf('restored')[0]?.message).toContain('--keep-url');
+    expect(session.eventsOf('url-kept')[0]?.url).toBe('https://tunnel.example.com/webhook');
   });
 });

@@ -2,10 +2,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { describeTarget } from '../../src/metriport/target.js';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/app.js';
 import { createMetriportClient } from '../../src/metriport/client.js';
-import { memoryStateStore } from '../../src/session/restore.js';
 import { type NgrokSdk, openNgrokTunnel } from '../../src/tunnel/ngrok.js';
 import type { TunnelOpener } from '../../src/tunnel/tunnel.js';
-import { startTestSession } from '../helpers/session.js';
+import { registeredWith, startTestSession } from '../helpers/session.js';
 
 const API_KEY = 'tunnel-test-api-key';
 const cleanups: Array<() => Promise<unknown>> = [];
@@ -34,17 +33,9 @@ function fakeNgrok(url = 'https://fake-7f3a.ngrok-free.app') {
   return { state, opener };
 }
 
-function registrationDeps(running: RunningEmulator, target = describeTarget(running.url)) {
-  return {
-    client: createMetriportClient({ target, apiKey: API_KEY }),
-    store: memoryStateStore(),
-    pid: process.pid,
-    isProcessAlive: () => false,
-  };
+function registered(running: RunningEmulator, target = describeTarget(running.url)) {
+  return registeredWith({ client: createMetriportClient({ target, apiKey: API_KEY }) });
 }
-
-const registration = { keepUrl: false, force: false, confirm: false, healthCheckDelayMs: 10_000 };
-const ngrokTunnel = { kind: 'ngrok' as const, authtoken: { value: 'fake-token', source: 'flag' as const, origin: '--ngrok-authtoken' }, domain: undefined, timeoutMs: 1000, lostAfterMs: 50 };
 
 describe('listen over an ngrok tunnel (SDK injected)', () => {
   it('registers the tunnel URL, forwards to the local port, and closes the tunnel on exit', async () => {
@@ -52,7 +43,7 @@ describe('listen over an ngrok tunnel (SDK injected)', () => {
     const previous = 'https://my-app.example.com/webhook';
     running.account.updateWebhookUrl(previous);
     const ngrok = fakeNgrok();
-    const session = await startTestSession({ registration, tunnel: ngrokTunnel, mode: 'ngrok' }, { registration: registrationDeps(running), openTunnel: ngrok.opener });
+    const session = await startTestSession({}, { verification: registered(running), openTunnel: ngrok.opener });
 
     expect(running.account.getSettings().webhookUrl).toBe('https://fake-7f3a.ngrok-free.app/webhook');
     expect(ngrok.state.configs).toHaveLength(1);
@@ -70,7 +61,7 @@ describe('listen over an ngrok tunnel (SDK injected)', () => {
     const previous = 'https://my-app.example.com/webhook';
     running.account.updateWebhookUrl(previous);
     const ngrok = fakeNgrok();
-    const session = await startTestSession({ registration, tunnel: ngrokTunnel, mode: 'ngrok' }, { registration: registrationDeps(running), openTunnel: ngrok.opener });
+    const session = await startTestSession({}, { verification: registered(running), openTunnel: ngrok.opener });
 
     ngrok.state.status('closed');
     ngrok.state.status('connected');
@@ -87,7 +78,7 @@ describe('listen over an ngrok tunnel (SDK injected)', () => {
     const running = await emulator();
     const ngrok = fakeNgrok('https://tunnel.localtest.me');
     const pretendSandbox = { ...describeTarget(running.url), environment: 'sandbox' as const, isMetriportHost: true };
-    const started = startTestSession({ registration, tunnel: ngrokTunnel, mode: 'ngrok' }, { registration: registrationDeps(running, pretendSandbox), openTunnel: ngrok.opener });
+    const started = startTestSession({}, { verification: registered(running, pretendSandbox), openTunnel: ngrok.opener });
     await expect(started).rejects.toMatchObject({ code: 'URL_BLOCKED' });
     expect(running.account.getSettings().webhookUrl).toBeNull();
     expect(ngrok.state.closes).toBe(1);

@@ -1,9 +1,9 @@
 import { readFileSync, readdirSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, normalize, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
-// The layering rules of the README's architecture section, checked instead of reviewed.
+// The layering of the README's architecture section, checked instead of reviewed.
 const SRC = fileURLToPath(new URL('../../src/', import.meta.url));
 
 function sources(dir = SRC): Array<{ path: string; text: string }> {
@@ -16,14 +16,85 @@ function sources(dir = SRC): Array<{ path: string; text: string }> {
 
 const files = sources();
 const isEdge = (path: string) => path === 'cli.ts' || path.startsWith('commands/');
+const folderOf = (path: string) => path.split('/')[0]?.replace(/\.ts$/, '') ?? '';
+
+interface Import {
+  from: string;
+  to: string;
+  typeOnly: boolean;
+}
+
+/** Every relative import (static or dynamic), resolved to a path under src/. */
+function importsOf(file: { path: string; text: string }): Import[] {
+  const found: Import[] = [];
+  const pattern = /(?:^import (type )?[^;]*? from |import\()'(\.{1,2}\/[^']+)\.js'/gm;
+  for (const match of file.text.matchAll(pattern)) {
+    const to = normalize(join(dirname(file.path), `${match[2]}.ts`));
+    found.push({ from: file.path, to, typeOnly: match[1] !== undefined });
+  }
+  return found;
+}
+
+const imports = files.flatMap(importsOf);
+
+/** Which folders each folder may import from (types included). Arrows point down only. */
+const ALLOWED: Record<string, readonly string[]> = {
+  errors: [],
+  exit: [],
+  util: ['errors'],
+  http: ['errors'],
+  tunnel: ['errors'],
+  samples: ['util', 'errors'],
+  metriport: ['http', 'util', 'errors'],
+  webhook: ['http', 'metriport', 'util', 'errors'],
+  capture: ['webhook', 'util', 'errors'],
+  config: ['metriport', 'util', 'errors'],
+  session: ['webhook', 'capture', 'config', 'metriport', 'tunnel', 'util', 'errors'],
+  emulator: ['webhook', 'metriport', 'samples', 'http', 'util', 'errors'],
+  output: ['session', 'webhook', 'config', 'metriport', 'util', 'errors'],
+  commands: ['output', 'session', 'emulator', 'config', 'capture', 'webhook', 'tunnel', 'metriport', 'samples', 'http', 'util', 'errors', 'exit'],
+  cli: ['commands', 'errors', 'exit'],
+};
 
 describe('architecture', () => {
-  it('only the commands and cli.ts import commander or ora, or touch process', () => {
+  it('every folder imports only from the folders below it', () => {
+    const offenders = imports
+      .filter((edge) => folderOf(edge.from) !== folderOf(edge.to))
+      .filter((edge) => !(ALLOWED[folderOf(edge.from)] ?? []).includes(folderOf(edge.to)))
+      .map((edge) => `${edge.from} → ${edge.to}`);
+    expect(offenders).toEqual([]);
+  });
+
+  it('every folder is in the allow-list (a new folder needs a rule)', () => {
+    expect([...new Set(files.map((file) => folderOf(file.path)))].filter((folder) => ALLOWED[folder] === undefined)).toEqual([]);
+  });
+
+  it('no module imports itself back through others (type-only imports aside)', () => {
+    const graph = new Map<string, string[]>();
+    for (const edge of imports.filter((item) => !item.typeOnly)) graph.set(edge.from, [...(graph.get(edge.from) ?? []), edge.to]);
+    const cycles: string[] = [];
+    const state = new Map<string, 'open' | 'done'>();
+    const visit = (node: string, trail: string[]) => {
+      if (state.get(node) === 'done') return;
+      if (state.get(node) === 'open') {
+        cycles.push([...trail.slice(trail.indexOf(node)), node].join(' → '));
+        return;
+      }
+      state.set(node, 'open');
+      for (const next of graph.get(node) ?? []) visit(next, [...trail, node]);
+      state.set(node, 'done');
+    };
+    for (const file of files) visit(file.path, []);
+    expect(cycles).toEqual([]);
+  });
+
+  it('only the commands and cli.ts import commander or ora, or touch process; only exit.ts exits', () => {
     const offenders = files
-      .filter((file) => !isEdge(file.path))
+      .filter((file) => !isEdge(file.path) && file.path !== 'exit.ts')
       .filter((file) => /from '(commander|ora)'/.test(file.text) || /\bprocess\.(env|argv|exit|on|once|stdout|stderr|stdin|kill|pid)\b/.test(file.text))
       .map((file) => file.path);
     expect(offenders).toEqual([]);
+    expect(files.filter((file) => /\bprocess\.exit\(/.test(file.text)).map((file) => file.path)).toEqual(['exit.ts']);
   });
 
   it('only src/output imports chalk at run time', () => {
@@ -38,12 +109,13 @@ describe('architecture', () => {
   });
 
   it('the emulator never uses the client: it is the other side of that contract', () => {
-    const offenders = files.filter((file) => file.path.startsWith('emulator/') && file.text.includes('metriport/client')).map((file) => file.path);
-    expect(offenders).toEqual([]);
+    expect(imports.filter((edge) => folderOf(edge.from) === 'emulator' && edge.to === 'metriport/client.ts')).toEqual([]);
   });
 
-  it('only metriport/client.ts calls fetch against the API paths', () => {
-    const offenders = files.filter((file) => file.path !== 'metriport/client.ts' && /['"`]\/?settings\/webhook\/retry['"`]/.test(file.text) && !file.path.startsWith('emulator/'));
-    expect(offenders.map((file) => file.path)).toEqual([]);
+  it('only metriport/client.ts calls the API paths, and only http/send.ts makes outgoing HTTP calls', () => {
+    const apiCallers = files.filter((file) => file.path !== 'metriport/client.ts' && /['"`]\/?settings\/webhook\/retry['"`]/.test(file.text) && !file.path.startsWith('emulator/'));
+    expect(apiCallers.map((file) => file.path)).toEqual([]);
+    const httpCallers = files.filter((file) => /\bfetch\(|import \{[^}]*\brequest\b[^}]*\} from 'node:https?'/.test(file.text)).map((file) => file.path);
+    expect(httpCallers).toEqual(['http/send.ts']);
   });
 });

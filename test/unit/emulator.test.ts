@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { buildEmulatorApp, startEmulator, type RunningEmulator } from '../../src/emulator/app.js';
 import { MESSAGE_TIMEOUT_MS, PING_TIMEOUT_MS } from '../../src/metriport/types.js';
 import { BLOCKED_URL_SUBSTRINGS } from '../../src/metriport/url-rules.js';
-import { metriportHeaders } from '../../src/webhook/deliver.js';
+import { metriportHeaders } from '../../src/webhook/send.js';
 import { sign } from '../../src/webhook/signature.js';
 import { type TargetApp, refusingUrl, startTargetApp } from '../helpers/servers.js';
 

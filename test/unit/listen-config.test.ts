@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { type ListenFlags, resolveListenConfig, webhookUrlFor } from '../../src/config/listen-config.js';
-import { parseSize } from '../../src/config/size.js';
-import { maskSecret } from '../../src/config/sources.js';
-import { describeSources } from '../../src/config/describe-sources.js';
+import { type ListenFlags, resolveListenConfig } from '../../src/config/listen/resolve.js';
+import { webhookUrlFor } from '../../src/config/listen/tunnel.js';
+import { parseSize } from '../../src/util/units.js';
+import { maskSecret } from '../../src/util/secret.js';
+import { describeSources, redactUrl } from '../../src/output/settings.js';
 import { MwError } from '../../src/errors.js';
 
 const base: ListenFlags = { tunnel: false, webhookKey: 'flag-key' };
@@ -19,13 +20,10 @@ function usageCode(run: () => unknown): string | undefined {
 describe('resolveListenConfig', () => {
   it('fills in the documented defaults', () => {
     expect(resolveListenConfig(base, {}, {})).toMatchObject({
-      host: '127.0.0.1',
-      port: 4747,
-      path: '/webhook',
-      maxBodyBytes: 64 * 1024 * 1024,
-      json: false,
-      full: false,
-      events: [],
+      mode: 'local',
+      receiver: { host: '127.0.0.1', port: 4747, path: '/webhook', maxBodyBytes: 64 * 1024 * 1024, events: [] },
+      capture: { outDir: undefined, jsonlFile: undefined },
+      output: { json: false, full: false, verbose: false },
       warnings: [],
     });
   });
@@ -56,8 +54,8 @@ describe('resolveListenConfig', () => {
 
   it('parses --events and --port 0', () => {
     const config = resolveListenConfig({ ...base, events: 'medical., patient.admit', port: '0' }, {}, {});
-    expect(config.events).toEqual(['medical.', 'patient.admit']);
-    expect(config.port).toBe(0);
+    expect(config.receiver.events).toEqual(['medical.', 'patient.admit']);
+    expect(config.receiver.port).toBe(0);
   });
 
   it.each([
@@ -95,13 +93,14 @@ describe('resolveListenConfig', () => {
 
   it('asks on a terminal, and not with --yes', () => {
     const flags = { publicUrl: 'https://t.example.com', apiKey: 'k', env: 'production' };
-    expect(resolveListenConfig(flags, {}, {}, { interactive: true }).registration?.confirm).toBe(true);
-    expect(resolveListenConfig({ ...flags, yes: true }, {}, {}).registration?.confirm).toBe(false);
+    const confirmOf = (config: ReturnType<typeof resolveListenConfig>) => (config.mode === 'registered' ? config.registration.confirm : undefined);
+    expect(confirmOf(resolveListenConfig(flags, {}, {}, { interactive: true }))).toBe(true);
+    expect(confirmOf(resolveListenConfig({ ...flags, yes: true }, {}, {}))).toBe(false);
   });
 
   it('leaves the blocklist to the API when --api-url points elsewhere', () => {
     const config = resolveListenConfig({ publicUrl: 'http://127.0.0.1:4747', apiKey: 'k', apiUrl: 'http://127.0.0.1:4748' }, {}, {});
-    expect(config).toMatchObject({ mode: 'public-url', api: { target: { environment: 'custom' } }, tunnel: { kind: 'public-url', url: 'http://127.0.0.1:4747' } });
+    expect(config).toMatchObject({ mode: 'registered', api: { target: { environment: 'custom' } }, tunnel: { kind: 'public-url', url: 'http://127.0.0.1:4747' } });
   });
 
   it.each([
@@ -114,8 +113,10 @@ describe('resolveListenConfig', () => {
 
   it('finds the ngrok authtoken in flag > env > .env > ngrok config, and the domain', () => {
     const fromFile = { value: 'file-token', source: 'default' as const, origin: '~/.config/ngrok/ngrok.yml' };
-    const resolve = (flags: ListenFlags, env: Record<string, string>, dotenv: Record<string, string>) =>
-      resolveListenConfig({ apiKey: 'k', ...flags }, env, dotenv, { interactive: false, ngrokConfigAuthtoken: fromFile }).tunnel;
+    const resolve = (flags: ListenFlags, env: Record<string, string>, dotenv: Record<string, string>) => {
+      const config = resolveListenConfig({ apiKey: 'k', ...flags }, env, dotenv, { interactive: false, ngrokConfigAuthtoken: fromFile });
+      return config.mode === 'registered' ? config.tunnel : undefined;
+    };
     expect(resolve({ ngrokAuthtoken: 'flag-token' }, { NGROK_AUTHTOKEN: 'env-token' }, {})).toMatchObject({ kind: 'ngrok', authtoken: { value: 'flag-token' } });
     expect(resolve({}, { NGROK_AUTHTOKEN: 'env-token' }, {})).toMatchObject({ authtoken: { value: 'env-token' } });
     expect(resolve({}, {}, { NGROK_AUTHTOKEN: 'dotenv-token' })).toMatchObject({ authtoken: { value: 'dotenv-token' } });
@@ -136,6 +137,15 @@ describe('resolveListenConfig', () => {
       ack: true,
     });
     expect(resolveListenConfig({ ...base, forwardTo: 'http://127.0.0.1:3000' }, {}, {}).forward?.timeoutMs).toBe(4000);
+  });
+
+  it('refuses a --header value that would split into two lines', () => {
+    expect(usageCode(() => resolveListenConfig({ ...base, forwardTo: 'http://127.0.0.1:3000', header: ['X-A: ok\r\nX-Injected: 1'] }, {}, {}))).toBe('BAD_HEADER');
+  });
+
+  it('masks credentials in a --forward-to URL wherever it is shown', () => {
+    expect(redactUrl('https://user:secret-pass@app.example.com/hook')).toBe('https://****:****@app.example.com/hook');
+    expect(redactUrl('http://127.0.0.1:3000/hook')).toBe('http://127.0.0.1:3000/hook');
   });
 
   it('warns when binding beyond loopback', () => {
@@ -177,7 +187,7 @@ describe('describeSources', () => {
       {},
     );
     const text = describeSources(config);
-    expect(text).toContain('API: sandbox (https://api.sandbox.metriport.com)');
+    expect(text).toContain('API: sandbox (https://api.sandbox.metriport.com) (from --env sandbox (the default))');
     expect(text).toContain('API key: sk_l…op (24 chars) from METRIPORT_API_KEY');
     expect(text).toContain('ngrok authtoken: 2ngr…90 (27 chars) from NGROK_AUTHTOKEN');
     expect(text).toContain('ngrok domain: me.ngrok.app');

@@ -161,7 +161,7 @@ describe('planRestore', () => {
 
 describe('waitForRetry', () => {
   it('waits for the retried requests only: one stuck in processing before the retry does not hold it to the timeout', async () => {
-    const { waitForRetry } = await import('../../src/session/webhook-report.js');
+    const { waitForRetry } = await import('../../src/session/webhook-status.js');
     // Before the retry: 2 failed, 1 stuck processing. Then the 2 are processing, then delivered.
     const reads = [
       { webhookEnabled: true, webhookStatusDetail: 'OK', webhookRequestsProcessing: 3, webhookRequestsFailed: 0 },

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/app.js';
-import { hasFailedSample, listSampleTypes, newSampleMessage } from '../../src/fixtures/samples.js';
+import { hasFailedSample, listSampleTypes, newSampleMessage } from '../../src/samples/samples.js';
 import { startTargetApp, type TargetApp } from '../helpers/servers.js';
 
 // Metriport's own published SDK judges our samples and our emulator (devDependency only).

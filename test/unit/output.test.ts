@@ -1,26 +1,26 @@
 import { describe, expect, it } from 'vitest';
 import { captureFileName, messageIdKey, messageIdKeyOfFile } from '../../src/capture/file-names.js';
-import { toJsonLine } from '../../src/capture/store.js';
-import { loadSample } from '../../src/fixtures/samples.js';
+import { loadSample } from '../../src/samples/samples.js';
 import { colorLevel, createPalette } from '../../src/output/color.js';
 import { createJsonSink } from '../../src/output/json.js';
 import { createLogSink, readinessLine } from '../../src/output/log.js';
 import { PREVIEW_LINES, formatMessage } from '../../src/output/pretty.js';
 import { prettyJson } from '../../src/output/pretty-json.js';
-import type { ShownMessage } from '../../src/session/events.js';
+import { type ReceivedMessage, toJsonLine } from '../../src/webhook/message.js';
 import { createEventFilter } from '../../src/webhook/event-filter.js';
 
 const plain = createPalette(0);
 const receivedAt = new Date('2026-11-28T10:11:12.345Z');
 const sample = loadSample('medical.document-download');
-const message: ShownMessage = {
+const message: ReceivedMessage = {
   receivedAt,
   type: 'medical.document-download',
   messageId: '7a1e1f0c-3b52-4d8e-9a61-1d2c3b4a5f01',
+  when: undefined,
   verifiedBy: 'signature',
   payload: sample,
-  size: 1234,
   raw: Buffer.from(JSON.stringify(sample)),
+  headers: {},
 };
 
 function collect() {
@@ -70,7 +70,7 @@ describe('terminal view', () => {
     const text = formatMessage(message, { palette: plain, full: false });
     const [header, ...rest] = text.split('\n');
     expect(header).toContain('medical.document-download  7a1e1f0c  ✓ signed  patient 0195d964-d166-7226-8912-76934c23c140 completed 2 docs');
-    expect(header).toContain('(1.2 KB)');
+    expect(header).toContain(`(${(message.raw.length / 1024).toFixed(1)} KB)`);
     expect(rest[0]).toBe('  {');
     expect(text).toContain('"fileName": "ccd-2026-10-30.xml"');
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { listSampleTypes, loadSample } from '../../src/fixtures/samples.js';
+import { listSampleTypes, loadSample } from '../../src/samples/samples.js';
 import { summarizePayload } from '../../src/output/summarize.js';
 
 const P1 = '0195d964-d166-7226-8912-76934c23c140';

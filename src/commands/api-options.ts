@@ -1,9 +1,0 @@
-import { type Command, Option } from './commander.js';
-
-/** `--env`, `--api-url`, `--api-key`: shared by every command that talks to Metriport's API. */
-export function addApiOptions(command: Command): Command {
-  return command
-    .addOption(new Option('--env <env>', 'Metriport environment (env: METRIPORT_ENV; default: sandbox)').choices(['sandbox', 'production']))
-    .option('--api-url <url>', 'API base URL, e.g. a local emulator; wins over --env (env: METRIPORT_API_URL)')
-    .option('--api-key <key>', 'Metriport API key (env: METRIPORT_API_KEY, also read from .env)');
-}

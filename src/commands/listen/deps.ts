@@ -1,0 +1,117 @@
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import type { ListenConfig, RegistrationConfig, TunnelConfig } from '../../config/listen/types.js';
+import { authtokenFromNgrokConfig, ngrokConfigPaths } from '../../config/ngrok-config.js';
+import { registrationFile, stateDir } from '../../config/paths.js';
+import type { Sourced } from '../../config/sources.js';
+import { DEFAULT_EMULATOR_API_KEY, type RunningEmulator, startEmulator } from '../../emulator/app.js';
+import { createMetriportClient } from '../../metriport/client.js';
+import { type ApiTarget, describeTarget } from '../../metriport/target.js';
+import type { SessionEvent } from '../../session/events.js';
+import type { Verification } from '../../session/listen-session.js';
+import { createRegistrar } from '../../session/registrar.js';
+import { fileStateStore, memoryStateStore } from '../../session/restore.js';
+import { type TunnelOpener, publicUrlTunnel } from '../../tunnel/tunnel.js';
+import { askYesNo, isProcessAlive } from '../shared/process.js';
+
+export interface ListenWiring {
+  verification: Verification;
+  openTunnel: TunnelOpener | undefined;
+  /** The in-process emulator of `--emulator`. */
+  emulator: RunningEmulator | undefined;
+  close(): Promise<void>;
+}
+
+/**
+ * Builds what the listen engine is given for this configuration: how requests are verified (a key, or a
+ * registrar for the account), the tunnel opener, and for `--emulator` the in-process emulator.
+ */
+export async function buildListenWiring(config: ListenConfig, input: { publish: (event: SessionEvent) => void; env: Record<string, string | undefined> }): Promise<ListenWiring> {
+  switch (config.mode) {
+    case 'local':
+    case 'unregistered':
+      return {
+        verification: { kind: 'key', webhookKey: config.webhookKey.value },
+        openTunnel: config.mode === 'unregistered' ? tunnelOpener(config.tunnel) : undefined,
+        emulator: undefined,
+        close: async () => undefined,
+      };
+    case 'registered':
+      return {
+        verification: registered(config.registration, config.webhookKey, {
+          target: config.api.target,
+          apiKey: config.api.apiKey.value,
+          env: input.env,
+          inMemory: false,
+          publish: input.publish,
+        }),
+        openTunnel: tunnelOpener(config.tunnel),
+        emulator: undefined,
+        close: async () => undefined,
+      };
+    case 'emulator': {
+      const emulator = await startEmulator({ host: '127.0.0.1', port: 0, apiKey: DEFAULT_EMULATOR_API_KEY, allowLocalUrls: true });
+      return {
+        verification: registered(config.registration, config.webhookKey, {
+          target: describeTarget(emulator.url, 'listen --emulator'),
+          apiKey: DEFAULT_EMULATOR_API_KEY,
+          env: input.env,
+          // The in-process emulator dies with this process, so there is nothing to restore after a crash.
+          inMemory: true,
+          publish: input.publish,
+        }),
+        openTunnel: undefined,
+        emulator,
+        close: () => emulator.close(),
+      };
+    }
+  }
+}
+
+function registered(
+  registration: RegistrationConfig,
+  configuredKey: Sourced<string> | undefined,
+  input: { target: ApiTarget; apiKey: string; env: Record<string, string | undefined>; inMemory: boolean; publish: (event: SessionEvent) => void },
+): Verification {
+  const client = createMetriportClient({ target: input.target, apiKey: input.apiKey });
+  const store = input.inMemory ? memoryStateStore() : fileStateStore(registrationFile(stateDir(input.env, homedir()), input.target.baseUrl));
+  const registrar = createRegistrar(
+    { keepUrl: registration.keepUrl, force: registration.force },
+    {
+      client,
+      store,
+      pid: process.pid,
+      isProcessAlive,
+      confirm: registration.confirm
+        ? async ({ currentUrl, newUrl, target }) =>
+            askYesNo(`Replace the webhook URL of ${target}?\n  current: ${currentUrl ?? '(none)'}\n  new:     ${newUrl}\n(restored when listen exits)`)
+        : undefined,
+      publish: input.publish,
+      now: () => new Date(),
+    },
+  );
+  return { kind: 'registered', registrar, configuredKey, health: registration.health };
+}
+
+function tunnelOpener(tunnel: TunnelConfig): TunnelOpener {
+  if (tunnel.kind === 'public-url') return publicUrlTunnel(tunnel.url);
+  return async (options) => {
+    const { openNgrokTunnel } = await import('../../tunnel/ngrok.js');
+    return openNgrokTunnel({ ...options, authtoken: tunnel.authtoken.value, domain: tunnel.domain, timeoutMs: tunnel.timeoutMs, lostAfterMs: tunnel.lostAfterMs });
+  };
+}
+
+/** The authtoken that `ngrok config add-authtoken` saved, so ngrok users need no extra set-up. */
+export function readNgrokConfigAuthtoken(env: Record<string, string | undefined>): Sourced<string> | undefined {
+  for (const path of ngrokConfigPaths({ env, home: homedir(), platform: process.platform })) {
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch {
+      continue;
+    }
+    const token = authtokenFromNgrokConfig(text);
+    if (token !== undefined) return { value: token, source: 'default', origin: path };
+  }
+  return undefined;
+}

@@ -1,0 +1,117 @@
+import { type ListenContext, resolveListenConfig } from '../../config/listen/resolve.js';
+import type { ListenConfig } from '../../config/listen/types.js';
+import type { RunningEmulator } from '../../emulator/app.js';
+import { listMessageTypes, newSampleMessage } from '../../samples/samples.js';
+import { colorLevel, createPalette } from '../../output/color.js';
+import { createJsonSink } from '../../output/json.js';
+import { createLogSink } from '../../output/log.js';
+import { createPrettySink } from '../../output/pretty.js';
+import { describeSources } from '../../output/settings.js';
+import { batchedOutput, fanOut } from '../../output/sink.js';
+import type { SessionEvent } from '../../session/events.js';
+import { runListenSession } from '../../session/listen-session.js';
+import { isInteractive, processContext } from '../shared/process.js';
+import { stopOnSignals } from '../shared/signals.js';
+import { withSpinner } from '../shared/spinner-sink.js';
+import type { ListenCommandFlags } from './command.js';
+import { buildListenWiring, readNgrokConfigAuthtoken } from './deps.js';
+
+/** Wires `listen` to the process: config from flags and env, sinks on stdout/stderr, signals to an AbortSignal. */
+export async function runListenCommand(flags: ListenCommandFlags): Promise<number> {
+  const context = processContext();
+  const resolveContext: ListenContext = {
+    interactive: isInteractive(),
+    ngrokConfigAuthtoken: flags.publicUrl === undefined ? readNgrokConfigAuthtoken(context.env) : undefined,
+  };
+  const config = resolveListenConfig(flags, context.env, context.dotenv, resolveContext);
+  const errPalette = createPalette(colorLevel({ isTTY: context.stderr.isTTY === true, env: context.env }));
+  const outPalette = createPalette(colorLevel({ isTTY: context.stdout.isTTY === true, env: context.env }));
+  const stdout = batchedOutput(context.stdout);
+  const sink = await withSpinner(
+    fanOut([
+      createLogSink({ err: context.stderr, palette: errPalette, verbose: config.output.verbose }),
+      config.output.json ? createJsonSink(stdout) : createPrettySink({ out: stdout, palette: outPalette, full: config.output.full }),
+      // Last, so whatever the other sinks wrote on close is flushed too.
+      { write: () => undefined, close: async () => stdout.flush() },
+    ]),
+    { enabled: context.stderr.isTTY === true, stream: context.stderr },
+  );
+  const controller = new AbortController();
+  let emulator: RunningEmulator | undefined;
+  const publish = (event: SessionEvent) => {
+    sink.write(event);
+    // `--emulator`: once the listener is registered and ready, the emulator sends one sample of each type.
+    if (event.type === 'ready' && emulator !== undefined) void sendOneOfEach({ emulator, publish, signal: controller.signal });
+  };
+  for (const message of config.warnings) publish({ type: 'warning', at: new Date(), message });
+  if (config.output.verbose) publish({ type: 'info', at: new Date(), message: `Settings:\n${describeSources(config)}` });
+
+  const stop = stopOnSignals({
+    stderr: context.stderr,
+    onStop: (signal) => `${signal}: stopping; letting requests in flight finish (press Ctrl-C again to force).\n`,
+    onForce: (signal) => {
+      stdout.flush();
+      return `Second ${signal}: exiting now without finishing requests in flight or restoring the webhook URL; run \`metriport-webhook restore\` to put it back.\n`;
+    },
+  });
+  // `listen --json | head -1`: when the reader goes away, stop as on Ctrl-C, so the URL is still restored.
+  stop.signal.addEventListener('abort', () => controller.abort(), { once: true });
+  const onOutputClosed = (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE' || controller.signal.aborted) return;
+    context.stderr.write('stdout was closed by its reader: stopping.\n');
+    controller.abort();
+  };
+  context.stdout.on('error', onOutputClosed);
+
+  let wiring: Awaited<ReturnType<typeof buildListenWiring>> | undefined;
+  try {
+    wiring = await buildListenWiring(config, { publish, env: context.env });
+    emulator = wiring.emulator;
+    if (emulator !== undefined) publish({ type: 'info', at: new Date(), message: emulatorInstructions(emulator.url) });
+    await runListenSession(sessionOptions(config), {
+      verification: wiring.verification,
+      openTunnel: wiring.openTunnel,
+      publish,
+      signal: controller.signal,
+      now: () => new Date(),
+    });
+    return 0;
+  } finally {
+    stop.dispose();
+    await wiring?.close();
+    context.stdout.off('error', onOutputClosed);
+    await sink.close();
+  }
+}
+
+function sessionOptions(config: ListenConfig) {
+  return { receiver: config.receiver, capture: config.capture, forward: config.forward };
+}
+
+/** What to run from another terminal against `listen --emulator` (the key is the emulator's public default). */
+function emulatorInstructions(apiUrl: string): string {
+  return [
+    `Emulator API: ${apiUrl} (API key: local-emulator). From another terminal:`,
+    `  export METRIPORT_API_URL=${apiUrl} METRIPORT_API_KEY=local-emulator`,
+    `  metriport-webhook trigger medical.document-download --via-api`,
+    `  metriport-webhook status`,
+    `  metriport-webhook retry --wait`,
+  ].join('\n');
+}
+
+async function sendOneOfEach(input: { emulator: RunningEmulator; publish: (event: SessionEvent) => void; signal: AbortSignal }): Promise<void> {
+  const { emulator, publish, signal } = input;
+  const types = listMessageTypes();
+  publish({ type: 'info', at: new Date(), message: `The emulator now sends one sample of each of ${types.length} message types.` });
+  for (const type of types) {
+    if (signal.aborted) return;
+    const sample = newSampleMessage(type, new Date());
+    if (sample === undefined) continue;
+    try {
+      await emulator.account.send(sample);
+    } catch {
+      // The listener is stopping: its refusals are reported where they happen.
+      return;
+    }
+  }
+}

@@ -1,0 +1,23 @@
+import { createRequire } from 'node:module';
+import type * as TypedCommander from '@commander-js/extra-typings';
+
+/**
+ * commander, loaded with require(): it is CommonJS, and importing it from ESM makes Node scan its source
+ * for named exports first, which cost about a tenth of `--help`'s start-up (BENCHMARKS.md).
+ *
+ * Typed with @commander-js/extra-typings (a types-only use: at run time its classes are commander's own),
+ * so each command's flag types are derived from its `.option()` declarations: a renamed flag does not compile.
+ */
+const commander = createRequire(import.meta.url)('commander') as typeof TypedCommander;
+
+export const { Command, Option, CommanderError } = commander;
+/* eslint-disable @typescript-eslint/no-explicit-any */
+export type Command<Args extends any[] = [], Opts extends TypedCommander.OptionValues = {}, Globals extends TypedCommander.OptionValues = {}> = TypedCommander.Command<
+  Args,
+  Opts,
+  Globals
+>;
+export type CommanderError = TypedCommander.CommanderError;
+export type OptionValues = TypedCommander.OptionValues;
+/** The parsed flags of a command as its declarations type them. */
+export type FlagsOf<C> = C extends TypedCommander.Command<any[], infer Opts, any> ? Opts : never;

@@ -1,0 +1,64 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseEnv } from 'node:util';
+import { MwError } from '../../errors.js';
+import type { Env } from '../../config/sources.js';
+
+/** What a command needs from the process, gathered in one place so engines never read it themselves. */
+export interface CommandContext {
+  env: Env;
+  /** Values of a `.env` file in the working directory (empty when there is none). */
+  dotenv: Env;
+  stdout: NodeJS.WriteStream;
+  stderr: NodeJS.WriteStream;
+}
+
+/** Commands report their exit code through this; only `cli.ts` exits. */
+export type Done = (exitCode: number) => void;
+
+export function processContext(): CommandContext {
+  return { env: process.env, dotenv: readDotenv(process.cwd()), stdout: process.stdout, stderr: process.stderr };
+}
+
+export function readDotenv(dir: string): Env {
+  const file = join(dir, '.env');
+  let content: string;
+  try {
+    content = readFileSync(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw new MwError(`Could not read ${file} (${(error as NodeJS.ErrnoException).code ?? String(error)}).`, {
+      code: 'DOTENV_UNREADABLE',
+      category: 'filesystem',
+      hint: 'Fix its permissions or remove it.',
+      cause: error,
+    });
+  }
+  return parseEnv(content);
+}
+
+/** Whether a process with this pid still runs (EPERM means it runs under another user). */
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** A y/N question on the terminal; anything but y/yes is no. */
+export async function askYesNo(question: string): Promise<boolean> {
+  const { createInterface } = await import('node:readline/promises');
+  const prompt = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = await prompt.question(`${question} [y/N] `);
+    return /^y(es)?$/i.test(answer.trim());
+  } finally {
+    prompt.close();
+  }
+}
+
+export function isInteractive(): boolean {
+  return process.stdin.isTTY === true && process.stderr.isTTY === true;
+}

@@ -1,0 +1,82 @@
+import type { TriggerFlags } from './command.js';
+import { DEFAULT_LISTENER_URL } from '../../config/defaults.js';
+import { pickWebhookKey, requireWebhookKey } from '../../config/webhook-key.js';
+import { usageError } from '../../errors.js';
+import { applyOverride } from '../../samples/build-message.js';
+import { hasFailedSample, listSampleTypes, newSampleMessage } from '../../samples/samples.js';
+import { MESSAGE_TIMEOUT_MS, PING_TIMEOUT_MS } from '../../metriport/types.js';
+import { sendSigned } from '../../webhook/send.js';
+import { isPongFor } from '../../webhook/pong.js';
+import { visible } from '../../output/visible.js';
+import { clientFromFlags } from '../shared/api-client.js';
+import { type CommandContext, processContext } from '../shared/process.js';
+
+export async function runTriggerCommand(type: string | undefined, flags: TriggerFlags): Promise<number> {
+  const context = processContext();
+  const types = listSampleTypes();
+  if (flags.list) {
+    context.stdout.write(types.map((name) => (hasFailedSample(name) ? `${name}\t(also --failed)` : name)).join('\n') + '\n');
+    return 0;
+  }
+  if (type === undefined) throw usageError('NO_TYPE', 'Name the message type to send.', `Run \`metriport-webhook trigger --list\` to see them, e.g. trigger ${types[0]}.`);
+  if (!types.includes(type)) throw usageError('UNKNOWN_TYPE', `There is no sample of "${type}".`, `Pick one of: ${types.join(', ')}.`);
+  if (flags.failed && !hasFailedSample(type)) {
+    throw usageError('NO_FAILED_SAMPLE', `"${type}" has no failed outcome.`, `Types with one: ${types.filter(hasFailedSample).join(', ')}.`);
+  }
+  if (type === 'ping' && flags.viaApi) throw usageError('PING_VIA_API', 'The API sends a ping only when the webhook URL changes.', 'Send it directly (drop --via-api).');
+  const payload = newSampleMessage(type, new Date(), flags.failed ? 'failed' : 'completed');
+  if (payload === undefined) throw usageError('UNKNOWN_TYPE', `There is no sample of "${type}".`, `Pick one of: ${types.join(', ')}.`);
+  for (const assignment of flags.set ?? []) {
+    try {
+      applyOverride(payload, assignment);
+    } catch (error) {
+      throw usageError('BAD_SET', `--set ${assignment}: ${(error as Error).message}.`, 'Write it as path=value, e.g. --set meta.data.clinic=7.');
+    }
+  }
+  const messageId = (payload.meta as { messageId: string }).messageId;
+  return flags.viaApi ? viaApi({ type, messageId, payload, flags, context }) : direct({ type, messageId, payload, flags, context });
+}
+
+interface TriggerInput {
+  type: string;
+  messageId: string;
+  payload: Record<string, unknown>;
+  flags: TriggerFlags;
+  context: CommandContext;
+}
+
+async function direct({ type, messageId, payload, flags, context }: TriggerInput): Promise<number> {
+  const key = requireWebhookKey(pickWebhookKey(flags.webhookKey, context.env, context.dotenv), 'nothing to sign the sample with', ', or use --via-api to let the API sign it');
+  const url = flags.to ?? DEFAULT_LISTENER_URL;
+  const body = Buffer.from(JSON.stringify(payload));
+  const isPing = typeof payload.ping === 'string';
+  const result = await sendSigned({ url, body, webhookKey: key.value, timeoutMs: isPing ? PING_TIMEOUT_MS : MESSAGE_TIMEOUT_MS });
+  // A ping succeeds only with the matching pong, as Metriport judges it.
+  const badPong = isPing && result.ok && !isPongFor(result.responseText, payload.ping as string);
+  const ok = result.ok && !badPong;
+  const detail = badPong ? 'answered without the matching {"pong": …}' : result.detail;
+  if (flags.json) {
+    context.stdout.write(`${JSON.stringify({ type, messageId, url, ok, status: result.status ?? null, durationMs: result.durationMs, detail })}\n`);
+  } else if (result.status === undefined) {
+    context.stderr.write(`Could not deliver ${type} to ${url} (${result.detail}). Is \`metriport-webhook listen\` running there? Pass --to for another URL.\n`);
+  } else {
+    context.stdout.write(`${result.status} ${ok ? 'OK' : `failed${badPong ? ` (${detail})` : ''}`}  ${type}  ${messageId}  → ${url}  in ${result.durationMs} ms\n`);
+  }
+  return ok ? 0 : 1;
+}
+
+async function viaApi({ type, payload, flags, context }: TriggerInput): Promise<number> {
+  const client = clientFromFlags(flags, context);
+  const answer = await client.sendSamplePayload(payload);
+  // Metriport answers with the receiver's HTTP status as a number (a failed send is a 500 from the API).
+  const ok = answer.status >= 200 && answer.status < 300;
+  const detail = ok ? 'OK' : (answer.failure ?? `Request failed with status code ${answer.status}`);
+  // The sample-payload endpoint reduces meta to {type}: the receiver gets no messageId.
+  if (flags.json) {
+    context.stdout.write(`${JSON.stringify({ type, messageId: null, url: answer.url, ok, status: answer.status, durationMs: answer.durationMillis, detail })}\n`);
+  } else {
+    const took = answer.durationMillis === null ? '' : `  in ${answer.durationMillis} ms`;
+    context.stdout.write(`${answer.status} ${ok ? 'OK' : `failed (${visible(detail)})`}  ${type}  (no messageId: sent by ${client.target.description})  → ${visible(answer.url)}${took}\n`);
+  }
+  return ok ? 0 : 1;
+}

@@ -1,0 +1,38 @@
+import { usageError } from '../../errors.js';
+import { parseSize } from '../../util/units.js';
+import { DEFAULT_HOST, DEFAULT_MAX_BODY, DEFAULT_PATH, DEFAULT_PORT } from '../defaults.js';
+import { requirePort } from '../port.js';
+import type { ReceiverConfig } from './types.js';
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
+
+/** `--host`, `--port`, `--path`, `--max-body`, `--events`: checked, with the warnings worth giving. */
+export function resolveReceiver(flags: { host?: string | undefined; port?: string | undefined; path?: string | undefined; maxBody?: string | undefined; events?: string | undefined }): {
+  receiver: ReceiverConfig;
+  warnings: string[];
+} {
+  const host = flags.host ?? DEFAULT_HOST;
+  const port = requirePort(flags.port ?? String(DEFAULT_PORT));
+  const path = flags.path ?? DEFAULT_PATH;
+  if (!path.startsWith('/') || /[?#\s]/.test(path)) {
+    throw usageError('BAD_PATH', `--path ${JSON.stringify(path)} is not a URL path.`, 'Pass a path that starts with "/", e.g. --path /webhook.');
+  }
+  const maxBodyBytes = parseSize(flags.maxBody ?? DEFAULT_MAX_BODY);
+  if (maxBodyBytes === undefined) {
+    throw usageError('BAD_MAX_BODY', `--max-body ${JSON.stringify(flags.maxBody)} is not a size.`, 'Pass a size such as 50mb, 512kb or a number of bytes.');
+  }
+  const warnings = LOOPBACK.has(host) ? [] : [`--host ${host} exposes the receiver beyond this machine; webhooks carry PHI, so prefer 127.0.0.1 behind a tunnel.`];
+  return { receiver: { host, port, path, maxBodyBytes, events: parseEvents(flags.events) }, warnings };
+}
+
+function parseEvents(text: string | undefined): string[] {
+  if (text === undefined) return [];
+  const entries = text
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry.length > 0);
+  if (entries.length === 0) {
+    throw usageError('BAD_EVENTS', '--events is empty.', 'Pass comma-separated types or prefixes, e.g. --events medical.,patient.admit.');
+  }
+  return entries;
+}

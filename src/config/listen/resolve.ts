@@ -1,0 +1,113 @@
+import { MwError, usageError } from '../../errors.js';
+import { assertRegistrable } from '../../metriport/url-rules.js';
+import { requireApiKey, resolveApiConfig } from '../api-config.js';
+import type { Env, Sourced } from '../sources.js';
+import { pickWebhookKey, requireWebhookKey } from '../webhook-key.js';
+import { resolveForward } from './forward.js';
+import { resolveReceiver } from './receiver.js';
+import { resolveTunnel, webhookUrlFor } from './tunnel.js';
+import type { ListenConfig, RegistrationConfig } from './types.js';
+
+/**
+ * The flags of `listen` as commander hands them over (strings unparsed). The command checks at compile time
+ * that its declarations give exactly these keys (`commands/listen/command.ts`).
+ */
+export interface ListenFlags {
+  host?: string | undefined;
+  port?: string | undefined;
+  path?: string | undefined;
+  maxBody?: string | undefined;
+  webhookKey?: string | undefined;
+  tunnel?: boolean | undefined;
+  publicUrl?: string | undefined;
+  register?: boolean | undefined;
+  keepUrl?: boolean | undefined;
+  yes?: boolean | undefined;
+  force?: boolean | undefined;
+  emulator?: boolean | undefined;
+  env?: string | undefined;
+  apiUrl?: string | undefined;
+  apiKey?: string | undefined;
+  out?: string | undefined;
+  jsonl?: string | undefined;
+  json?: boolean | undefined;
+  full?: boolean | undefined;
+  events?: string | undefined;
+  ngrokAuthtoken?: string | undefined;
+  ngrokDomain?: string | undefined;
+  forwardTo?: string | undefined;
+  header?: string[] | undefined;
+  forwardTimeout?: string | undefined;
+  forwardConcurrency?: string | undefined;
+  ack?: boolean | undefined;
+  verbose?: boolean | undefined;
+}
+
+/** Facts about the terminal and the machine that the pure resolver needs. */
+export interface ListenContext {
+  /** stdin and stderr are terminals, so a question can be asked. */
+  interactive: boolean;
+  /** The authtoken in ngrok's own config file, if any (the caller reads the file). */
+  ngrokConfigAuthtoken?: Sourced<string> | undefined;
+}
+
+/** Metriport pings right after a URL change: its verdict is read shortly after our pong, or this long after registering. */
+export const HEALTH_AFTER_PING_MS = 500;
+export const HEALTH_FALLBACK_MS = 3000;
+
+/** Pure: flags + environment + `.env` values → a complete, checked listen configuration, one shape per mode. */
+export function resolveListenConfig(flags: ListenFlags, env: Env, dotenv: Env, context: ListenContext = { interactive: false }): ListenConfig {
+  const { receiver, warnings } = resolveReceiver(flags);
+  const common = {
+    receiver,
+    capture: { outDir: flags.out, jsonlFile: flags.jsonl },
+    forward: resolveForward(flags),
+    output: { json: flags.json ?? false, full: flags.full ?? false, verbose: flags.verbose ?? false },
+    warnings,
+  };
+  const webhookKey = pickWebhookKey(flags.webhookKey, env, dotenv);
+  const registration = (confirm: boolean): RegistrationConfig => ({
+    keepUrl: flags.keepUrl ?? false,
+    force: flags.force ?? false,
+    confirm,
+    health: { afterPingMs: HEALTH_AFTER_PING_MS, fallbackMs: HEALTH_FALLBACK_MS },
+  });
+
+  if (flags.emulator) {
+    if (flags.publicUrl !== undefined || flags.apiUrl !== undefined || flags.env !== undefined || flags.tunnel === false) {
+      throw usageError('EMULATOR_CONFLICT', '--emulator runs its own local API and needs no tunnel.', 'Drop --public-url, --api-url, --env and --no-tunnel, or drop --emulator.');
+    }
+    return { ...common, mode: 'emulator', webhookKey, registration: registration(false) };
+  }
+
+  if (flags.tunnel === false) {
+    if (flags.publicUrl !== undefined) {
+      throw usageError('TUNNEL_CONFLICT', '--no-tunnel and --public-url contradict each other.', 'Keep --public-url to register your own tunnel, or --no-tunnel for local-only work.');
+    }
+    return { ...common, mode: 'local', webhookKey: requireWebhookKey(webhookKey, 'listen cannot verify requests with --no-tunnel without it') };
+  }
+
+  const tunnel = resolveTunnel({ flags, env, dotenv, ngrokConfigAuthtoken: context.ngrokConfigAuthtoken });
+  if (flags.register === false) {
+    return { ...common, mode: 'unregistered', tunnel, webhookKey: requireWebhookKey(webhookKey, 'listen cannot verify requests with --no-register without it') };
+  }
+  const api = resolveApiConfig(flags, env, dotenv);
+  const apiKey = requireApiKey(api);
+  // A URL known now is checked now, before any network call; an ngrok URL is checked once the tunnel is open.
+  if (tunnel.kind === 'public-url') assertRegistrable(webhookUrlFor(tunnel.url, receiver.path), api.target);
+  if (api.target.isProduction && !flags.yes && !context.interactive) {
+    throw new MwError('Refusing to change the production webhook URL without confirmation.', {
+      code: 'PRODUCTION_NEEDS_YES',
+      category: 'usage',
+      hint: 'Pass --yes to replace it (the old URL is restored on exit), or use --env sandbox.',
+    });
+  }
+  return {
+    ...common,
+    mode: 'registered',
+    webhookKey,
+    tunnel,
+    api: { target: api.target, apiKey },
+    registration: registration(api.target.isProduction && !flags.yes),
+  };
+}

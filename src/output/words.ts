@@ -1,0 +1,65 @@
+import type { RestoreOutcome } from '../session/restore.js';
+import { flagBytes } from '../util/units.js';
+import type { ParseFailure } from '../webhook/message.js';
+import type { Refusal } from '../webhook/receiver.js';
+import { LEGACY_KEY_HEADER, SIGNATURE_HEADER, type VerifyFailure } from '../webhook/signature.js';
+import { visible } from './visible.js';
+
+/** The words for what engines report as data. Anything that came from outside is made visible-safe here. */
+
+export function describeVerifyFailure(reason: VerifyFailure): string {
+  switch (reason) {
+    case 'header-missing':
+      return `no ${SIGNATURE_HEADER} or ${LEGACY_KEY_HEADER} header`;
+    case 'signature-malformed':
+      return `${SIGNATURE_HEADER} is not 64 lowercase hex characters`;
+    case 'signature-mismatch':
+      return `${SIGNATURE_HEADER} does not match the body (wrong webhook key, or the body was changed)`;
+    case 'body-reserialised':
+      return `${SIGNATURE_HEADER} matches a re-serialised copy of the body: a proxy re-encoded the JSON`;
+    case 'wrong-key':
+      return `${LEGACY_KEY_HEADER} does not match the webhook key`;
+  }
+}
+
+export function describeParseFailure(reason: ParseFailure): string {
+  switch (reason) {
+    case 'empty':
+      return 'the body is empty';
+    case 'not-utf8':
+      return 'the body is not valid UTF-8';
+    case 'invalid-json':
+      return 'the body is not valid JSON';
+  }
+}
+
+export function describeRefusal(refusal: Refusal): string {
+  switch (refusal.reason) {
+    case 'method':
+      return `${visible(refusal.method)} is not allowed on ${refusal.path}; Metriport only POSTs`;
+    case 'too-large':
+      return `the body is larger than --max-body ${flagBytes(refusal.limitBytes)}; raise it with --max-body (e.g. --max-body 100mb)`;
+    case 'unreadable':
+      return `the request could not be read (${visible(refusal.detail)})`;
+    case 'body':
+      return describeParseFailure(refusal.failure);
+    case 'ping-without-value':
+      return 'the ping message has no "ping" value';
+    case 'key-unknown':
+      return 'the webhook key is not known yet (registration is still under way); Metriport counts it as failed: run `retry` once listen is ready';
+  }
+}
+
+export function describeRestore(outcome: RestoreOutcome): string {
+  const { plan, record } = outcome;
+  switch (plan.action) {
+    case 'restore':
+      return `Restored the webhook URL to ${visible(plan.url)}.`;
+    case 'keep':
+      return plan.reason === 'same-url'
+        ? `The webhook URL was already ${visible(record.registeredUrl)} before; left as it is.`
+        : `The account had no webhook URL before, so ${visible(record.registeredUrl)} stays registered (Metriport cannot clear it); change it in the dashboard under Developers → Webhook when you are done.`;
+    case 'leave':
+      return `The webhook URL was changed to ${visible(plan.currentUrl ?? 'nothing')} by someone else since; left as it is.`;
+  }
+}

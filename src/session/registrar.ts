@@ -1,0 +1,129 @@
+import { MwError, isMwError } from '../errors.js';
+import type { MetriportClient } from '../metriport/client.js';
+import type { ApiTarget } from '../metriport/target.js';
+import type { WebhookStatus } from '../metriport/types.js';
+import type { SessionEvent } from './events.js';
+import { type RegistrationRecord, type RestoreOutcome, type StateStore, restoreRegistration } from './restore.js';
+
+/**
+ * Everything `listen` does to the account, behind one handle the command builds: register a URL (safely),
+ * put the previous one back, and read Metriport's verdict on the webhook.
+ */
+export interface Registrar {
+  readonly target: ApiTarget;
+  /**
+   * Registers `webhookUrl`: a crashed earlier listen is undone first, a live one is not overridden without
+   * `force`, and the record needed to restore is on disk before the account changes. `onWebhookKey` hears the
+   * key as soon as it is known.
+   */
+  register(input: { webhookUrl: string; onWebhookKey: (key: string) => void }): Promise<RegistrationRecord>;
+  /** Puts the previous URL back (unless `keepUrl`), only if the account still has ours. */
+  restore(record: RegistrationRecord): Promise<void>;
+  /** `GET /settings/webhook`; `null` when the account has no settings yet. */
+  readHealth(): Promise<WebhookStatus | null>;
+}
+
+export interface RegistrarOptions {
+  keepUrl: boolean;
+  force: boolean;
+}
+
+export interface RegistrarDependencies {
+  client: MetriportClient;
+  store: StateStore;
+  /** This process, written into the record so others can tell a live listener from a crashed one. */
+  pid: number;
+  isProcessAlive: (pid: number) => boolean;
+  /** Asked before replacing the URL (production without `--yes`); absent when no confirmation is needed. */
+  confirm?: ((question: { currentUrl: string | null; newUrl: string; target: string }) => Promise<boolean>) | undefined;
+  publish: (event: SessionEvent) => void;
+  now: () => Date;
+}
+
+export function createRegistrar(options: RegistrarOptions, deps: RegistrarDependencies): Registrar {
+  const { client, store, publish, now } = deps;
+  const target = client.target;
+
+  async function register(input: { webhookUrl: string; onWebhookKey: (key: string) => void }): Promise<RegistrationRecord> {
+    let inheritedPreviousUrl: string | null | undefined;
+    const existing = await store.read();
+    if (existing !== undefined && existing.pid !== deps.pid && deps.isProcessAlive(existing.pid)) {
+      if (!options.force) {
+        throw new MwError(`Another listen (pid ${existing.pid}) has ${existing.registeredUrl} registered at ${target.description}.`, {
+          code: 'LISTEN_ALREADY_RUNNING',
+          category: 'usage',
+          hint: 'Stop that listen first (it restores the URL on exit), or pass --force to take the URL over.',
+        });
+      }
+      inheritedPreviousUrl = existing.previousUrl;
+      publish({ type: 'taking-over', at: now(), pid: existing.pid });
+    } else if (existing !== undefined) {
+      publish({ type: 'recovering', at: now(), record: existing });
+      publish({ type: 'restored', at: now(), outcome: await restoreRegistration({ client, store, record: existing }) });
+    }
+
+    const settings = await client.getSettings();
+    if (settings.webhookKey !== null) input.onWebhookKey(settings.webhookKey);
+    const previousUrl = inheritedPreviousUrl !== undefined ? inheritedPreviousUrl : settings.webhookUrl;
+    if (deps.confirm !== undefined) {
+      const yes = await deps.confirm({ currentUrl: settings.webhookUrl, newUrl: input.webhookUrl, target: target.description });
+      if (!yes) {
+        throw new MwError(`Left the webhook URL of ${target.description} unchanged.`, {
+          code: 'REGISTRATION_DECLINED',
+          category: 'usage',
+          hint: 'Run listen again and confirm, pass --yes, or use --no-register.',
+        });
+      }
+    }
+
+    const record: RegistrationRecord = {
+      environment: target.environment,
+      apiUrl: target.baseUrl,
+      previousUrl,
+      registeredUrl: input.webhookUrl,
+      pid: deps.pid,
+      startedAt: now().toISOString(),
+    };
+    await store.write(record);
+    let updated;
+    try {
+      updated = await client.updateWebhookUrl(input.webhookUrl);
+    } catch (error) {
+      // Nothing changed on the account, so there is nothing to restore later.
+      await store.remove();
+      throw error;
+    }
+    if (updated.webhookKey === null) {
+      throw new MwError('Metriport registered the URL but returned no webhook key.', {
+        code: 'NO_WEBHOOK_KEY_FROM_API',
+        category: 'api',
+        hint: 'Check the account in the dashboard, then run listen again.',
+      });
+    }
+    input.onWebhookKey(updated.webhookKey);
+    publish({ type: 'registered', at: now(), webhookUrl: input.webhookUrl, previousUrl, target: target.description });
+    return record;
+  }
+
+  async function restore(record: RegistrationRecord): Promise<void> {
+    if (options.keepUrl) {
+      await store.remove();
+      publish({ type: 'url-kept', at: now(), url: record.registeredUrl });
+      return;
+    }
+    let outcome: RestoreOutcome;
+    try {
+      outcome = await restoreRegistration({ client, store, record });
+    } catch (error) {
+      throw new MwError(`Could not restore the webhook URL${record.previousUrl ? ` to ${record.previousUrl}` : ''}: ${isMwError(error) ? error.message : String(error)}`, {
+        code: 'RESTORE_FAILED',
+        category: isMwError(error) ? error.category : 'internal',
+        hint: 'Run `metriport-webhook restore` once the API is reachable; the record to restore from is kept.',
+        cause: error,
+      });
+    }
+    publish({ type: 'restored', at: now(), outcome });
+  }
+
+  return { target, register, restore, readHealth: () => client.getWebhookStatus() };
+}
