@@ -16,7 +16,7 @@ import { exitNow } from './exit.js';
  * The edge of the program: builds the commander tree, runs it, and is the only place that turns errors into
  * messages and exit codes. Only commander is loaded up front; each command loads its engine when it runs.
  */
-export function buildProgram(done: (exitCode: number) => void): Command {
+export function buildProgram(done: (exitCode: number) => void, output?: { writeOut(text: string): void; writeErr(text: string): void; width?: number }) {
   const program = new Command('metriport-webhook')
     .description('Develop against Metriport webhooks on your laptop: receive, verify, inspect, store and replay them.')
     .version(readVersion(), '-v, --version', 'print the version')
@@ -36,6 +36,9 @@ Examples:
   $ metriport-webhook retry --wait
   $ metriport-webhook <command> --help`,
     );
+  if (output !== undefined) {
+    program.configureOutput({ writeOut: output.writeOut, writeErr: output.writeErr, getOutHelpWidth: () => output.width ?? 80, getErrHelpWidth: () => output.width ?? 80 });
+  }
   const commands = [
     listenCommand(done),
     statusCommand(done),

@@ -84,6 +84,8 @@ export async function runListenSession(options: ListenSessionOptions, deps: List
     let tunnel: Tunnel | undefined;
     let registration: RegistrationRecord | undefined;
     let health: Promise<void> | undefined;
+    // Ends the health wait however the session ends: by the signal, or by a lost tunnel.
+    const ending = new AbortController();
     const lost = tunnelLoss(publish, now);
     try {
       if (deps.openTunnel !== undefined) {
@@ -95,11 +97,12 @@ export async function runListenSession(options: ListenSessionOptions, deps: List
       if (verification.kind === 'registered') {
         publish({ type: 'progress', step: 'registration' });
         registration = await register({ verification, keys, webhookUrl: publicUrl ?? server.url, publish, now });
-        health = readHealthAfterPing({ verification, pinged: pinged.promise, publish, now, signal });
+        health = readHealthAfterPing({ verification, pinged: pinged.promise, publish, now, signal: AbortSignal.any([signal, ending.signal]) });
       }
       publish({ type: 'ready', localUrl: server.url, outDir: options.capture.outDir, jsonlFile: options.capture.jsonlFile, publicUrl: publicUrl ?? registration?.registeredUrl });
       await Promise.race([waitForAbort(signal), lost.promise]);
     } finally {
+      ending.abort();
       await server.close();
       await health;
       try {

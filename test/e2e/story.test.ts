@@ -2,8 +2,8 @@ import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { registrationFile } from '../../src/config/paths.js';
-import { type CliWorld, TEST_API_KEY, emulatorApi, spawnEmulator, useCliWorlds } from '../helpers/cli-env.js';
-import { freePort, refusingUrl } from '../helpers/servers.js';
+import { type CliWorld, TEST_API_KEY, emulatorApi, spawnEmulator, spawnListenBehindTunnel, useCliWorlds } from '../helpers/cli-env.js';
+import { refusingUrl } from '../helpers/servers.js';
 import { READY } from '../helpers/spawn-cli.js';
 
 const worlds = useCliWorlds();
@@ -14,12 +14,8 @@ async function newWorld(): Promise<CliWorld> {
   return world;
 }
 
-async function startListen(world: CliWorld, apiUrl: string, extra: string[] = []) {
-  const port = await freePort();
-  const publicUrl = `http://127.0.0.1:${port}`;
-  const run = world.spawn(['listen', '--port', String(port), '--public-url', publicUrl, '--api-url', apiUrl, ...extra], { METRIPORT_API_KEY: TEST_API_KEY });
-  await run.waitFor(READY);
-  return { run, webhookUrl: `${publicUrl}/webhook` };
+function startListen(world: CliWorld, apiUrl: string, extra: string[] = []) {
+  return spawnListenBehindTunnel(world, { apiUrl, args: extra, onCleanup: worlds.onCleanup });
 }
 
 describe('the whole story, through spawned CLIs', () => {

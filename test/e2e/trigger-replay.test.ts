@@ -152,7 +152,7 @@ describe('status --watch', () => {
   it('prints one JSON object per refresh until Ctrl-C', async () => {
     await newWorld();
     const emulator = await spawnEmulator(world);
-    const watch = world.spawn(['status', '--watch', '--json', '--api-url', emulator.url], { METRIPORT_API_KEY: TEST_API_KEY });
+    const watch = world.spawn(['status', '--watch', '--interval', '100ms', '--json', '--api-url', emulator.url], { METRIPORT_API_KEY: TEST_API_KEY });
     await watch.waitFor(/\}\n.*\}\n/, 'stdout');
     watch.child.kill('SIGINT');
     expect((await watch.exited).code).toBe(0);

@@ -1,8 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type CliWorld, TEST_API_KEY, emulatorApi, spawnEmulator, useCliWorlds } from '../helpers/cli-env.js';
-import { freePort, startTargetApp } from '../helpers/servers.js';
+import { type CliWorld, TEST_API_KEY, emulatorApi, spawnEmulator, spawnListenBehindTunnel, useCliWorlds } from '../helpers/cli-env.js';
+import { startTargetApp } from '../helpers/servers.js';
 import { READY } from '../helpers/spawn-cli.js';
 import { TEST_KEY } from '../helpers/webhooks.js';
 
@@ -74,11 +74,7 @@ describe('a reader that goes away', () => {
     const emulator = await spawnEmulator(world);
     const previous = 'https://my-app.example.com/webhook';
     await emulatorApi(emulator.url, 'POST', '/settings', { webhookUrl: previous });
-    const port = await freePort();
-    const listen = world.spawn(['listen', '--port', String(port), '--public-url', `http://127.0.0.1:${port}`, '--api-url', emulator.url, '--json'], {
-      METRIPORT_API_KEY: TEST_API_KEY,
-    });
-    await listen.waitFor(READY);
+    const { run: listen } = await spawnListenBehindTunnel(world, { apiUrl: emulator.url, args: ['--json'], onCleanup: worlds.onCleanup });
     await emulatorApi(emulator.url, 'POST', '/emulator/messages', { type: 'patient.admit' });
     await listen.waitFor(/patient\.admit/, 'stdout');
     // Close our end of its stdout, as `head` does after its first line; the next message hits a closed pipe.

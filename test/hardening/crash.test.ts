@@ -1,9 +1,9 @@
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { TEST_API_KEY, emulatorApi, spawnEmulator, useCliWorlds } from '../helpers/cli-env.js';
+import { TEST_API_KEY, emulatorApi, spawnEmulator, spawnListenBehindTunnel, useCliWorlds } from '../helpers/cli-env.js';
 import { rawRequest } from '../helpers/raw-http.js';
-import { freePort, refusingUrl } from '../helpers/servers.js';
+import { refusingUrl } from '../helpers/servers.js';
 import { READY } from '../helpers/spawn-cli.js';
 import { TEST_KEY, messageBody, signedHeaders } from '../helpers/webhooks.js';
 
@@ -102,12 +102,8 @@ describe('shutdown under load', () => {
     const emulator = await spawnEmulator(world);
     const previous = await refusingUrl();
     await emulatorApi(emulator.url, 'POST', '/settings', { webhookUrl: previous });
-    const port = await freePort();
     const out = join(world.cwd, 'out');
-    const listen = world.spawn(['listen', '--port', String(port), '--public-url', `http://127.0.0.1:${port}`, '--api-url', emulator.url, '--out', out, '--json'], {
-      METRIPORT_API_KEY: TEST_API_KEY,
-    });
-    const [, url] = await listen.waitFor(READY);
+    const { run: listen, url } = await spawnListenBehindTunnel(world, { apiUrl: emulator.url, args: ['--out', out, '--json'], onCleanup: worlds.onCleanup });
     const key = (await emulatorApi(emulator.url, 'GET', '/settings')).json.webhookKey as string;
     const load = loadUntilStopped({ url: url ?? '', key, workers: 16, prefix: 'shutdown' });
     await load.reached(200);

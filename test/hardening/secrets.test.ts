@@ -1,8 +1,8 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type CliWorld, TEST_API_KEY, emulatorApi, spawnEmulator, useCliWorlds } from '../helpers/cli-env.js';
-import { freePort, refusingUrl, startTargetApp } from '../helpers/servers.js';
+import { type CliWorld, TEST_API_KEY, emulatorApi, spawnEmulator, spawnListenBehindTunnel, useCliWorlds } from '../helpers/cli-env.js';
+import { refusingUrl, startTargetApp } from '../helpers/servers.js';
 import { READY } from '../helpers/spawn-cli.js';
 
 const worlds = useCliWorlds();
@@ -35,11 +35,12 @@ describe('secrets', () => {
     const env = { METRIPORT_API_KEY: TEST_API_KEY, NGROK_AUTHTOKEN: NGROK_TOKEN };
 
     // A registered listener with forwarding, captures and everything verbose.
-    const port = await freePort();
-    const listen = world.spawn(
-      ['listen', '--debug', '--verbose', '--port', String(port), '--public-url', `http://127.0.0.1:${port}`, '--api-url', emulator.url, '--out', 'out', '--jsonl', 'all.jsonl', '--forward-to', app.url],
+    const { run: listen } = await spawnListenBehindTunnel(world, {
+      apiUrl: emulator.url,
+      args: ['--debug', '--verbose', '--out', 'out', '--jsonl', 'all.jsonl', '--forward-to', app.url],
       env,
-    );
+      onCleanup: worlds.onCleanup,
+    });
     await listen.waitFor(READY);
     const webhookKey = (await emulatorApi(emulator.url, 'GET', '/settings')).json.webhookKey as string;
     await emulatorApi(emulator.url, 'POST', '/emulator/messages', { type: 'patient.admit' });

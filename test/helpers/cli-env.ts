@@ -2,7 +2,8 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
-import { type CliRun, spawnCli } from './spawn-cli.js';
+import { type LocalTunnel, startLocalTunnel } from './servers.js';
+import { type CliRun, READY, spawnCli } from './spawn-cli.js';
 
 export const TEST_API_KEY = 'sk_emulated_Q7pX2mVb9LzR4tNcWy8E';
 
@@ -81,4 +82,20 @@ export function useCliWorlds(): { newWorld(): Promise<CliWorld>; onCleanup(clean
     },
     onCleanup: (cleanup) => void cleanups.push(cleanup),
   };
+}
+
+/**
+ * Spawns `listen --port 0` behind a local stand-in tunnel whose URL is registered: no port is guessed, so
+ * nothing can race for it. Resolves once the listener is ready and the relay points at it.
+ */
+export async function spawnListenBehindTunnel(
+  world: CliWorld,
+  input: { apiUrl: string; args?: string[]; env?: Record<string, string>; onCleanup: (cleanup: () => Promise<unknown>) => void },
+): Promise<{ run: CliRun; url: string; webhookUrl: string; tunnel: LocalTunnel }> {
+  const tunnel = await startLocalTunnel();
+  input.onCleanup(() => tunnel.close());
+  const run = world.spawn(['listen', '--port', '0', '--public-url', tunnel.url, '--api-url', input.apiUrl, ...(input.args ?? [])], { METRIPORT_API_KEY: TEST_API_KEY, ...input.env });
+  const [, url] = await run.waitFor(READY);
+  tunnel.relayTo(Number(new URL(url ?? '').port));
+  return { run, url: url ?? '', webhookUrl: `${tunnel.url}/webhook`, tunnel };
 }

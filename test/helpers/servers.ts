@@ -1,5 +1,5 @@
 import { type IncomingHttpHeaders, type Server, createServer } from 'node:http';
-import { type AddressInfo, createServer as createNetServer } from 'node:net';
+import { type AddressInfo, createConnection, createServer as createNetServer } from 'node:net';
 
 export interface RecordedRequest {
   method: string;
@@ -64,16 +64,59 @@ export async function startTargetApp(
   };
 }
 
-/** A port that was free a moment ago (for a listener whose public URL must be known before it starts). */
-export async function freePort(): Promise<number> {
+export interface LocalTunnel {
+  /** The public URL to register: this relay's own address. */
+  url: string;
+  /** Starts relaying to the listener on this port; connections that came earlier wait for it. */
+  relayTo(port: number): void;
+  close(): Promise<void>;
+}
+
+/**
+ * A stand-in for a tunnel, bound on port 0 before the listener starts (so its URL can be registered without
+ * guessing a free port): it relays TCP bytes untouched to the listener once told where it is.
+ */
+export async function startLocalTunnel(): Promise<LocalTunnel> {
+  let target: number | undefined;
+  const waiting: Array<() => void> = [];
+  const sockets = new Set<import('node:net').Socket>();
+  const server = createNetServer((incoming) => {
+    sockets.add(incoming);
+    incoming.on('close', () => sockets.delete(incoming));
+    incoming.pause();
+    const connect = () => {
+      const outgoing = createConnection({ host: '127.0.0.1', port: target as number });
+      sockets.add(outgoing);
+      outgoing.on('close', () => sockets.delete(outgoing));
+      incoming.pipe(outgoing).pipe(incoming);
+      outgoing.on('error', () => incoming.destroy());
+      incoming.on('error', () => outgoing.destroy());
+      incoming.resume();
+    };
+    if (target === undefined) waiting.push(connect);
+    else connect();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    relayTo(listenerPort) {
+      target = listenerPort;
+      for (const connect of waiting.splice(0)) connect();
+    },
+    close: () =>
+      new Promise((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** A loopback URL where nothing listens (a port bound and released): deliveries to it fail with ECONNREFUSED. */
+export async function refusingUrl(path = '/previous-app'): Promise<string> {
   const server = createNetServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-/** A loopback URL where nothing listens: deliveries to it fail at once with ECONNREFUSED. */
-export async function refusingUrl(path = '/previous-app'): Promise<string> {
-  return `http://127.0.0.1:${await freePort()}${path}`;
+  return `http://127.0.0.1:${port}${path}`;
 }

@@ -6,7 +6,8 @@ export function statusCommand(done: Done) {
   const command = new Command('status')
     .description("Show the account's webhook URL, its health, and how many requests are processing or failed.")
     .option('--json', 'print one JSON object with Metriport\'s field names')
-    .option('--watch', 'refresh every 2 s until Ctrl-C');
+    .option('--watch', 'refresh until Ctrl-C (every 2 s; see --interval)')
+    .option('--interval <duration>', 'how often --watch refreshes, e.g. 5s or 500ms (default: 2s)');
   return addApiOptions(command)
     .addHelpText(
       'after',

@@ -1,16 +1,22 @@
-import type { StatusFlags } from './command.js';
 import { setTimeout as delay } from 'node:timers/promises';
+import { usageError } from '../../errors.js';
 import { colorLevel, createPalette } from '../../output/color.js';
+import { clock } from '../../output/format.js';
 import { formatStatus } from '../../output/status.js';
 import { readWebhookReport, statusJson } from '../../session/webhook-status.js';
+import { parseDuration } from '../../util/units.js';
 import { clientFromFlags } from '../shared/api-client.js';
 import { processContext } from '../shared/process.js';
 import { stopOnSignals } from '../shared/signals.js';
+import type { StatusFlags } from './command.js';
 
-const WATCH_INTERVAL_MS = 2000;
+const DEFAULT_INTERVAL = '2s';
 
 export async function runStatusCommand(flags: StatusFlags): Promise<number> {
   const context = processContext();
+  const intervalMs = parseDuration(flags.interval ?? DEFAULT_INTERVAL, 's');
+  if (intervalMs === undefined) throw usageError('BAD_INTERVAL', `--interval ${JSON.stringify(flags.interval)} is not a duration.`, 'Pass e.g. 5s or 500ms.');
+  if (flags.interval !== undefined && !flags.watch) throw usageError('INTERVAL_WITHOUT_WATCH', '--interval only applies with --watch.', 'Add --watch, or drop --interval.');
   const client = clientFromFlags(flags, context);
   const palette = createPalette(colorLevel({ isTTY: context.stdout.isTTY === true && !flags.json, env: context.env }));
   const redraw = flags.watch === true && context.stdout.isTTY === true && !flags.json;
@@ -19,8 +25,9 @@ export async function runStatusCommand(flags: StatusFlags): Promise<number> {
     do {
       const report = await readWebhookReport(client);
       const text = flags.json ? `${JSON.stringify(statusJson(report))}\n` : formatStatus(report, palette);
-      context.stdout.write(redraw ? `\u001b[2J\u001b[H${text}${palette.dim(`\nRefreshing every 2 s; Ctrl-C to stop.`)}\n` : text);
-      if (flags.watch) await delay(WATCH_INTERVAL_MS, undefined, { signal: stop.signal }).catch(() => undefined);
+      const footer = palette.dim(`\nUpdated ${clock(new Date())}; refreshing every ${intervalMs >= 1000 ? `${intervalMs / 1000} s` : `${intervalMs} ms`}; Ctrl-C to stop.`);
+      context.stdout.write(redraw ? `\u001b[2J\u001b[H${text}${footer}\n` : text);
+      if (flags.watch) await delay(intervalMs, undefined, { signal: stop.signal }).catch(() => undefined);
     } while (flags.watch && !stop.signal.aborted);
     return 0;
   } finally {
