@@ -11,6 +11,7 @@ import { statusCommand } from './commands/status/command.js';
 import { triggerCommand } from './commands/trigger/command.js';
 import { EXIT_CODES, isMwError } from './errors.js';
 import { exitNow } from './exit.js';
+import { redactSecrets } from './util/secret.js';
 
 /**
  * The edge of the program: builds the commander tree, runs it, and is the only place that turns errors into
@@ -112,7 +113,7 @@ function secretsIn(argv: readonly string[]): string[] {
 }
 
 function reportError(error: unknown, options: { debug: boolean; secrets: string[] }): number {
-  const write = (text: string) => process.stderr.write(redact(text, options.secrets));
+  const write = (text: string) => process.stderr.write(redactSecrets(text, options.secrets));
   const debug = options.debug;
   if (error instanceof CommanderError) {
     // commander has already printed its message; help and version are not failures.
@@ -131,9 +132,6 @@ function reportError(error: unknown, options: { debug: boolean; secrets: string[
   return EXIT_CODES.internal;
 }
 
-function redact(text: string, secrets: readonly string[]): string {
-  return secrets.reduce((result, secret) => result.split(secret).join(`${secret.slice(0, 4)}…`), text);
-}
 
 function readVersion(): string {
   const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };

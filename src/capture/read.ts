@@ -1,6 +1,6 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { MwError } from '../errors.js';
+import { fileError } from '../util/file-error.js';
 
 /** The capture files named by `paths`: files as given, folders expanded to their visible `.json` files in arrival order. */
 export async function listCaptureFiles(paths: readonly string[]): Promise<string[]> {
@@ -10,12 +10,7 @@ export async function listCaptureFiles(paths: readonly string[]): Promise<string
     try {
       info = await stat(path);
     } catch (error) {
-      throw new MwError(`Cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? String(error)}).`, {
-        code: 'CAPTURE_NOT_FOUND',
-        category: 'filesystem',
-        hint: 'Pass capture files or the folder given to listen --out.',
-        cause: error,
-      });
+      throw fileError({ action: `read ${path}`, error, code: 'CAPTURE_NOT_FOUND', hint: 'Pass capture files or the folder given to listen --out.' });
     }
     if (info.isDirectory()) {
       const names = (await readdir(path)).filter((name) => !name.startsWith('.') && name.endsWith('.json')).sort();

@@ -3,7 +3,7 @@ import type { MetriportClient } from '../metriport/client.js';
 import type { ApiTarget } from '../metriport/target.js';
 import type { WebhookStatus } from '../metriport/types.js';
 import type { SessionEvent } from './events.js';
-import { type RegistrationRecord, type RestoreOutcome, type StateStore, restoreRegistration } from './restore.js';
+import { type RegistrationRecord, type RestoreOutcome, type StateStore, heldByLiveListen, restoreRegistration } from './restore.js';
 
 /**
  * Everything `listen` does to the account, behind one handle the command builds: register a URL (safely),
@@ -47,7 +47,7 @@ export function createRegistrar(options: RegistrarOptions, deps: RegistrarDepend
   async function register(input: { webhookUrl: string; onWebhookKey: (key: string) => void }): Promise<RegistrationRecord> {
     let inheritedPreviousUrl: string | null | undefined;
     const existing = await store.read();
-    if (existing !== undefined && existing.pid !== deps.pid && deps.isProcessAlive(existing.pid)) {
+    if (existing !== undefined && heldByLiveListen(existing, deps)) {
       if (!options.force) {
         throw new MwError(`Another listen (pid ${existing.pid}) has ${existing.registeredUrl} registered at ${target.description}.`, {
           code: 'LISTEN_ALREADY_RUNNING',

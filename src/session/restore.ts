@@ -31,6 +31,11 @@ export function planRestore(record: RegistrationRecord, currentUrl: string | nul
   return { action: 'restore', url: record.previousUrl };
 }
 
+/** Whether the listen that wrote this record is another process that still runs (then its URL is live). */
+export function heldByLiveListen(record: RegistrationRecord, self: { pid: number; isProcessAlive: (pid: number) => boolean }): boolean {
+  return record.pid !== self.pid && self.isProcessAlive(record.pid);
+}
+
 export interface RestoreOutcome {
   plan: RestorePlan;
   record: RegistrationRecord;

@@ -1,5 +1,6 @@
 import { arch, platform } from 'node:os';
 import { MwError } from '../errors.js';
+import { redactSecrets } from '../util/secret.js';
 import type { OpenTunnelOptions, Tunnel } from './tunnel.js';
 
 /** The part of `@ngrok/ngrok` this module uses; tests inject a fake, since the ngrok cloud is out of reach. */
@@ -140,7 +141,7 @@ const NGROK_ERRORS: Record<string, { code: string; category: 'auth' | 'network' 
 export function ngrokError(error: unknown, options: { authtoken: string; domain?: string | undefined }): MwError {
   const errorCode = (error as { errorCode?: unknown }).errorCode;
   const known = typeof errorCode === 'string' ? NGROK_ERRORS[errorCode] : undefined;
-  const raw = scrub(error instanceof Error ? error.message : String(error), options.authtoken);
+  const raw = redactSecrets(error instanceof Error ? error.message : String(error), [options.authtoken]);
   if (known !== undefined) {
     return new MwError(known.message(options.domain ?? ''), { code: known.code, category: known.category, hint: known.hint, cause: error });
   }
@@ -160,6 +161,3 @@ export function ngrokError(error: unknown, options: { authtoken: string; domain?
   });
 }
 
-function scrub(text: string, secret: string): string {
-  return secret.length > 0 ? text.split(secret).join('****') : text;
-}

@@ -7,6 +7,14 @@ export function maskSecret(secret: string): string {
 }
 
 /**
+ * Every secret in `text` cut to its first four characters, so no message, cause or stack can print one in
+ * full (short values are left: they could match ordinary words).
+ */
+export function redactSecrets(text: string, secrets: readonly string[]): string {
+  return secrets.filter((secret) => secret.length >= 4).reduce((result, secret) => result.split(secret).join(`${secret.slice(0, 4)}…`), text);
+}
+
+/**
  * Constant-time equality of two strings of any length: both sides are hashed first, so the comparison leaks
  * neither the secret nor its length.
  */

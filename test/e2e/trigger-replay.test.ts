@@ -144,7 +144,7 @@ describe('replay', () => {
     expect(refused.stdout).toMatch(/^401 Request failed with status code 401/);
     const missing = await cli(['replay', join(world.cwd, 'nope'), '--webhook-key', 'k']);
     expect(missing.code).toBe(6);
-    expect(missing.stderr).toMatch(/Cannot read .*nope \(ENOENT\)\. Pass capture files or the folder given to listen --out\./);
+    expect(missing.stderr).toMatch(/Could not read .*nope \(ENOENT\)\. Pass capture files or the folder given to listen --out\./);
   });
 });
 

@@ -35,7 +35,8 @@ describe('ngrok error mapping', () => {
 
   it('shows an unknown failure with its code and without the token', () => {
     const error = ngrokError(sdkError(`boom with ${TOKEN}`, 'ERR_NGROK_9999'), { authtoken: TOKEN });
-    expect(error.message).toBe('ngrok could not open a tunnel (ERR_NGROK_9999: boom with ****).');
+    expect(error.message).toBe(`ngrok could not open a tunnel (ERR_NGROK_9999: boom with ${TOKEN.slice(0, 4)}…).`);
+    expect(error.message).not.toContain(TOKEN);
   });
 });
 

@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import type { ListenConfig, RegistrationConfig, TunnelConfig } from '../../config/listen/types.js';
 import { authtokenFromNgrokConfig, ngrokConfigPaths } from '../../config/ngrok-config.js';
-import { registrationFile, stateDir } from '../../config/paths.js';
 import type { Sourced } from '../../config/sources.js';
 import { DEFAULT_EMULATOR_API_KEY, type RunningEmulator, startEmulator } from '../../emulator/app.js';
 import { createMetriportClient } from '../../metriport/client.js';
@@ -10,7 +9,8 @@ import { type ApiTarget, describeTarget } from '../../metriport/target.js';
 import type { SessionEvent } from '../../session/events.js';
 import type { Verification } from '../../session/listen-session.js';
 import { createRegistrar } from '../../session/registrar.js';
-import { fileStateStore, memoryStateStore } from '../../session/restore.js';
+import { memoryStateStore } from '../../session/restore.js';
+import { stateStoreFor } from '../shared/state.js';
 import { type TunnelOpener, publicUrlTunnel } from '../../tunnel/tunnel.js';
 import { askYesNo, isProcessAlive } from '../shared/process.js';
 
@@ -74,7 +74,7 @@ function registered(
   input: { target: ApiTarget; apiKey: string; env: Record<string, string | undefined>; inMemory: boolean; publish: (event: SessionEvent) => void },
 ): Verification {
   const client = createMetriportClient({ target: input.target, apiKey: input.apiKey });
-  const store = input.inMemory ? memoryStateStore() : fileStateStore(registrationFile(stateDir(input.env, homedir()), input.target.baseUrl));
+  const store = input.inMemory ? memoryStateStore() : stateStoreFor(input.env, input.target.baseUrl);
   const registrar = createRegistrar(
     { keepUrl: registration.keepUrl, force: registration.force },
     {

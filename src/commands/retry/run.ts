@@ -8,7 +8,7 @@ import { stopOnSignals } from '../shared/signals.js';
 import type { MetriportClient } from '../../metriport/client.js';
 import { visible } from '../../output/visible.js';
 import { isRecord } from '../../util/json.js';
-import { startSpinner } from '../shared/spinner.js';
+import { spinnerMaker } from '../shared/spinner.js';
 
 const DEFAULT_TIMEOUT = '60s';
 const POLL_INTERVAL_MS = 1000;
@@ -44,7 +44,7 @@ export async function runRetryCommand(id: string | undefined, flags: RetryFlags)
   if (!flags.wait) return finish(0);
 
   const stop = stopOnSignals({ stderr: context.stderr });
-  const spinner = await startSpinner('Waiting for the retry to finish…', { enabled: !flags.json, stream: context.stderr });
+  const spinner = (await spinnerMaker({ enabled: !flags.json, stream: context.stderr }))('Waiting for the retry to finish…');
   let outcome: RetryOutcome;
   try {
     outcome = await waitForRetry({

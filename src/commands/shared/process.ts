@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseEnv } from 'node:util';
-import { MwError } from '../../errors.js';
+import { fileError } from '../../util/file-error.js';
 import type { Env } from '../../config/sources.js';
 
 /** What a command needs from the process, gathered in one place so engines never read it themselves. */
@@ -27,12 +27,7 @@ export function readDotenv(dir: string): Env {
     content = readFileSync(file, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
-    throw new MwError(`Could not read ${file} (${(error as NodeJS.ErrnoException).code ?? String(error)}).`, {
-      code: 'DOTENV_UNREADABLE',
-      category: 'filesystem',
-      hint: 'Fix its permissions or remove it.',
-      cause: error,
-    });
+    throw fileError({ action: `read ${file}`, error, code: 'DOTENV_UNREADABLE', hint: 'Fix its permissions or remove it.' });
   }
   return parseEnv(content);
 }

@@ -1,20 +1,20 @@
-import type { Sink } from '../../output/sink.js';
 import { progressText } from '../../output/log.js';
-import { canSpin } from './spinner.js';
+import type { Sink } from '../../output/sink.js';
+import { type Spinner, type SpinnerOptions, canSpin, spinnerMaker } from './spinner.js';
 
 /**
- * On a terminal, `progress` events become an ora spinner on stderr that the next event clears; elsewhere
- * they pass through to the log as plain lines. Only commands import ora.
+ * On a terminal, `progress` events become a spinner on stderr that the next event clears; elsewhere they
+ * pass through to the log as plain lines.
  */
-export async function withSpinner(sink: Sink, options: { enabled: boolean; stream: NodeJS.WriteStream }): Promise<Sink> {
+export async function withSpinner(sink: Sink, options: SpinnerOptions): Promise<Sink> {
   if (!canSpin(options)) return sink;
-  const { default: ora } = await import('ora');
-  let spinner: ReturnType<typeof ora> | undefined;
+  const makeSpinner = await spinnerMaker(options);
+  let spinner: Spinner | undefined;
   return {
     write(event) {
       if (event.type === 'progress') {
-        if (spinner === undefined) spinner = ora({ text: progressText(event.step), stream: options.stream }).start();
-        else spinner.text = progressText(event.step);
+        if (spinner === undefined) spinner = makeSpinner(progressText(event.step));
+        else spinner.update(progressText(event.step));
         return;
       }
       spinner?.stop();

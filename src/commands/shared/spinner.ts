@@ -3,28 +3,42 @@ export interface Spinner {
   update(text: string): void;
   succeed(text: string): void;
   fail(text: string): void;
+  /** Clears it without a final line. */
+  stop(): void;
 }
 
+export type SpinnerOptions = { enabled: boolean; stream: NodeJS.WriteStream };
+
 /** ora spins forever on a terminal with 0 columns, and a spinner on a pipe is noise: only real terminals. */
-export function canSpin(options: { enabled: boolean; stream: NodeJS.WriteStream }): boolean {
+export function canSpin(options: SpinnerOptions): boolean {
   return options.enabled && options.stream.isTTY === true && (options.stream.columns ?? 0) > 0;
 }
 
-export async function startSpinner(text: string, options: { enabled: boolean; stream: NodeJS.WriteStream }): Promise<Spinner> {
-  if (!canSpin(options)) {
-    return {
-      update: () => undefined,
-      succeed: (line) => void options.stream.write(`${line}\n`),
-      fail: (line) => void options.stream.write(`${line}\n`),
-    };
-  }
+/**
+ * Loads ora only where a spinner will run, and hands back a synchronous maker. Where none can run, spinners
+ * are plain: no animation, final lines still printed.
+ *
+ * ora's default `discardStdin` puts the terminal in raw mode while it spins, so Ctrl-C became a byte instead
+ * of SIGINT and a user could not abort a slow registration or a 20 s ngrok open: it is off here.
+ */
+export async function spinnerMaker(options: SpinnerOptions): Promise<(text: string) => Spinner> {
+  const plain = (): Spinner => ({
+    update: () => undefined,
+    succeed: (line) => void options.stream.write(`${line}\n`),
+    fail: (line) => void options.stream.write(`${line}\n`),
+    stop: () => undefined,
+  });
+  if (!canSpin(options)) return plain;
   const { default: ora } = await import('ora');
-  const spinner = ora({ text, stream: options.stream }).start();
-  return {
-    update: (line) => {
-      spinner.text = line;
-    },
-    succeed: (line) => void spinner.succeed(line),
-    fail: (line) => void spinner.fail(line),
+  return (text) => {
+    const spinner = ora({ text, stream: options.stream, discardStdin: false }).start();
+    return {
+      update: (line) => {
+        spinner.text = line;
+      },
+      succeed: (line) => void spinner.succeed(line),
+      fail: (line) => void spinner.fail(line),
+      stop: () => void spinner.stop(),
+    };
   };
 }
