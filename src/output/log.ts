@@ -4,7 +4,7 @@ import { clock, shortId } from './format.js';
 import { redactUrl } from './settings.js';
 import type { Sink, TextOutput } from './sink.js';
 import { visible } from './visible.js';
-import { describeRefusal, describeRestore, describeVerifyFailure } from './words.js';
+import { describeRefusal, describeRestore, describeStateProblem, describeVerifyFailure } from './words.js';
 
 export interface LogSinkOptions {
   /** stderr: everything that is not message data. */
@@ -72,6 +72,9 @@ export function createLogSink(options: LogSinkOptions): Sink {
             event.at,
             `${palette.yellow('warning')}  A listen (pid ${event.record.pid}, started ${visible(event.record.startedAt)}) ended without restoring the webhook URL; restoring it first.`,
           );
+          return;
+        case 'state-problem':
+          line(event.at, `${palette.yellow('warning')}  ${describeStateProblem(event.problem)}`);
           return;
         case 'taking-over':
           line(event.at, `${palette.yellow('warning')}  Taking the webhook URL over from listen pid ${event.pid} (--force).`);

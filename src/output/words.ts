@@ -1,4 +1,4 @@
-import type { RestoreOutcome } from '../session/restore.js';
+import type { RestoreOutcome, StateProblem } from '../session/restore.js';
 import { flagBytes } from '../util/units.js';
 import type { ParseFailure } from '../webhook/message.js';
 import type { Refusal } from '../webhook/receiver.js';
@@ -45,6 +45,8 @@ export function describeRefusal(refusal: Refusal): string {
       return describeParseFailure(refusal.failure);
     case 'ping-without-value':
       return 'the ping message has no "ping" value';
+    case 'busy':
+      return `more than ${flagBytes(refusal.limitBytes)} of unverified bodies are arriving at once; answered 503 (Metriport counts it failed; retry resends it)`;
     case 'key-unknown':
       return 'the webhook key is not known yet (registration is still under way); Metriport counts it as failed: run `retry` once listen is ready';
   }
@@ -56,10 +58,21 @@ export function describeRestore(outcome: RestoreOutcome): string {
     case 'restore':
       return `Restored the webhook URL to ${visible(plan.url)}.`;
     case 'keep':
-      return plan.reason === 'same-url'
-        ? `The webhook URL was already ${visible(record.registeredUrl)} before; left as it is.`
-        : `The account had no webhook URL before, so ${visible(record.registeredUrl)} stays registered (Metriport cannot clear it); change it in the dashboard under Developers → Webhook when you are done.`;
+      if (plan.reason === 'same-url') return `The webhook URL was already ${visible(record.registeredUrl)} before; left as it is.`;
+      if (plan.reason === 'previous-unknown') {
+        return `The URL before this listen was unknown (a damaged record was found), so ${visible(record.registeredUrl)} stays registered; set the right one in the dashboard under Developers → Webhook.`;
+      }
+      return `The account had no webhook URL before, so ${visible(record.registeredUrl)} stays registered (Metriport cannot clear it); change it in the dashboard under Developers → Webhook when you are done.`;
     case 'leave':
       return `The webhook URL was changed to ${visible(plan.currentUrl ?? 'nothing')} by someone else since; left as it is.`;
+  }
+}
+
+export function describeStateProblem(problem: StateProblem): string {
+  switch (problem.kind) {
+    case 'damaged':
+      return `The registration record ${problem.path} could not be read (${problem.detail}); it is kept as ${problem.keptAs}. The webhook URL before it is unknown: check it in the dashboard, and nothing will be put back on exit.`;
+    case 'other-api':
+      return `A registration record for another API (${visible(problem.apiUrl)}) is in this state file; left alone.`;
   }
 }

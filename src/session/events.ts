@@ -1,5 +1,5 @@
 import type { ReceiverEvent, ReceiverStats } from '../webhook/receiver.js';
-import type { RegistrationRecord, RestoreOutcome } from './restore.js';
+import type { RegistrationRecord, RestoreOutcome, StateProblem } from './restore.js';
 
 export type { ReceiverStats };
 
@@ -15,6 +15,8 @@ export type SessionEvent =
   | { type: 'tunnel-state'; at: Date; state: 'connected' | 'reconnecting' | 'lost'; url: string }
   /** A listen that did not exit cleanly left this record; it is restored before registering anew. */
   | { type: 'recovering'; at: Date; record: RegistrationRecord }
+  /** The state file had something that could not be used (damaged, or for another API). */
+  | { type: 'state-problem'; at: Date; problem: StateProblem }
   /** `--force`: the URL is taken over from the live listen with this pid. */
   | { type: 'taking-over'; at: Date; pid: number }
   | { type: 'registered'; at: Date; webhookUrl: string; previousUrl: string | null; target: string }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { MwError, isMwError } from '../errors.js';
 import type { MetriportClient } from '../metriport/client.js';
 import type { ApiTarget } from '../metriport/target.js';
@@ -45,69 +46,82 @@ export function createRegistrar(options: RegistrarOptions, deps: RegistrarDepend
   const target = client.target;
 
   async function register(input: { webhookUrl: string; onWebhookKey: (key: string) => void }): Promise<RegistrationRecord> {
-    let inheritedPreviousUrl: string | null | undefined;
-    const existing = await store.read();
-    if (existing !== undefined && heldByLiveListen(existing, deps)) {
-      if (!options.force) {
-        throw new MwError(`Another listen (pid ${existing.pid}) has ${existing.registeredUrl} registered at ${target.description}.`, {
+    // One start-up at a time per API: a second one waits here, then sees the first one's record.
+    const release = await store.lock();
+    try {
+      const { records, problems } = await store.read();
+      for (const problem of problems) publish({ type: 'state-problem', at: now(), problem });
+      const live = records.filter((record) => heldByLiveListen(record, deps));
+      const dead = records.filter((record) => !heldByLiveListen(record, deps));
+      const holder = live[0];
+      if (holder !== undefined && !options.force) {
+        throw new MwError(`Another listen (pid ${holder.pid}) has ${holder.registeredUrl} registered at ${target.description}.`, {
           code: 'LISTEN_ALREADY_RUNNING',
           category: 'usage',
           hint: 'Stop that listen first (it restores the URL on exit), or pass --force to take the URL over.',
         });
       }
-      inheritedPreviousUrl = existing.previousUrl;
-      publish({ type: 'taking-over', at: now(), pid: existing.pid });
-    } else if (existing !== undefined) {
-      publish({ type: 'recovering', at: now(), record: existing });
-      publish({ type: 'restored', at: now(), outcome: await restoreRegistration({ client, store, record: existing }) });
-    }
+      if (holder !== undefined) publish({ type: 'taking-over', at: now(), pid: holder.pid });
+      // A crashed listen's URL is put back first, unless a live one holds the account (then the chain goes on).
+      for (const record of dead.reverse()) {
+        publish({ type: 'recovering', at: now(), record });
+        if (holder === undefined) publish({ type: 'restored', at: now(), outcome: await restoreRegistration({ client, store, record }) });
+        else await store.update((chain) => chain.filter((item) => item.id !== record.id));
+      }
 
-    const settings = await client.getSettings();
-    if (settings.webhookKey !== null) input.onWebhookKey(settings.webhookKey);
-    const previousUrl = inheritedPreviousUrl !== undefined ? inheritedPreviousUrl : settings.webhookUrl;
-    if (deps.confirm !== undefined) {
-      const yes = await deps.confirm({ currentUrl: settings.webhookUrl, newUrl: input.webhookUrl, target: target.description });
-      if (!yes) {
-        throw new MwError(`Left the webhook URL of ${target.description} unchanged.`, {
-          code: 'REGISTRATION_DECLINED',
-          category: 'usage',
-          hint: 'Run listen again and confirm, pass --yes, or use --no-register.',
+      const settings = await client.getSettings();
+      if (settings.webhookKey !== null) input.onWebhookKey(settings.webhookKey);
+      // A takeover inherits the original URL from the chain, never the live listen's own tunnel URL.
+      const previousUnknown = problems.some((problem) => problem.kind === 'damaged');
+      const previousUrl = holder !== undefined ? holder.previousUrl : previousUnknown ? null : settings.webhookUrl;
+      if (deps.confirm !== undefined) {
+        const yes = await deps.confirm({ currentUrl: settings.webhookUrl, newUrl: input.webhookUrl, target: target.description });
+        if (!yes) {
+          throw new MwError(`Left the webhook URL of ${target.description} unchanged.`, {
+            code: 'REGISTRATION_DECLINED',
+            category: 'usage',
+            hint: 'Run listen again and confirm, pass --yes, or use --no-register.',
+          });
+        }
+      }
+
+      const record: RegistrationRecord = {
+        id: randomUUID(),
+        environment: target.environment,
+        apiUrl: target.baseUrl,
+        previousUrl,
+        ...(previousUnknown || holder?.previousUnknown ? { previousUnknown: true as const } : {}),
+        registeredUrl: input.webhookUrl,
+        pid: deps.pid,
+        startedAt: now().toISOString(),
+      };
+      await store.update((chain) => [...chain, record]);
+      let updated;
+      try {
+        updated = await client.updateWebhookUrl(input.webhookUrl);
+      } catch (error) {
+        // Nothing changed on the account, so there is nothing to restore later.
+        await store.update((chain) => chain.filter((item) => item.id !== record.id));
+        throw error;
+      }
+      if (updated.webhookKey === null) {
+        throw new MwError('Metriport registered the URL but returned no webhook key.', {
+          code: 'NO_WEBHOOK_KEY_FROM_API',
+          category: 'api',
+          hint: 'Check the account in the dashboard, then run listen again.',
         });
       }
+      input.onWebhookKey(updated.webhookKey);
+      publish({ type: 'registered', at: now(), webhookUrl: input.webhookUrl, previousUrl, target: target.description });
+      return record;
+    } finally {
+      await release();
     }
-
-    const record: RegistrationRecord = {
-      environment: target.environment,
-      apiUrl: target.baseUrl,
-      previousUrl,
-      registeredUrl: input.webhookUrl,
-      pid: deps.pid,
-      startedAt: now().toISOString(),
-    };
-    await store.write(record);
-    let updated;
-    try {
-      updated = await client.updateWebhookUrl(input.webhookUrl);
-    } catch (error) {
-      // Nothing changed on the account, so there is nothing to restore later.
-      await store.remove();
-      throw error;
-    }
-    if (updated.webhookKey === null) {
-      throw new MwError('Metriport registered the URL but returned no webhook key.', {
-        code: 'NO_WEBHOOK_KEY_FROM_API',
-        category: 'api',
-        hint: 'Check the account in the dashboard, then run listen again.',
-      });
-    }
-    input.onWebhookKey(updated.webhookKey);
-    publish({ type: 'registered', at: now(), webhookUrl: input.webhookUrl, previousUrl, target: target.description });
-    return record;
   }
 
   async function restore(record: RegistrationRecord): Promise<void> {
     if (options.keepUrl) {
-      await store.remove();
+      await store.update((chain) => chain.filter((item) => item.id !== record.id));
       publish({ type: 'url-kept', at: now(), url: record.registeredUrl });
       return;
     }

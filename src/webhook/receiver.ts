@@ -36,7 +36,9 @@ export type Refusal =
   | { reason: 'unreadable'; detail: string }
   | { reason: 'body'; failure: ParseFailure }
   | { reason: 'ping-without-value' }
-  | { reason: 'key-unknown' };
+  | { reason: 'key-unknown' }
+  /** Too many bytes of unverified bodies held at once. */
+  | { reason: 'busy'; limitBytes: number };
 
 /** What the receiver reports. Events carry data; only `output/` turns them into words. */
 export type ReceiverEvent =
@@ -67,8 +69,10 @@ export interface ReceiverOptions {
 
 export interface Receiver {
   handle(request: IncomingWebhook): Promise<ReceiverReply>;
-  /** For refusals decided before the body reached `handle` (size limit, method). */
+  /** For refusals decided before the body reached `handle` (size limit, method, load). */
   noteRejected(status: number, refusal: Refusal): void;
+  /** For a request refused 401 before its body was read (no credential at all). */
+  noteUnverified(reason: VerifyFailure): void;
   stats(): ReceiverStats;
 }
 
@@ -168,6 +172,11 @@ export function createReceiver(options: ReceiverOptions): Receiver {
     noteRejected(status, refusal) {
       stats.received += 1;
       refuse(status, refusal);
+    },
+    noteUnverified(reason) {
+      stats.received += 1;
+      stats.rejected += 1;
+      publish({ type: 'verify-failed', at: now(), reason });
     },
     stats: () => ({ ...stats }),
   };

@@ -1,8 +1,42 @@
-import { STATUS_CODES } from 'node:http';
-import type { Duplex } from 'node:stream';
+import { STATUS_CODES, createServer } from 'node:http';
+import { type Duplex, Transform } from 'node:stream';
 import Fastify, { type FastifyError } from 'fastify';
 import { listenOn } from '../http/listen.js';
 import type { Receiver } from './receiver.js';
+import { LEGACY_KEY_HEADER, SIGNATURE_HEADER } from './signature.js';
+
+/**
+ * What a public server needs so that no client can hold it, or its shutdown, for ever. Defaults below;
+ * SECURITY.md states each and how it is tested.
+ */
+export interface ReceiverLimits {
+  /** A request's headers must be complete within this. */
+  headersTimeoutMs: number;
+  /** A request, body included, must be complete within this. */
+  requestTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this. */
+  keepAliveTimeoutMs: number;
+  /** On shutdown, requests still arriving after this are cut off (complete ones are answered first). */
+  shutdownDeadlineMs: number;
+  /** Bytes held at once for bodies not yet verified; beyond it a request gets 503 before its body is read. */
+  unverifiedBytes: number;
+}
+
+export const DEFAULT_LIMITS: Omit<ReceiverLimits, 'unverifiedBytes'> = {
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 60_000,
+  keepAliveTimeoutMs: 5_000,
+  shutdownDeadlineMs: 5_000,
+};
+
+/** Two budgets, so a flood of big bodies cannot starve small ones such as Metriport's ping. */
+const SMALL_BODY_BYTES = 64 * 1024;
+const SMALL_BODIES_BUDGET = 16 * 1024 * 1024;
+
+/** Bytes held for bodies not yet verified, over all connections. */
+export function unverifiedBudgetFor(maxBodyBytes: number): number {
+  return Math.max(2 * maxBodyBytes, 32 * 1024 * 1024);
+}
 
 export interface ReceiverServerOptions {
   /** Interface to bind; loopback by default so PHI never reaches the network without a tunnel. */
@@ -16,6 +50,8 @@ export interface ReceiverServerOptions {
   receiver: Receiver;
   /** Told about errors that are the tool's own fault (answered 500 with no body). */
   onInternalError: (error: Error) => void;
+  /** Defaults: DEFAULT_LIMITS, and `unverifiedBudgetFor(maxBodyBytes)`. */
+  limits?: Partial<ReceiverLimits>;
 }
 
 export interface ReceiverServer {
@@ -33,14 +69,29 @@ export async function startReceiverServer(options: ReceiverServerOptions): Promi
   const { receiver, path } = options;
   // return503OnClosing off: requests on a connection that is still open while we close are answered normally
   // (and that connection is then closed), rather than with a framework-made 503.
+  const limits: ReceiverLimits = { ...DEFAULT_LIMITS, unverifiedBytes: unverifiedBudgetFor(options.maxBodyBytes), ...options.limits };
   const connections = createConnectionBook();
   const app = Fastify({
     logger: false,
     bodyLimit: options.maxBodyBytes,
     exposeHeadRoutes: false,
     return503OnClosing: false,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
     clientErrorHandler: (error, socket) => connections.onClientError(error, socket),
+    // Node checks request and header deadlines on this interval (30 s by default): check often enough to keep them.
+    serverFactory: (handler) =>
+      createServer(
+        {
+          headersTimeout: limits.headersTimeoutMs,
+          requestTimeout: limits.requestTimeoutMs,
+          keepAliveTimeout: limits.keepAliveTimeoutMs,
+          connectionsCheckingInterval: Math.max(100, Math.min(1000, limits.headersTimeoutMs / 4)),
+        },
+        handler,
+      ),
   });
+  const budget = createByteBudget({ large: limits.unverifiedBytes, small: SMALL_BODIES_BUDGET });
 
   // Verification needs the bytes exactly as sent, so no parser may touch them, whatever the content-type.
   app.removeAllContentTypeParsers();
@@ -59,7 +110,42 @@ export async function startReceiverServer(options: ReceiverServerOptions): Promi
     inFlight += 1;
     reply.raw.once('close', settle);
     connections.onRequest(request.raw.socket, request.headers.connection, reply.raw);
+    // Nothing without a credential is worth reading: refuse it before its body costs memory or time.
+    if (request.method === 'POST' && request.url.split('?')[0] === path && request.headers[SIGNATURE_HEADER] === undefined && request.headers[LEGACY_KEY_HEADER] === undefined) {
+      receiver.noteUnverified('header-missing');
+      void reply.code(401).header('connection', 'close').send();
+      return;
+    }
     done();
+  });
+  // Every body is held in memory until verified: the bytes held at once are bounded, and a request that would
+  // pass the bound gets 503 (Metriport counts it failed, retry resends it) before it is read.
+  app.addHook('preParsing', (request, reply, payload, done) => {
+    const declared = Number(request.headers['content-length']);
+    const known = Number.isFinite(declared) && declared >= 0;
+    const pool = known && declared <= SMALL_BODY_BYTES ? 'small' : 'large';
+    let held = 0;
+    const take = (bytes: number) => {
+      if (!budget.take(pool, bytes)) return false;
+      held += bytes;
+      return true;
+    };
+    reply.raw.once('close', () => budget.give(pool, held));
+    // Over --max-body: Fastify answers 413 without reading it.
+    if (known && declared > options.maxBodyBytes) return done(null, payload);
+    if (known) {
+      if (!take(declared)) return done(overBudget());
+      return done(null, payload);
+    }
+    // Chunked: counted as it arrives.
+    const counted = new Transform({
+      transform(chunk: Buffer, _encoding, next) {
+        if (!take(chunk.length)) return next(overBudget());
+        next(null, chunk);
+      },
+    });
+    payload.on('error', (error) => counted.destroy(error));
+    done(null, payload.pipe(counted));
   });
   let closingDown = false;
   // Answers given while closing end their connection, otherwise a keep-alive socket would hold close() open.
@@ -89,6 +175,10 @@ export async function startReceiverServer(options: ReceiverServerOptions): Promi
 
   app.setErrorHandler(async (error: FastifyError, request, reply) => {
     const status = error.statusCode ?? 500;
+    if (status === 503 && error.code === OVER_BUDGET) {
+      receiver.noteRejected(503, { reason: 'busy', limitBytes: limits.unverifiedBytes });
+      return reply.code(503).header('connection', 'close').header('retry-after', '1').send();
+    }
     if (status === 413) {
       receiver.noteRejected(413, { reason: 'too-large', limitBytes: options.maxBodyBytes });
       return reply.code(413).header('connection', 'close').send();
@@ -103,12 +193,44 @@ export async function startReceiverServer(options: ReceiverServerOptions): Promi
 
   const { port, origin } = await listenOn(app, { host: options.host, port: options.port, what: 'The receiver' });
   let closing: Promise<void> | undefined;
+  // Stops accepting and drains; whatever is still arriving after the deadline is cut off, so a client that
+  // trickles a body can never keep the URL from being restored.
+  const close = async () => {
+    closingDown = true;
+    const stopped = app.close();
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<'deadline'>((resolve) => {
+      timer = setTimeout(() => resolve('deadline'), limits.shutdownDeadlineMs);
+    });
+    const outcome = await Promise.race([drained().then(() => 'drained' as const), deadline]);
+    clearTimeout(timer);
+    if (outcome === 'deadline') app.server.closeAllConnections();
+    await stopped;
+  };
   return {
     url: `${origin}${path}`,
     port,
-    close: () => {
-      closingDown = true;
-      return (closing ??= Promise.all([app.close(), drained()]).then(() => undefined));
+    close: () => (closing ??= close()),
+  };
+}
+
+const OVER_BUDGET = 'MW_UNVERIFIED_BYTES';
+
+function overBudget(): Error {
+  return Object.assign(new Error('too many unverified bytes held'), { statusCode: 503, code: OVER_BUDGET });
+}
+
+/** Bytes held per pool; `take` refuses what would pass the pool's bound. */
+function createByteBudget(bounds: { large: number; small: number }) {
+  const held = { large: 0, small: 0 };
+  return {
+    take(pool: 'large' | 'small', bytes: number): boolean {
+      if (held[pool] + bytes > bounds[pool]) return false;
+      held[pool] += bytes;
+      return true;
+    },
+    give(pool: 'large' | 'small', bytes: number): void {
+      held[pool] -= bytes;
     },
   };
 }

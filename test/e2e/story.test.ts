@@ -105,9 +105,9 @@ describe('the whole story, through spawned CLIs', () => {
     await first.run.exited;
     expect((await emulatorApi(emulator.url, 'GET', '/settings')).json.webhookUrl).toBe(first.webhookUrl);
     const stateFile = registrationFile(join(world.env.XDG_STATE_HOME, 'metriport-webhook'), emulator.url);
-    const record = JSON.parse(await readFile(stateFile, 'utf8'));
-    expect(record).toMatchObject({ previousUrl, registeredUrl: first.webhookUrl, pid: first.run.child.pid, apiUrl: emulator.url });
-    expect(JSON.stringify(record)).not.toContain(TEST_API_KEY);
+    const chain = JSON.parse(await readFile(stateFile, 'utf8'));
+    expect(chain.records).toEqual([expect.objectContaining({ previousUrl, registeredUrl: first.webhookUrl, pid: first.run.child.pid, apiUrl: emulator.url })]);
+    expect(JSON.stringify(chain)).not.toContain(TEST_API_KEY);
 
     const restore = world.spawn(['restore', '--api-url', emulator.url], { METRIPORT_API_KEY: TEST_API_KEY });
     expect((await restore.exited).code).toBe(0);

@@ -30,7 +30,9 @@ describe('exposure', () => {
       { method: 'POST', path: '/webhook', headers: signedHeaders('{'), body: Buffer.from('{'), status: 400 },
       { method: 'POST', path: '/webhook', headers: {}, body: good, status: 401 },
       { method: 'GET', path: '/webhook', headers: {}, body: Buffer.alloc(0), status: 405 },
-      { method: 'POST', path: '/webhook', headers: {}, body: Buffer.alloc(4096, 0x20), status: 413 },
+      { method: 'POST', path: '/webhook', headers: signedHeaders(Buffer.alloc(4096, 0x20)), body: Buffer.alloc(4096, 0x20), status: 413 },
+      // No credential at all: refused before the body is read, whatever its size.
+      { method: 'POST', path: '/webhook', headers: {}, body: Buffer.alloc(4096, 0x20), status: 401 },
       { method: 'GET', path: '/', headers: {}, body: Buffer.alloc(0), status: 404 },
       { method: 'GET', path: '/documentation', headers: {}, body: Buffer.alloc(0), status: 404 },
       { method: 'POST', path: '/settings', headers: {}, body: good, status: 404 },

@@ -141,6 +141,7 @@ describe('webhook URL rules', () => {
 
 describe('planRestore', () => {
   const record: RegistrationRecord = {
+    id: 'r-1',
     environment: 'sandbox',
     apiUrl: 'https://api.sandbox.metriport.com',
     previousUrl: 'https://app.example.com/hook',

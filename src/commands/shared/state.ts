@@ -2,8 +2,14 @@ import { homedir } from 'node:os';
 import { registrationFile, stateDir } from '../../config/paths.js';
 import type { Env } from '../../config/sources.js';
 import { type StateStore, fileStateStore } from '../../session/restore.js';
+import { isProcessAlive } from './process.js';
 
-/** The registration record of `listen` for one API, where the CLI contract puts it (XDG state folder). */
+/** The registration records of `listen` for one API, where the CLI contract puts them (XDG state folder). */
 export function stateStoreFor(env: Env, apiBaseUrl: string): StateStore {
-  return fileStateStore(registrationFile(stateDir(env, homedir()), apiBaseUrl));
+  return fileStateStore(registrationFile(stateDir(env, homedir()), apiBaseUrl), {
+    apiUrl: apiBaseUrl,
+    uid: process.getuid?.(),
+    pid: process.pid,
+    isProcessAlive,
+  });
 }
