@@ -12,6 +12,7 @@ import { triggerCommand } from './commands/trigger/command.js';
 import { EXIT_CODES, isMwError } from './errors.js';
 import { exitNow } from './exit.js';
 import { redactSecrets } from './util/secret.js';
+import { visible } from './output/visible.js';
 
 /**
  * The edge of the program: builds the commander tree, runs it, and is the only place that turns errors into
@@ -113,7 +114,8 @@ function secretsIn(argv: readonly string[]): string[] {
 }
 
 function reportError(error: unknown, options: { debug: boolean; secrets: string[] }): number {
-  const write = (text: string) => process.stderr.write(redactSecrets(text, options.secrets));
+  // Error texts can quote what an API or a peer sent: escaped for the terminal, secrets cut.
+  const write = (text: string) => process.stderr.write(`${redactSecrets(text, options.secrets).split('\n').map(visible).join('\n')}`);
   const debug = options.debug;
   if (error instanceof CommanderError) {
     // commander has already printed its message; help and version are not failures.

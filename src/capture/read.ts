@@ -13,8 +13,10 @@ export async function listCaptureFiles(paths: readonly string[]): Promise<string
       throw fileError({ action: `read ${path}`, error, code: 'CAPTURE_NOT_FOUND', hint: 'Pass capture files or the folder given to listen --out.' });
     }
     if (info.isDirectory()) {
-      const names = (await readdir(path)).filter((name) => !name.startsWith('.') && name.endsWith('.json')).sort();
-      files.push(...names.map((name) => join(path, name)));
+      // Only files: a folder that happens to be named *.json is not a capture.
+      const entries = await readdir(path, { withFileTypes: true });
+      const names = entries.filter((entry) => entry.isFile() && !entry.name.startsWith('.') && entry.name.endsWith('.json')).map((entry) => entry.name);
+      files.push(...names.sort().map((name) => join(path, name)));
     } else {
       files.push(path);
     }

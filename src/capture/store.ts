@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { MwError } from '../errors.js';
 import { fileError as buildFileError } from '../util/file-error.js';
 import { type ReceivedMessage, toJsonLine } from '../webhook/message.js';
-import { captureFileName, messageIdKeyOfFile } from './file-names.js';
+import { captureFileName, messageIdKey, messageIdKeyOfFile } from './file-names.js';
 
 /** What a capture needs of a message: its identity and the exact bytes received. */
 export type CaptureRecord = Pick<ReceivedMessage, 'receivedAt' | 'type' | 'messageId' | 'verifiedBy' | 'raw'>;
@@ -36,10 +36,23 @@ export async function openCapture(options: CaptureOptions): Promise<Capture | un
   if (options.outDir !== undefined) parts.push(await openOutDir(options.outDir, knownMessageIds));
   if (options.jsonlFile !== undefined) parts.push(await openJsonl(options.jsonlFile));
   if (parts.length === 0) return undefined;
+  // Per output, the messages it already holds: when one output fails and another succeeds, the 500 makes
+  // Metriport send it again, and the output that has it must not get it twice.
+  const held = parts.map(() => new Set<string>());
   return {
     knownMessageIds,
     async store(record) {
-      await Promise.all(parts.map((part) => part.store(record)));
+      const key = record.messageId === undefined ? undefined : messageIdKey(record.messageId);
+      const results = await Promise.allSettled(
+        parts.map(async (part, index) => {
+          const holds = held[index] as Set<string>;
+          if (key !== undefined && holds.has(key)) return;
+          await part.store(record);
+          if (key !== undefined) holds.add(key);
+        }),
+      );
+      const failed = results.find((result) => result.status === 'rejected');
+      if (failed !== undefined) throw (failed as PromiseRejectedResult).reason;
     },
     async close() {
       await Promise.all(parts.map((part) => part.close()));

@@ -18,7 +18,9 @@ export interface HttpRequest {
   /** From the call to the end of the response body, connecting included. */
   timeoutMs: number;
   /** Response bytes kept; the rest is read and dropped, so a huge answer cannot exhaust memory. Default 1 MiB. */
-  maxResponseBytes?: number;
+  maxResponseBytes?: number | undefined;
+  /** Gives up at once when aborted (`code` ABORTED). */
+  signal?: AbortSignal | undefined;
 }
 
 export interface HttpResponse {
@@ -94,6 +96,11 @@ export const sendHttp: SendHttp = (request) =>
     // A timer that is not unref'd: while a call is pending, the process cannot run out of things to wait for.
     const timer = setTimeout(() => fail(new HttpFailure('TIMEOUT', `no answer within ${request.timeoutMs} ms`)), request.timeoutMs);
     outgoing.on('error', (error: NodeJS.ErrnoException) => fail(socketFailure(error)));
+    if (request.signal !== undefined) {
+      const onAbort = () => fail(new HttpFailure('ABORTED', 'stopped before an answer came'));
+      if (request.signal.aborted) onAbort();
+      else request.signal.addEventListener('abort', onAbort, { once: true });
+    }
     outgoing.end(body);
   });
 

@@ -17,9 +17,14 @@ export interface MetriportClientOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
+/** Per call: `signal` gives up a read when the user stops (never used for changes to the account). */
+export interface CallOptions {
+  signal?: AbortSignal | undefined;
+}
+
 export interface MetriportClient {
   readonly target: ApiTarget;
-  getSettings(): Promise<Settings>;
+  getSettings(options?: CallOptions): Promise<Settings>;
   /** Sets the webhook URL. Never called with `""`: Metriport treats it as "no change" (protocol notes). */
   updateWebhookUrl(webhookUrl: string): Promise<Settings>;
   /** `null` when the account has no settings yet (Metriport answers 404). */
@@ -44,6 +49,7 @@ interface Call {
   newerEndpoint?: string;
   /** What a 404 that names the item (rather than the route) means, e.g. "webhook request abc". */
   missingItem?: string;
+  signal?: AbortSignal | undefined;
 }
 
 /** The only code that speaks to Metriport's REST API. */
@@ -72,9 +78,10 @@ export function createMetriportClient(options: MetriportClientOptions): Metripor
           },
           body: request.body === undefined ? undefined : JSON.stringify(request.body),
           timeoutMs,
+          signal: request.signal,
         });
       } catch (error) {
-        if (canRetry) {
+        if (canRetry && !request.signal?.aborted) {
           await sleep(backoffMs * 2 ** attempt);
           continue;
         }
@@ -175,8 +182,8 @@ export function createMetriportClient(options: MetriportClientOptions): Metripor
 
   return {
     target,
-    async getSettings() {
-      return parse<Settings>((await call({ method: 'GET', path: 'settings', idempotent: true })).text, 'GET /settings');
+    async getSettings(options) {
+      return parse<Settings>((await call({ method: 'GET', path: 'settings', idempotent: true, signal: options?.signal })).text, 'GET /settings');
     },
     async updateWebhookUrl(webhookUrl) {
       if (webhookUrl === '') throw internalError('EMPTY_WEBHOOK_URL', 'Refused to send an empty webhook URL: Metriport reads it as "no change".');

@@ -1,4 +1,5 @@
 import { isRecord } from '../util/json.js';
+import { visible } from './visible.js';
 import type { ChalkInstance } from 'chalk';
 
 export interface PrettyJsonOptions {
@@ -16,6 +17,9 @@ export interface PrettyJson {
 }
 
 type Frame = { indent: string; keys: string[] | undefined; values: unknown[]; index: number; close: string; suffix: string };
+
+/** Deeper levels are shown at this indentation: a payload nested 100,000 deep must not build 200 KB lines. */
+const MAX_INDENT_LEVELS = 40;
 
 /**
  * Indented, coloured JSON that stops as soon as `maxLines` is reached, so a 20 MB payload costs no more
@@ -49,8 +53,9 @@ export function prettyJson(value: unknown, options: PrettyJsonOptions): PrettyJs
     }
     const i = frame.index++;
     const key = frame.keys?.[i];
-    const prefix = key === undefined ? '' : `${palette.cyan(JSON.stringify(key))}: `;
-    emit(`${frame.indent}  `, prefix, frame.values[i], i < frame.values.length - 1 ? ',' : '');
+    const prefix = key === undefined ? '' : `${palette.cyan(visible(JSON.stringify(key)))}: `;
+    const indent = frame.indent.length >= MAX_INDENT_LEVELS * 2 ? frame.indent : `${frame.indent}  `;
+    emit(indent, prefix, frame.values[i], i < frame.values.length - 1 ? ',' : '');
   }
   const truncated = lines.length > maxLines || stack.length > 0;
   return { lines: lines.slice(0, maxLines), truncated };
@@ -60,7 +65,8 @@ function scalar(value: unknown, options: PrettyJsonOptions): string {
   const { palette } = options;
   if (typeof value === 'string') {
     const cut = value.length > options.maxStringLength;
-    const shown = JSON.stringify(cut ? value.slice(0, options.maxStringLength) : value);
+    // JSON.stringify escapes C0 controls but not DEL or C1 (the 8-bit CSI): those are escaped for the terminal.
+    const shown = visible(JSON.stringify(cut ? value.slice(0, options.maxStringLength) : value));
     return palette.green(shown) + (cut ? palette.dim(` …+${value.length - options.maxStringLength} chars`) : '');
   }
   if (typeof value === 'number') return palette.yellow(String(value));

@@ -58,9 +58,23 @@ export const KEY_WAIT_MS = 1500;
 export async function runListenSession(options: ListenSessionOptions, deps: ListenDependencies): Promise<ReceiverStats> {
   const { verification, now, signal } = deps;
   const pinged = firstPing();
+  let reportingOutputFailure = false;
   const publish = (event: SessionEvent) => {
     if (event.type === 'ping') pinged.seen();
-    deps.publish(event);
+    // Showing a message must never fail its request: an output that throws is reported, not propagated.
+    try {
+      deps.publish(event);
+    } catch (error) {
+      if (reportingOutputFailure) return;
+      reportingOutputFailure = true;
+      try {
+        deps.publish({ type: 'internal-error', at: now(), error: error instanceof Error ? error : new Error(String(error)) });
+      } catch {
+        // Nothing more can be said.
+      } finally {
+        reportingOutputFailure = false;
+      }
+    }
   };
   const keys = createKeyHolder(verification.kind === 'key' ? verification.webhookKey : undefined);
   const capture = await openCapture(options.capture);
@@ -90,16 +104,29 @@ export async function runListenSession(options: ListenSessionOptions, deps: List
     try {
       if (deps.openTunnel !== undefined) {
         publish({ type: 'progress', step: 'tunnel' });
-        tunnel = await deps.openTunnel({ localAddress: `${dialableHost(options.receiver.host)}:${server.port}`, onState: (state) => lost.report(state, tunnel?.url ?? '') });
-        publish({ type: 'tunnel-state', at: now(), state: 'connected', url: tunnel.url });
+        const opening = deps.openTunnel({ localAddress: `${dialableHost(options.receiver.host)}:${server.port}`, onState: (state) => lost.report(state, tunnel?.url ?? '') });
+        // A stop while the tunnel opens (ngrok may take 20 s) does not wait for it; it is closed once it opens.
+        tunnel = await untilStopped(opening, signal);
+        if (tunnel === undefined) void opening.then((late) => late.close(), () => undefined);
+        else publish({ type: 'tunnel-state', at: now(), state: 'connected', url: tunnel.url });
       }
       const publicUrl = tunnel === undefined ? undefined : webhookUrlFor(tunnel.url, options.receiver.path);
-      if (verification.kind === 'registered') {
+      if (verification.kind === 'registered' && !signal.aborted) {
         publish({ type: 'progress', step: 'registration' });
-        registration = await register({ verification, keys, webhookUrl: publicUrl ?? server.url, publish, now });
-        health = readHealthAfterPing({ verification, pinged: pinged.promise, publish, now, signal: AbortSignal.any([signal, ending.signal]) });
+        try {
+          registration = await register({ verification, keys, webhookUrl: publicUrl ?? server.url, publish, now, signal });
+        } catch (error) {
+          // Stopped before the account changed: nothing to undo, nothing to report.
+          if (!signal.aborted) throw error;
+        }
+        if (registration !== undefined) {
+          health = readHealthAfterPing({ verification, pinged: pinged.promise, publish, now, signal: AbortSignal.any([signal, ending.signal]) });
+        }
       }
-      publish({ type: 'ready', localUrl: server.url, outDir: options.capture.outDir, jsonlFile: options.capture.jsonlFile, publicUrl: publicUrl ?? registration?.registeredUrl });
+      // Stopped while the tunnel opened or the URL was registered: never claim to be ready.
+      if (!signal.aborted) {
+        publish({ type: 'ready', localUrl: server.url, outDir: options.capture.outDir, jsonlFile: options.capture.jsonlFile, publicUrl: publicUrl ?? registration?.registeredUrl });
+      }
       await Promise.race([waitForAbort(signal), lost.promise]);
     } finally {
       ending.abort();
@@ -125,11 +152,13 @@ async function register(input: {
   webhookUrl: string;
   publish: (event: SessionEvent) => void;
   now: () => Date;
+  signal: AbortSignal;
 }): Promise<RegistrationRecord> {
   const { verification, keys } = input;
   assertRegistrable(input.webhookUrl, verification.registrar.target);
   return verification.registrar.register({
     webhookUrl: input.webhookUrl,
+    signal: input.signal,
     onWebhookKey: (key) => {
       const configured = verification.configuredKey;
       if (configured !== undefined && configured.value !== key && keys.current() === undefined) {
@@ -206,6 +235,12 @@ function tunnelLoss(publish: (event: SessionEvent) => void, now: () => Date) {
 function dialableHost(host: string): string {
   if (host === '0.0.0.0' || host === '::' || host === '') return '127.0.0.1';
   return host.includes(':') ? `[${host}]` : host;
+}
+
+/** The value, or `undefined` if the signal comes first. */
+async function untilStopped<T>(promise: Promise<T>, signal: AbortSignal): Promise<T | undefined> {
+  const stopped = waitForAbort(signal).then(() => undefined);
+  return Promise.race([promise, stopped]);
 }
 
 function waitForAbort(signal: AbortSignal): Promise<void> {

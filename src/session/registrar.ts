@@ -17,7 +17,7 @@ export interface Registrar {
    * `force`, and the record needed to restore is on disk before the account changes. `onWebhookKey` hears the
    * key as soon as it is known.
    */
-  register(input: { webhookUrl: string; onWebhookKey: (key: string) => void }): Promise<RegistrationRecord>;
+  register(input: { webhookUrl: string; onWebhookKey: (key: string) => void; signal?: AbortSignal }): Promise<RegistrationRecord>;
   /** Puts the previous URL back (unless `keepUrl`), only if the account still has ours. */
   restore(record: RegistrationRecord): Promise<void>;
   /** `GET /settings/webhook`; `null` when the account has no settings yet. */
@@ -45,7 +45,7 @@ export function createRegistrar(options: RegistrarOptions, deps: RegistrarDepend
   const { client, store, publish, now } = deps;
   const target = client.target;
 
-  async function register(input: { webhookUrl: string; onWebhookKey: (key: string) => void }): Promise<RegistrationRecord> {
+  async function register(input: { webhookUrl: string; onWebhookKey: (key: string) => void; signal?: AbortSignal }): Promise<RegistrationRecord> {
     // One start-up at a time per API: a second one waits here, then sees the first one's record.
     const release = await store.lock();
     try {
@@ -69,7 +69,7 @@ export function createRegistrar(options: RegistrarOptions, deps: RegistrarDepend
         else await store.update((chain) => chain.filter((item) => item.id !== record.id));
       }
 
-      const settings = await client.getSettings();
+      const settings = await client.getSettings({ signal: input.signal });
       if (settings.webhookKey !== null) input.onWebhookKey(settings.webhookKey);
       // A takeover inherits the original URL from the chain, never the live listen's own tunnel URL.
       const previousUnknown = problems.some((problem) => problem.kind === 'damaged');
@@ -84,6 +84,8 @@ export function createRegistrar(options: RegistrarOptions, deps: RegistrarDepend
           });
         }
       }
+      // The last moment a stop leaves the account untouched: from here on the change is recorded, then made.
+      if (input.signal?.aborted) throw new MwError('Stopped before registering the URL.', { code: 'STOPPED', category: 'usage' });
 
       const record: RegistrationRecord = {
         id: randomUUID(),

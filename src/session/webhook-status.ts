@@ -1,5 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { MwError } from '../errors.js';
+import { redactSecrets } from '../util/secret.js';
 import type { MetriportClient } from '../metriport/client.js';
 import type { WebhookRequestRow, WebhookStatus } from '../metriport/types.js';
 
@@ -9,14 +10,24 @@ export interface WebhookReport {
   webhookUrl: string | null;
   /** `null` when the account has no settings yet. */
   status: WebhookStatus | null;
+  /** Secrets that must not be shown even if the API echoes them (the webhook key, the API key). */
+  secrets: string[];
 }
 
-export async function readWebhookReport(client: MetriportClient): Promise<WebhookReport> {
+export async function readWebhookReport(client: MetriportClient, secrets: readonly string[] = []): Promise<WebhookReport> {
   // Both calls run together, but both are waited for, so a failure always reports the first call's error.
-  const [settings, status] = await Promise.allSettled([client.getSettings(), client.getWebhookStatus()]);
+  const [settings, statusRead] = await Promise.allSettled([client.getSettings(), client.getWebhookStatus()]);
   if (settings.status === 'rejected') throw settings.reason;
-  if (status.status === 'rejected') throw status.reason;
-  return { target: client.target.description, webhookUrl: settings.value.webhookUrl, status: status.value };
+  if (statusRead.status === 'rejected') throw statusRead.reason;
+  const webhookKey = settings.value.webhookKey;
+  const status = redactStatus(statusRead.value, [...secrets, ...(webhookKey === null ? [] : [webhookKey])]);
+  return { target: client.target.description, webhookUrl: settings.value.webhookUrl, status, secrets: [...secrets] };
+}
+
+/** Metriport's status detail can quote a failed request, keys included: they are cut before anything shows it. */
+function redactStatus(status: WebhookStatus | null, secrets: readonly string[]): WebhookStatus | null {
+  if (status === null || status.webhookStatusDetail === null) return status;
+  return { ...status, webhookStatusDetail: redactSecrets(status.webhookStatusDetail, secrets) };
 }
 
 /** The `--json` object of `status`, with Metriport's field names. */

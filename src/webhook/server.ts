@@ -149,8 +149,9 @@ export async function startReceiverServer(options: ReceiverServerOptions): Promi
   });
   let closingDown = false;
   // Answers given while closing end their connection, otherwise a keep-alive socket would hold close() open.
-  app.addHook('onSend', (_request, reply, payload, done) => {
+  app.addHook('onSend', (request, reply, payload, done) => {
     if (closingDown) reply.header('connection', 'close');
+    connections.onAnswer(request.raw.socket);
     done(null, payload);
   });
   const drained = () => (inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => (onDrained = resolve)));
@@ -259,6 +260,8 @@ function createConnectionBook() {
   interface Connection {
     /** Answers started on this connection and not yet finished. */
     pending: number;
+    /** A request on it has had its answer written (or begun): a 408 may not follow it. */
+    answered: boolean;
     /** A request or an answer said `Connection: close`: nothing more may be written after it. */
     closing: boolean;
     /** A parse error that waits for the pending answers. */
@@ -268,7 +271,7 @@ function createConnectionBook() {
   const of = (socket: Duplex) => {
     let connection = book.get(socket);
     if (connection === undefined) {
-      book.set(socket, (connection = { pending: 0, closing: false }));
+      book.set(socket, (connection = { pending: 0, answered: false, closing: false }));
       lingerOnClose(socket);
     }
     return connection;
@@ -288,6 +291,7 @@ function createConnectionBook() {
     onRequest(socket: Duplex, connectionHeader: string | undefined, response: { once(event: 'close', listener: () => void): unknown; shouldKeepAlive: boolean }) {
       const connection = of(socket);
       connection.pending += 1;
+      connection.answered = false;
       if (connectionHeader !== undefined && /(^|,)\s*close\s*(,|$)/i.test(connectionHeader)) connection.closing = true;
       response.once('close', () => {
         connection.pending -= 1;
@@ -295,9 +299,25 @@ function createConnectionBook() {
         if (connection.pending === 0) connection.afterPending?.();
       });
     },
+    onAnswer(socket: Duplex) {
+      of(socket).answered = true;
+    },
     onClientError(error: NodeJS.ErrnoException, socket: Duplex) {
-      if (error.code === 'ECONNRESET' || socket.destroyed) return;
+      if (socket.destroyed) return;
+      // The client went away (reset, or closed in the middle of its request): nobody is left to answer, and a
+      // request still counted in flight would otherwise hold shutdown until its deadline.
+      if (error.code === 'ECONNRESET' || error.code === 'EPIPE' || error.code === 'HPE_INVALID_EOF_STATE') {
+        socket.destroy();
+        return;
+      }
       const connection = of(socket);
+      // A client too slow to finish its request gets a 408 (if nothing was answered yet) and is cut off now:
+      // waiting for it is what it wants.
+      if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+        if (!connection.answered && socket.writable) socket.write('HTTP/1.1 408 Request Timeout\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+        socket.destroy();
+        return;
+      }
       if (connection.pending > 0) connection.afterPending = () => refuse(error, socket, connection);
       else refuse(error, socket, connection);
     },
@@ -314,6 +334,11 @@ const closingGently = new WeakSet<Duplex>();
 function closeGently(socket: Duplex): void {
   if (socket.destroyed || closingGently.has(socket)) return;
   closingGently.add(socket);
+  // The client has already closed its side (or is gone): nothing to drain.
+  if (socket.readableEnded || !socket.readable) {
+    socket.destroy();
+    return;
+  }
   socket.end();
   let dropped = 0;
   socket.on('data', (chunk: Buffer) => {

@@ -53,7 +53,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   emulator: ['webhook', 'metriport', 'samples', 'http', 'util', 'errors'],
   output: ['session', 'webhook', 'config', 'metriport', 'util', 'errors'],
   commands: ['output', 'session', 'emulator', 'config', 'capture', 'webhook', 'tunnel', 'metriport', 'samples', 'http', 'util', 'errors', 'exit'],
-  cli: ['commands', 'util', 'errors', 'exit'],
+  cli: ['commands', 'output', 'util', 'errors', 'exit'],
 };
 
 describe('architecture', () => {

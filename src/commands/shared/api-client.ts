@@ -4,6 +4,12 @@ import type { CommandContext } from './process.js';
 
 /** The Metriport client for a command's `--env` / `--api-url` / `--api-key`. */
 export function clientFromFlags(flags: ApiFlags, context: CommandContext): MetriportClient {
+  return apiFromFlags(flags, context).client;
+}
+
+/** The client and the API key it uses (for commands that must keep the key out of what they print). */
+export function apiFromFlags(flags: ApiFlags, context: CommandContext): { client: MetriportClient; apiKey: string } {
   const config = resolveApiConfig(flags, context.env, context.dotenv);
-  return createMetriportClient({ target: config.target, apiKey: requireApiKey(config).value });
+  const apiKey = requireApiKey(config).value;
+  return { client: createMetriportClient({ target: config.target, apiKey }), apiKey };
 }

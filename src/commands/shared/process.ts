@@ -29,7 +29,8 @@ export function readDotenv(dir: string): Env {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
     throw fileError({ action: `read ${file}`, error, code: 'DOTENV_UNREADABLE', hint: 'Fix its permissions or remove it.' });
   }
-  return parseEnv(content);
+  // An editor's byte-order mark would otherwise become part of the first variable's name.
+  return parseEnv(content.replace(/^\uFEFF/, ''));
 }
 
 /** Whether a process with this pid still runs (EPERM means it runs under another user). */

@@ -5,7 +5,7 @@ import { clock } from '../../output/format.js';
 import { formatStatus } from '../../output/status.js';
 import { readWebhookReport, statusJson } from '../../session/webhook-status.js';
 import { parseDuration } from '../../util/units.js';
-import { clientFromFlags } from '../shared/api-client.js';
+import { apiFromFlags } from '../shared/api-client.js';
 import { processContext } from '../shared/process.js';
 import { stopOnSignals } from '../shared/signals.js';
 import type { StatusFlags } from './command.js';
@@ -17,13 +17,13 @@ export async function runStatusCommand(flags: StatusFlags): Promise<number> {
   const intervalMs = parseDuration(flags.interval ?? DEFAULT_INTERVAL, 's');
   if (intervalMs === undefined) throw usageError('BAD_INTERVAL', `--interval ${JSON.stringify(flags.interval)} is not a duration.`, 'Pass e.g. 5s or 500ms.');
   if (flags.interval !== undefined && !flags.watch) throw usageError('INTERVAL_WITHOUT_WATCH', '--interval only applies with --watch.', 'Add --watch, or drop --interval.');
-  const client = clientFromFlags(flags, context);
+  const { client, apiKey } = apiFromFlags(flags, context);
   const palette = createPalette(colorLevel({ isTTY: context.stdout.isTTY === true && !flags.json, env: context.env }));
   const redraw = flags.watch === true && context.stdout.isTTY === true && !flags.json;
   const stop = stopOnSignals({ stderr: context.stderr });
   try {
     do {
-      const report = await readWebhookReport(client);
+      const report = await readWebhookReport(client, [apiKey]);
       const text = flags.json ? `${JSON.stringify(statusJson(report))}\n` : formatStatus(report, palette);
       const footer = palette.dim(`\nUpdated ${clock(new Date())}; refreshing every ${intervalMs >= 1000 ? `${intervalMs / 1000} s` : `${intervalMs} ms`}; Ctrl-C to stop.`);
       context.stdout.write(redraw ? `\u001b[2J\u001b[H${text}${footer}\n` : text);
