@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from './commands/shared/commander.js';
 import { readDotenv } from './commands/shared/process.js';
 import { emulatorCommand } from './commands/emulator/command.js';
+import { keyCommand } from './commands/key/command.js';
 import { listenCommand } from './commands/listen/command.js';
 import { replayCommand } from './commands/replay/command.js';
 import { requestsCommand } from './commands/requests/command.js';
@@ -13,6 +14,8 @@ import { EXIT_CODES, isMwError } from './errors.js';
 import { exitNow } from './exit.js';
 import { redactSecrets } from './util/secret.js';
 import { visible } from './output/visible.js';
+import { asRun } from './output/invocation.js';
+import { invocation } from './commands/shared/invocation.js';
 
 /**
  * The edge of the program: builds the commander tree, runs it, and is the only place that turns errors into
@@ -46,6 +49,7 @@ Examples:
     statusCommand(done),
     retryCommand(done),
     requestsCommand(done),
+    keyCommand(done),
     restoreCommand(done),
     triggerCommand(done),
     replayCommand(done),
@@ -83,7 +87,7 @@ export async function main(argv: readonly string[]): Promise<void> {
       await program.parseAsync(argv as string[]);
     }
   } catch (error) {
-    exitCode = reportError(error, { debug: argv.includes('--debug'), secrets: secretsIn(argv) });
+    exitCode = reportError(error, { debug: argv.includes('--debug'), secrets: secretsIn(argv), invocation: invocation(process.env) });
   }
   process.off('beforeExit', unsettled);
   exitNow(exitCode);
@@ -113,9 +117,9 @@ function secretsIn(argv: readonly string[]): string[] {
   return secrets.filter((secret) => secret.length >= 4);
 }
 
-function reportError(error: unknown, options: { debug: boolean; secrets: string[] }): number {
+function reportError(error: unknown, options: { debug: boolean; secrets: string[]; invocation: string }): number {
   // Error texts can quote what an API or a peer sent: escaped for the terminal, secrets cut.
-  const write = (text: string) => process.stderr.write(`${redactSecrets(text, options.secrets).split('\n').map(visible).join('\n')}`);
+  const write = (text: string) => process.stderr.write(asRun(`${redactSecrets(text, options.secrets).split('\n').map(visible).join('\n')}`, options.invocation));
   const debug = options.debug;
   if (error instanceof CommanderError) {
     // commander has already printed its message; help and version are not failures.

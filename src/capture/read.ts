@@ -16,7 +16,7 @@ export async function listCaptureFiles(paths: readonly string[]): Promise<string
       // Only files: a folder that happens to be named *.json is not a capture.
       const entries = await readdir(path, { withFileTypes: true });
       const names = entries.filter((entry) => entry.isFile() && !entry.name.startsWith('.') && entry.name.endsWith('.json')).map((entry) => entry.name);
-      files.push(...names.sort().map((name) => join(path, name)));
+      for (const name of names.sort()) files.push(join(path, name));
     } else {
       files.push(path);
     }

@@ -1,7 +1,7 @@
 import { fstatSync, ftruncateSync, rename as renameCallback, writeFile as writeFileCallback, writeSync } from 'node:fs';
-import { chmod, mkdir, open, readdir, rm, stat, type FileHandle } from 'node:fs/promises';
+import { chmod, mkdir, open, readdir, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import { promisify } from 'node:util';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { MwError } from '../errors.js';
 import { fileError as buildFileError } from '../util/file-error.js';
 import { type ReceivedMessage, toJsonLine } from '../webhook/message.js';
@@ -14,7 +14,8 @@ export type CaptureRecord = Pick<ReceivedMessage, 'receivedAt' | 'type' | 'messa
 export interface Capture {
   /** messageId keys already on disk when the capture opened (see `messageIdKey`). */
   readonly knownMessageIds: ReadonlySet<string>;
-  store(record: CaptureRecord): Promise<void>;
+  /** Resolves once the message is complete on disk, with its `--out` file name when there is a folder. */
+  store(record: CaptureRecord): Promise<string | undefined>;
   close(): Promise<void>;
 }
 
@@ -31,7 +32,7 @@ const PRIVATE_DIR = 0o700;
 const PRIVATE_FILE = 0o600;
 
 export async function openCapture(options: CaptureOptions): Promise<Capture | undefined> {
-  const parts: Array<{ store(record: CaptureRecord): Promise<void>; close(): Promise<void> }> = [];
+  const parts: Array<{ store(record: CaptureRecord): Promise<string | undefined>; close(): Promise<void> }> = [];
   const knownMessageIds = new Set<string>();
   if (options.outDir !== undefined) parts.push(await openOutDir(options.outDir, knownMessageIds));
   if (options.jsonlFile !== undefined) parts.push(await openJsonl(options.jsonlFile));
@@ -46,13 +47,15 @@ export async function openCapture(options: CaptureOptions): Promise<Capture | un
       const results = await Promise.allSettled(
         parts.map(async (part, index) => {
           const holds = held[index] as Set<string>;
-          if (key !== undefined && holds.has(key)) return;
-          await part.store(record);
+          if (key !== undefined && holds.has(key)) return undefined;
+          const name = await part.store(record);
           if (key !== undefined) holds.add(key);
+          return name;
         }),
       );
       const failed = results.find((result) => result.status === 'rejected');
       if (failed !== undefined) throw (failed as PromiseRejectedResult).reason;
+      return results.map((result) => (result.status === 'fulfilled' ? result.value : undefined)).find((name) => name !== undefined);
     },
     async close() {
       await Promise.all(parts.map((part) => part.close()));
@@ -61,15 +64,20 @@ export async function openCapture(options: CaptureOptions): Promise<Capture | un
 }
 
 async function openOutDir(dir: string, knownMessageIds: Set<string>) {
-  await guard(`create the capture folder ${dir}`, () => mkdir(dir, { recursive: true, mode: PRIVATE_DIR }));
-  const info = await guard(`read the capture folder ${dir}`, () => stat(dir));
-  if (!info.isDirectory()) {
-    throw new MwError(`--out ${dir} is not a folder.`, {
+  const existing = await stat(dir).catch(() => undefined);
+  if (existing !== undefined && !existing.isDirectory()) {
+    throw new MwError(`--out ${dir} is a file, not a folder.`, {
       code: 'OUT_NOT_A_FOLDER',
       category: 'usage',
-      hint: 'Pass a folder path (it is created if missing).',
+      hint: 'Pass a folder path (it is created if missing), or move the file away.',
     });
   }
+  if (existing === undefined) {
+    await createFolders(dir);
+    // A folder this tool made for PHI keeps it out of a repository's `git add .`.
+    await guard(`write ${join(dir, '.gitignore')}`, () => writeFile(join(dir, '.gitignore'), '# Captured webhooks hold patient data (PHI): never commit them.\n*\n', { mode: PRIVATE_FILE, flag: 'wx' }));
+  }
+  const info = await guard(`read the capture folder ${dir}`, () => stat(dir));
   // PHI: the folder is tightened even when it already existed, so other users cannot list message ids.
   if ((info.mode & 0o077) !== 0) await guard(`restrict the capture folder ${dir}`, () => chmod(dir, PRIVATE_DIR));
   for (const name of await guard(`list the capture folder ${dir}`, () => readdir(dir))) {
@@ -90,6 +98,7 @@ async function openOutDir(dir: string, knownMessageIds: Set<string>) {
       try {
         await writeFileFast(temp, record.raw, { mode: PRIVATE_FILE, flag: 'wx' });
         await renameFast(temp, join(dir, name));
+        return name;
       } catch (error) {
         await rm(temp, { force: true }).catch(() => undefined);
         throw fileError(`write ${join(dir, name)}`, error);
@@ -107,7 +116,7 @@ async function openJsonl(file: string) {
   let size = fstatSync(fd).size;
   // Group commit: lines stored in the same tick go out in one synchronous append, and every caller's
   // promise resolves only after it. One write per batch keeps lines whole and syscalls few under a burst.
-  let batch: Array<{ line: Buffer; done: () => void; failed: (error: unknown) => void }> = [];
+  let batch: Array<{ line: Buffer; done: (value: undefined) => void; failed: (error: unknown) => void }> = [];
   const flush = () => {
     const current = batch;
     batch = [];
@@ -115,7 +124,7 @@ async function openJsonl(file: string) {
     try {
       for (let written = 0; written < data.length; ) written += writeSync(fd, data, written);
       size += data.length;
-      for (const entry of current) entry.done();
+      for (const entry of current) entry.done(undefined);
     } catch (error) {
       try {
         ftruncateSync(fd, size);
@@ -129,7 +138,7 @@ async function openJsonl(file: string) {
   return {
     store(record: CaptureRecord) {
       const line = Buffer.from(`${toJsonLine(record)}\n`);
-      return new Promise<void>((done, failed) => {
+      return new Promise<undefined>((done, failed) => {
         if (batch.length === 0) setImmediate(flush);
         batch.push({ line, done, failed });
       });
@@ -138,6 +147,20 @@ async function openJsonl(file: string) {
       await handle.close();
     },
   };
+}
+
+/**
+ * `mkdir -p`, one level at a time: Node's recursive mkdir can loop without end where a parent refuses new
+ * entries in odd ways (seen under /proc), so each missing level is made on its own and fails at once.
+ */
+async function createFolders(dir: string): Promise<void> {
+  const missing: string[] = [];
+  for (let current = resolve(dir); ; current = dirname(current)) {
+    if ((await stat(current).catch(() => undefined)) !== undefined) break;
+    missing.unshift(current);
+    if (dirname(current) === current) break;
+  }
+  for (const folder of missing) await guard(`create the capture folder ${folder}`, () => mkdir(folder, { mode: PRIVATE_DIR }));
 }
 
 async function guard<T>(action: string, run: () => Promise<T>): Promise<T> {

@@ -14,9 +14,14 @@ export interface ApiConfig {
   apiKey: Sourced<string> | undefined;
 }
 
-/** Pure: `--env` < `--api-url` / `METRIPORT_API_URL`; key from flag > env > `.env`. */
+/**
+ * Pure. Flags always beat the environment: `--api-url` > `--env` > METRIPORT_API_URL > METRIPORT_ENV (each
+ * from the environment, then `.env`), so an exported emulator URL can never silently override `--env`. Key
+ * from flag > env > `.env`.
+ */
 export function resolveApiConfig(flags: ApiFlags, env: Env, dotenv: Env): ApiConfig {
-  const apiUrl = pick({ flag: flags.apiUrl, flagName: '--api-url', env, dotenv, envName: 'METRIPORT_API_URL' });
+  const fromFlagEnv = flags.env !== undefined && flags.env !== '' && (flags.apiUrl === undefined || flags.apiUrl === '');
+  const apiUrl = fromFlagEnv ? undefined : pick({ flag: flags.apiUrl, flagName: '--api-url', env, dotenv, envName: 'METRIPORT_API_URL' });
   const environment = pick({ flag: flags.env, flagName: '--env', env, dotenv, envName: 'METRIPORT_ENV' });
   const apiKey = pick({ flag: flags.apiKey, flagName: '--api-key', env, dotenv, envName: 'METRIPORT_API_KEY' });
   if (environment !== undefined && environment.value !== 'sandbox' && environment.value !== 'production') {

@@ -1,10 +1,11 @@
 import type { ChalkInstance } from 'chalk';
 import type { SessionEvent } from '../session/events.js';
 import { clock, shortId } from './format.js';
+import { asRun } from './invocation.js';
 import { redactUrl } from './settings.js';
 import type { Sink, TextOutput } from './sink.js';
 import { visible } from './visible.js';
-import { describeRefusal, describeRestore, describeStateProblem, describeVerifyFailure } from './words.js';
+import { describeOutcome, describeRefusal, describeRestore, describeSender, describeStateProblem, describeVerifyFailure } from './words.js';
 
 export interface LogSinkOptions {
   /** stderr: everything that is not message data. */
@@ -12,6 +13,14 @@ export interface LogSinkOptions {
   palette: ChalkInstance;
   /** `--verbose`: also show the app's response bodies when forwarding. */
   verbose?: boolean;
+  /** How the user runs the CLI, for the commands hints name (default `metriport-webhook`). */
+  invocation?: string;
+  /** The terminal view shows each message with its outcome (without it, the log says what was forwarded). */
+  messagesShown?: boolean;
+  /** Where captures go, for the summary at the end. */
+  captures?: { outDir: string | undefined; jsonlFile: string | undefined };
+  /** `listen --emulator`: the account is the in-process emulator (no dashboard to send people to). */
+  emulator?: boolean;
 }
 
 /** The fixed readiness line scripts and tests wait for. Its shape is part of the CLI contract. */
@@ -21,7 +30,9 @@ export function readinessLine(localUrl: string): string {
 
 /** Status, warnings and refusals on stderr, so stdout stays data only. */
 export function createLogSink(options: LogSinkOptions): Sink {
-  const { err, palette } = options;
+  const { palette } = options;
+  const invocation = options.invocation ?? 'metriport-webhook';
+  const err = { write: (text: string) => options.err.write(asRun(text, invocation)) };
   const line = (at: Date, text: string) => err.write(`${palette.dim(clock(at))}  ${text}\n`);
   return {
     write(event: SessionEvent) {
@@ -40,17 +51,17 @@ export function createLogSink(options: LogSinkOptions): Sink {
         case 'duplicate':
           line(
             event.at,
-            `${palette.yellow('duplicate')}  ${visible(event.message.type)}  ${visible(event.message.messageId ?? '')}  already received: answered 200, not stored again`,
+            `${palette.yellow('duplicate')}  ${visible(event.message.type)}  ${visible(event.message.messageId ?? '')}  already received: ${describeOutcome(event.outcome, { duplicate: true })}`,
           );
           return;
         case 'filtered':
           line(event.at, `${palette.dim('filtered')}  ${visible(event.messageType)}  not in --events: answered 200, not shown or stored`);
           return;
         case 'verify-failed':
-          line(event.at, `${palette.red('refused 401')}  ${describeVerifyFailure(event.reason)}`);
+          line(event.at, `${palette.red('refused 401')}  ${describeVerifyFailure(event.reason)}${describeSender(event.from)}`);
           return;
         case 'rejected':
-          line(event.at, `${palette.red(`refused ${event.status}`)}  ${describeRefusal(event.refusal)}`);
+          line(event.at, `${palette.red(`refused ${event.status}`)}  ${describeRefusal(event.refusal)}${describeSender(event.from)}`);
           return;
         case 'store-failed':
           line(
@@ -103,7 +114,7 @@ export function createLogSink(options: LogSinkOptions): Sink {
           if (event.failed > 0) line(event.at, `${event.failed} failed request(s) wait for a retry: run \`metriport-webhook retry\``);
           return;
         case 'restored':
-          line(event.at, describeRestore(event.outcome));
+          line(event.at, describeRestore(event.outcome, { emulator: options.emulator ?? false }));
           return;
         case 'info':
           err.write(`${event.message}\n`);
@@ -116,23 +127,22 @@ export function createLogSink(options: LogSinkOptions): Sink {
           else if (event.state === 'reconnecting') line(event.at, `${palette.yellow('tunnel')}  connection lost; reconnecting…`);
           else line(event.at, `${palette.red('tunnel')}  lost for good; stopping`);
           return;
-        case 'forwarded': {
-          const status = event.status < 300 ? palette.green(String(event.status)) : palette.red(String(event.status));
-          line(event.at, `${palette.cyan('forward')}  ${visible(event.messageType)} → ${redactUrl(event.url)}  ${status} in ${event.durationMs} ms`);
-          if (options.verbose && event.body !== '') err.write(`  ${visible(event.body.slice(0, 2000))}\n`);
-          return;
-        }
-        case 'forward-failed':
-          line(event.at, `${palette.red(`forward ${event.status}`)}  ${visible(event.messageType)} → ${redactUrl(event.url)}: ${describeForwardFailure(event)}`);
-          return;
         case 'stopped': {
           const s = event.stats;
+          const forwarded = s.forwarded + s.forwardFailed > 0 ? `, forwarded ${s.forwarded}, forward failed ${s.forwardFailed}` : '';
+          const where = [options.captures?.outDir, options.captures?.jsonlFile].filter((path): path is string => path !== undefined);
           err.write(
-            `Stopped. Received ${s.received}, verified ${s.verified}, rejected ${s.rejected}, duplicates ${s.duplicates}, filtered ${s.filtered}, stored ${s.stored}.\n`,
+            `Stopped. Received ${s.received}, verified ${s.verified}, rejected ${s.rejected}, duplicates ${s.duplicates}, filtered ${s.filtered}, stored ${s.stored}${forwarded}.${where.length > 0 ? ` Captures: ${where.join(', ')}.` : ''}\n`,
           );
           return;
         }
         case 'message':
+          // The terminal view prints the message with its outcome; with --json, stdout is data only, so a
+          // forward's result is said here.
+          if (!options.messagesShown && event.outcome.forward !== undefined) {
+            line(event.message.receivedAt, `${palette.cyan('forward')}  ${visible(event.message.type)} → ${redactUrl(event.outcome.forward.url)}  ${describeOutcome(event.outcome)}`);
+          }
+          if (options.verbose && event.outcome.forward?.kind === 'answered' && event.outcome.forward.body !== '') err.write(`  app: ${visible(event.outcome.forward.body.slice(0, 2000))}\n`);
           return;
       }
     },
@@ -142,17 +152,6 @@ export function createLogSink(options: LogSinkOptions): Sink {
 
 export function progressText(step: 'tunnel' | 'registration'): string {
   return step === 'tunnel' ? 'Opening the tunnel…' : 'Registering the webhook URL with Metriport…';
-}
-
-function describeForwardFailure(event: Extract<SessionEvent, { type: 'forward-failed' }>): string {
-  switch (event.reason) {
-    case 'queued':
-      return `still queued after ${event.timeoutMs} ms (${event.detail})`;
-    case 'timeout':
-      return `no answer within ${event.timeoutMs} ms`;
-    case 'unreachable':
-      return `unreachable (${visible(event.detail)})`;
-  }
 }
 
 function hintOf(error: Error): string {

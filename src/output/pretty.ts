@@ -1,36 +1,48 @@
 import type { ChalkInstance } from 'chalk';
+import { maskSecret } from '../util/secret.js';
 import { humanBytes } from '../util/units.js';
 import type { ReceivedMessage } from '../webhook/message.js';
+import type { MessageOutcome } from '../webhook/receiver.js';
+import { LEGACY_KEY_HEADER } from '../webhook/signature.js';
 import { clock, shortId } from './format.js';
-import { visible } from './visible.js';
 import { prettyJson } from './pretty-json.js';
 import type { Sink, TextOutput } from './sink.js';
 import { summarizePayload } from './summarize.js';
+import { visible } from './visible.js';
+import { describeOutcome } from './words.js';
+
+export type PreviewMode = 'preview' | 'full' | 'none';
 
 export interface PrettySinkOptions {
   out: TextOutput;
   palette: ChalkInstance;
-  /** `--full`: show whole payloads instead of a preview. */
-  full: boolean;
+  /** `preview` (a few lines, the default), `full` (`--full`), or `none` (`--no-preview`: one line per message). */
+  preview: PreviewMode;
+  /** `--verbose`: the request's headers under each message. */
+  verbose?: boolean;
 }
 
-/** Lines of payload preview shown without `--full`. */
-export const PREVIEW_LINES = 40;
-const PREVIEW_STRING = 200;
+/** Lines of payload preview shown by default: enough to recognise a message, few enough to keep hints in view. */
+export const PREVIEW_LINES = 10;
+const PREVIEW_STRING = 120;
 
-/** The terminal view of messages: one summary line, then the coloured payload. Data, so it goes to stdout. */
+/**
+ * The terminal view: one line per message with its outcome (what the sender got, where it was stored, what
+ * the app said), then a short preview. Data, so it goes to stdout.
+ */
 export function createPrettySink(options: PrettySinkOptions): Sink {
   return {
     write(event) {
-      if (event.type === 'message') options.out.write(formatMessage(event.message, options));
+      if (event.type === 'message') options.out.write(formatMessage(event.message, event.outcome, options));
     },
     close: async () => undefined,
   };
 }
 
-export function formatMessage(message: ReceivedMessage, options: Pick<PrettySinkOptions, 'palette' | 'full'>): string {
-  const { palette, full } = options;
+export function formatMessage(message: ReceivedMessage, outcome: MessageOutcome, options: Pick<PrettySinkOptions, 'palette' | 'preview' | 'verbose'>): string {
+  const { palette, preview } = options;
   const verified = message.verifiedBy === 'signature' ? '✓ signed' : '✓ legacy key';
+  const ok = outcome.status >= 200 && outcome.status < 300;
   const header = [
     palette.dim(clock(message.receivedAt)),
     palette.bold.blue(visible(message.type)),
@@ -38,13 +50,22 @@ export function formatMessage(message: ReceivedMessage, options: Pick<PrettySink
     palette.green(verified),
     visible(summarizePayload(message.type, message.payload)),
     palette.dim(`(${humanBytes(message.raw.length)})`),
+    (ok ? palette.dim : palette.red)(`→ ${describeOutcome(outcome)}`),
   ].join('  ');
-  const preview = prettyJson(message.payload, {
-    maxLines: full ? Number.POSITIVE_INFINITY : PREVIEW_LINES,
-    maxStringLength: full ? Number.POSITIVE_INFINITY : PREVIEW_STRING,
+  const lines = [header];
+  if (options.verbose) {
+    for (const [name, value] of Object.entries(message.headers)) {
+      const shown = name === LEGACY_KEY_HEADER ? maskSecret(String(value)) : String(value);
+      lines.push(palette.dim(`  ${visible(name)}: ${visible(shown)}`));
+    }
+  }
+  if (preview === 'none') return `${lines.join('\n')}\n`;
+  const rendered = prettyJson(message.payload, {
+    maxLines: preview === 'full' ? Number.POSITIVE_INFINITY : PREVIEW_LINES,
+    maxStringLength: preview === 'full' ? Number.POSITIVE_INFINITY : PREVIEW_STRING,
     palette,
   });
-  const body = preview.lines.map((line) => `  ${line}`);
-  if (preview.truncated) body.push(palette.dim(`  … cut after ${PREVIEW_LINES} lines; --full shows whole payloads`));
-  return `${header}\n${body.join('\n')}\n\n`;
+  for (const line of rendered.lines) lines.push(`  ${line}`);
+  if (rendered.truncated) lines.push(palette.dim(`  … first ${PREVIEW_LINES} lines; --full shows whole payloads, --no-preview one line each`));
+  return `${lines.join('\n')}\n\n`;
 }

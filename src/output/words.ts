@@ -1,7 +1,7 @@
 import type { RestoreOutcome, StateProblem } from '../session/restore.js';
 import { flagBytes } from '../util/units.js';
 import type { ParseFailure } from '../webhook/message.js';
-import type { Refusal } from '../webhook/receiver.js';
+import type { ForwardOutcome, MessageOutcome, Refusal, Sender } from '../webhook/receiver.js';
 import { LEGACY_KEY_HEADER, SIGNATURE_HEADER, type VerifyFailure } from '../webhook/signature.js';
 import { visible } from './visible.js';
 
@@ -52,8 +52,10 @@ export function describeRefusal(refusal: Refusal): string {
   }
 }
 
-export function describeRestore(outcome: RestoreOutcome): string {
+export function describeRestore(outcome: RestoreOutcome, options: { emulator?: boolean } = {}): string {
   const { plan, record } = outcome;
+  // The in-process emulator has no dashboard, and ends with this listen.
+  if (options.emulator && plan.action === 'keep' && plan.reason === 'no-previous-url') return 'The emulator stops with this listen; nothing to put back.';
   switch (plan.action) {
     case 'restore':
       return `Restored the webhook URL to ${visible(plan.url)}.`;
@@ -75,4 +77,32 @@ export function describeStateProblem(problem: StateProblem): string {
     case 'other-api':
       return `A registration record for another API (${visible(problem.apiUrl)}) is in this state file; left alone.`;
   }
+}
+
+/** The outcome of a message in a few words: what the sender got, where it went, what the app said. */
+export function describeOutcome(outcome: MessageOutcome, options: { duplicate?: boolean } = {}): string {
+  const parts = [`answered ${outcome.status}`];
+  if (options.duplicate) parts.push('duplicate: not stored again');
+  else if (outcome.storedAs !== undefined) parts.push(`stored ${visible(outcome.storedAs)}`);
+  if (outcome.forward !== undefined) parts.push(describeForward(outcome.forward));
+  return parts.join(' · ');
+}
+
+export function describeForward(forward: ForwardOutcome): string {
+  if (forward.kind === 'answered') return `app ${forward.status} in ${forward.durationMs} ms`;
+  switch (forward.reason) {
+    case 'queued':
+      return `app: still queued after ${forward.timeoutMs} ms (${forward.detail})`;
+    case 'timeout':
+      return `app: no answer within ${forward.timeoutMs} ms`;
+    case 'unreachable':
+      return `app unreachable (${visible(forward.detail)})`;
+  }
+}
+
+/** " (from 203.0.113.9, curl/8.5)": who sent a refused request. */
+export function describeSender(from: Sender | undefined): string {
+  if (from === undefined || (from.address === undefined && from.userAgent === undefined)) return '';
+  const parts = [from.address, from.userAgent === undefined ? undefined : visible(from.userAgent.slice(0, 80))].filter((part) => part !== undefined);
+  return ` (from ${parts.map((part) => visible(part as string)).join(', ')})`;
 }

@@ -29,8 +29,6 @@ export type SessionEvent =
   | { type: 'url-kept'; at: Date; url: string }
   /** A request got 500 because of the tool's own fault. */
   | { type: 'internal-error'; at: Date; error: Error }
-  | { type: 'forwarded'; at: Date; url: string; messageType: string; status: number; durationMs: number; body: string }
-  | { type: 'forward-failed'; at: Date; url: string; messageType: string; status: 502 | 504; reason: 'queued' | 'timeout' | 'unreachable'; detail: string; timeoutMs: number }
   | { type: 'stopped'; stats: ReceiverStats }
   | { type: 'info'; at: Date; message: string }
   | { type: 'warning'; at: Date; message: string; hint?: string | undefined };

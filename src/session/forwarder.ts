@@ -1,10 +1,9 @@
 import type { ForwardConfig } from '../config/listen/types.js';
 import type { ReceivedMessage } from '../webhook/message.js';
-import type { ReceiverReply } from '../webhook/receiver.js';
+import type { ForwardOutcome, ReceiverReply } from '../webhook/receiver.js';
 import { postBytes } from '../webhook/send.js';
-import type { SessionEvent } from './events.js';
 
-export type Forwarder = (message: ReceivedMessage) => Promise<ReceiverReply>;
+export type Forwarder = (message: ReceivedMessage) => Promise<{ reply: ReceiverReply; outcome: ForwardOutcome }>;
 
 /** Headers Metriport sends that the app needs to verify and route the request itself. */
 const PASSED_HEADERS = ['content-type', 'user-agent', 'x-metriport-signature', 'x-webhook-key'];
@@ -15,12 +14,12 @@ const MAX_APP_BODY_BYTES = 64 * 1024;
  * POSTs each verified message to the app with its exact bytes and Metriport's headers, and turns the app's
  * answer into ours, so a failing handler shows up in Metriport's failed count as it would in production.
  */
-export function createForwarder(config: ForwardConfig, deps: { publish: (event: SessionEvent) => void; now: () => Date }): Forwarder {
+export function createForwarder(config: ForwardConfig): Forwarder {
   const limit = createLimit(config.concurrency);
-  const failed = (message: ReceivedMessage, input: { status: 502 | 504; reason: 'queued' | 'timeout' | 'unreachable'; detail: string }): ReceiverReply => {
-    deps.publish({ type: 'forward-failed', at: deps.now(), url: config.url, messageType: message.type, timeoutMs: config.timeoutMs, ...input });
-    return { status: config.ack ? 200 : input.status };
-  };
+  const failed = (input: { status: 502 | 504; reason: 'queued' | 'timeout' | 'unreachable'; detail: string }) => ({
+    reply: { status: config.ack ? 200 : input.status },
+    outcome: { kind: 'failed' as const, url: config.url, timeoutMs: config.timeoutMs, ...input },
+  });
   return async (message) => {
     const arrived = performance.now();
     const headers: Record<string, string> = {};
@@ -33,18 +32,20 @@ export function createForwarder(config: ForwardConfig, deps: { publish: (event: 
     const left = config.timeoutMs - (performance.now() - arrived);
     if (release === undefined || left <= 0) {
       release?.();
-      return failed(message, { status: 504, reason: 'queued', detail: `--forward-concurrency ${config.concurrency}` });
+      return failed({ status: 504, reason: 'queued', detail: `--forward-concurrency ${config.concurrency}` });
     }
     try {
       const result = await postBytes({ url: config.url, body: message.raw, headers, timeoutMs: Math.ceil(left), maxResponseBytes: MAX_APP_BODY_BYTES });
       if (result.status === undefined) {
         const timedOut = result.detail.startsWith('timeout');
-        return failed(message, { status: timedOut ? 504 : 502, reason: timedOut ? 'timeout' : 'unreachable', detail: result.detail });
+        return failed({ status: timedOut ? 504 : 502, reason: timedOut ? 'timeout' : 'unreachable', detail: result.detail });
       }
-      deps.publish({ type: 'forwarded', at: deps.now(), url: config.url, messageType: message.type, status: result.status, durationMs: result.durationMs, body: result.responseText });
       // Metriport only knows 2xx (success) from anything else; a status outside HTTP's range becomes a 502.
       const status = result.status >= 200 && result.status <= 599 ? result.status : 502;
-      return { status: config.ack ? 200 : status };
+      return {
+        reply: { status: config.ack ? 200 : status },
+        outcome: { kind: 'answered' as const, url: config.url, status: result.status, durationMs: result.durationMs, body: result.responseText },
+      };
     } finally {
       release();
     }

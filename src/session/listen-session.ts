@@ -86,7 +86,7 @@ export async function runListenSession(options: ListenSessionOptions, deps: List
       store: capture === undefined ? undefined : (message) => capture.store(message),
       knownMessageIds: capture?.knownMessageIds,
       messageIdKey,
-      forward: options.forward === undefined ? undefined : createForwarder(options.forward, { publish, now }),
+      forward: options.forward === undefined ? undefined : createForwarder(options.forward),
       publish,
       now,
     });
@@ -103,7 +103,7 @@ export async function runListenSession(options: ListenSessionOptions, deps: List
     const lost = tunnelLoss(publish, now);
     try {
       if (deps.openTunnel !== undefined) {
-        publish({ type: 'progress', step: 'tunnel' });
+        if (!deps.openTunnel.instant) publish({ type: 'progress', step: 'tunnel' });
         const opening = deps.openTunnel({ localAddress: `${dialableHost(options.receiver.host)}:${server.port}`, onState: (state) => lost.report(state, tunnel?.url ?? '') });
         // A stop while the tunnel opens (ngrok may take 20 s) does not wait for it; it is closed once it opens.
         tunnel = await untilStopped(opening, signal);

@@ -14,9 +14,12 @@ export interface OpenTunnelOptions {
 }
 
 /** Opens the tunnel chosen by the flags. Engines receive this, never a concrete provider. */
-export type TunnelOpener = (options: OpenTunnelOptions) => Promise<Tunnel>;
+export type TunnelOpener = ((options: OpenTunnelOptions) => Promise<Tunnel>) & {
+  /** Nothing is opened (a URL the user runs): no wait, so nothing to show a spinner for. */
+  readonly instant?: boolean;
+};
 
 /** `--public-url`: a tunnel the user runs themselves, so there is nothing to open or close. */
 export function publicUrlTunnel(url: string): TunnelOpener {
-  return async () => ({ url, close: async () => undefined });
+  return Object.assign(async () => ({ url, close: async () => undefined }), { instant: true });
 }

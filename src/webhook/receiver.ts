@@ -7,12 +7,34 @@ import { LEGACY_KEY_HEADER, SIGNATURE_HEADER, type VerifiedBy, type VerifyFailur
 export interface IncomingWebhook {
   headers: Readonly<Record<string, string | string[] | undefined>>;
   body: Buffer;
+  /** Who sent it, for refusals. */
+  from?: Sender | undefined;
+}
+
+/** Who sent a request: the peer (or, behind a local tunnel, the address it forwarded for) and its user-agent. */
+export interface Sender {
+  address: string | undefined;
+  userAgent: string | undefined;
 }
 
 export interface ReceiverReply {
   status: number;
   /** JSON body; no body at all when absent (the 401 Metriport's docs ask for is empty). */
   body?: Record<string, unknown>;
+}
+
+/** What became of a forward to `--forward-to`. */
+export type ForwardOutcome =
+  | { kind: 'answered'; url: string; status: number; durationMs: number; body: string }
+  | { kind: 'failed'; url: string; status: 502 | 504; reason: 'queued' | 'timeout' | 'unreachable'; detail: string; timeoutMs: number };
+
+/** The whole truth about one message: what the sender got back, where it was stored, what the app said. */
+export interface MessageOutcome {
+  /** The HTTP status the sender received. */
+  status: number;
+  /** The `--out` file name this arrival was stored as (not for a duplicate, which is not stored again). */
+  storedAs: string | undefined;
+  forward: ForwardOutcome | undefined;
 }
 
 /** Counters printed when `listen` stops. */
@@ -27,6 +49,9 @@ export interface ReceiverStats {
   filtered: number;
   /** Written to `--out` / `--jsonl`. */
   stored: number;
+  /** Passed to `--forward-to` and answered with a 2xx / not. */
+  forwarded: number;
+  forwardFailed: number;
 }
 
 /** Why a request was refused before or after its body was read; `output/` words each one. */
@@ -42,12 +67,12 @@ export type Refusal =
 
 /** What the receiver reports. Events carry data; only `output/` turns them into words. */
 export type ReceiverEvent =
-  | { type: 'message'; message: ReceivedMessage }
+  | { type: 'message'; message: ReceivedMessage; outcome: MessageOutcome }
   | { type: 'ping'; at: Date; ping: string; verifiedBy: VerifiedBy }
-  | { type: 'duplicate'; at: Date; message: ReceivedMessage }
+  | { type: 'duplicate'; at: Date; message: ReceivedMessage; outcome: MessageOutcome }
   | { type: 'filtered'; at: Date; messageType: string; messageId: string | undefined }
-  | { type: 'verify-failed'; at: Date; reason: VerifyFailure }
-  | { type: 'rejected'; at: Date; status: number; refusal: Refusal }
+  | { type: 'verify-failed'; at: Date; reason: VerifyFailure; from?: Sender | undefined }
+  | { type: 'rejected'; at: Date; status: number; refusal: Refusal; from?: Sender | undefined }
   | { type: 'store-failed'; at: Date; message: ReceivedMessage; error: MwError | Error };
 
 export interface ReceiverOptions {
@@ -55,14 +80,14 @@ export interface ReceiverOptions {
   /** How long a request waits for a key that is not known yet, in ms. */
   keyWaitMs: number;
   filter: EventFilter;
-  /** Stores a verified message; resolves once it is on disk. Absent when capture is off. */
-  store?: ((message: ReceivedMessage) => Promise<void>) | undefined;
+  /** Stores a verified message; resolves once it is on disk, with the `--out` file name if any. Absent when capture is off. */
+  store?: ((message: ReceivedMessage) => Promise<string | undefined>) | undefined;
   /** messageId keys already stored before this session (see `capture/file-names.ts` `messageIdKey`). */
   knownMessageIds?: ReadonlySet<string>;
   /** Turns a messageId into its duplicate-detection key. */
   messageIdKey: (messageId: string) => string;
   /** `--forward-to`: hands each shown message (and each duplicate: retries reach production apps too) to the app. */
-  forward?: ((message: ReceivedMessage) => Promise<ReceiverReply>) | undefined;
+  forward?: ((message: ReceivedMessage) => Promise<{ reply: ReceiverReply; outcome: ForwardOutcome }>) | undefined;
   publish: (event: ReceiverEvent) => void;
   now: () => Date;
 }
@@ -70,9 +95,9 @@ export interface ReceiverOptions {
 export interface Receiver {
   handle(request: IncomingWebhook): Promise<ReceiverReply>;
   /** For refusals decided before the body reached `handle` (size limit, method, load). */
-  noteRejected(status: number, refusal: Refusal): void;
+  noteRejected(status: number, refusal: Refusal, from?: Sender): void;
   /** For a request refused 401 before its body was read (no credential at all). */
-  noteUnverified(reason: VerifyFailure): void;
+  noteUnverified(reason: VerifyFailure, from?: Sender): void;
   stats(): ReceiverStats;
 }
 
@@ -84,14 +109,23 @@ const ACCEPTED: ReceiverReply = { status: 200, body: { received: true } };
  */
 export function createReceiver(options: ReceiverOptions): Receiver {
   const { keys, keyWaitMs, filter, store, forward, publish, now } = options;
-  const stats: ReceiverStats = { received: 0, verified: 0, rejected: 0, duplicates: 0, filtered: 0, stored: 0 };
+  const stats: ReceiverStats = { received: 0, verified: 0, rejected: 0, duplicates: 0, filtered: 0, stored: 0, forwarded: 0, forwardFailed: 0 };
+
+  /** Hands the message to the app when forwarding; the app's answer becomes the sender's. */
+  async function answer(message: ReceivedMessage, storedAs: string | undefined): Promise<{ reply: ReceiverReply; outcome: MessageOutcome }> {
+    if (forward === undefined) return { reply: ACCEPTED, outcome: { status: ACCEPTED.status, storedAs, forward: undefined } };
+    const forwarded = await forward(message);
+    if (forwarded.outcome.kind === 'answered' && forwarded.outcome.status >= 200 && forwarded.outcome.status < 300) stats.forwarded += 1;
+    else stats.forwardFailed += 1;
+    return { reply: forwarded.reply, outcome: { status: forwarded.reply.status, storedAs, forward: forwarded.outcome } };
+  }
   // messageId key -> the store of its first arrival; a repeat waits for that store before answering.
   const seen = new Map<string, Promise<boolean>>();
   for (const key of options.knownMessageIds ?? []) seen.set(key, Promise.resolve(true));
 
-  function refuse(status: number, refusal: Refusal): ReceiverReply {
+  function refuse(status: number, refusal: Refusal, from?: Sender): ReceiverReply {
     stats.rejected += 1;
-    publish({ type: 'rejected', at: now(), status, refusal });
+    publish({ type: 'rejected', at: now(), status, refusal, from });
     return { status };
   }
 
@@ -99,7 +133,7 @@ export function createReceiver(options: ReceiverOptions): Receiver {
     stats.received += 1;
     const key = keys.current() ?? (await keys.wait(keyWaitMs));
     // Metriport counts a 503 as failed, so `retry` can resend it once the key is known.
-    if (key === undefined) return refuse(503, { reason: 'key-unknown' });
+    if (key === undefined) return refuse(503, { reason: 'key-unknown' }, request.from);
 
     const verdict = verify({
       key,
@@ -109,7 +143,7 @@ export function createReceiver(options: ReceiverOptions): Receiver {
     });
     if (!verdict.ok) {
       stats.rejected += 1;
-      publish({ type: 'verify-failed', at: now(), reason: verdict.reason });
+      publish({ type: 'verify-failed', at: now(), reason: verdict.reason, from: request.from });
       return { status: 401 };
     }
 
@@ -144,18 +178,20 @@ export function createReceiver(options: ReceiverOptions): Receiver {
     const earlier = idKey === undefined ? undefined : seen.get(idKey);
     if (earlier !== undefined && (await earlier)) {
       stats.duplicates += 1;
-      publish({ type: 'duplicate', at: message.receivedAt, message });
-      return forward === undefined ? ACCEPTED : forward(message);
+      const { reply, outcome } = await answer(message, undefined);
+      publish({ type: 'duplicate', at: message.receivedAt, message, outcome });
+      return reply;
     }
 
-    const stored = store === undefined ? Promise.resolve() : store(message);
-    const outcome = stored.then(
+    const stored = store === undefined ? Promise.resolve(undefined) : store(message);
+    const kept = stored.then(
       () => true,
       () => false,
     );
-    if (idKey !== undefined) seen.set(idKey, outcome);
+    if (idKey !== undefined) seen.set(idKey, kept);
+    let storedAs: string | undefined;
     try {
-      await stored;
+      storedAs = await stored;
     } catch (error) {
       if (idKey !== undefined) seen.delete(idKey);
       publish({ type: 'store-failed', at: now(), message, error: error instanceof Error ? error : new Error(String(error)) });
@@ -163,20 +199,22 @@ export function createReceiver(options: ReceiverOptions): Receiver {
       return { status: 500 };
     }
     if (store !== undefined) stats.stored += 1;
-    publish({ type: 'message', message });
-    return forward === undefined ? ACCEPTED : forward(message);
+    const { reply, outcome } = await answer(message, storedAs);
+    // Published once the whole outcome is known, so one line can tell the truth about it.
+    publish({ type: 'message', message, outcome });
+    return reply;
   }
 
   return {
     handle,
-    noteRejected(status, refusal) {
+    noteRejected(status, refusal, from) {
       stats.received += 1;
-      refuse(status, refusal);
+      refuse(status, refusal, from);
     },
-    noteUnverified(reason) {
+    noteUnverified(reason, from) {
       stats.received += 1;
       stats.rejected += 1;
-      publish({ type: 'verify-failed', at: now(), reason });
+      publish({ type: 'verify-failed', at: now(), reason, from });
     },
     stats: () => ({ ...stats }),
   };

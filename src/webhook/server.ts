@@ -2,7 +2,7 @@ import { STATUS_CODES, createServer } from 'node:http';
 import { type Duplex, Transform } from 'node:stream';
 import Fastify, { type FastifyError } from 'fastify';
 import { listenOn } from '../http/listen.js';
-import type { Receiver } from './receiver.js';
+import type { Receiver, Sender } from './receiver.js';
 import { LEGACY_KEY_HEADER, SIGNATURE_HEADER } from './signature.js';
 
 /**
@@ -112,7 +112,7 @@ export async function startReceiverServer(options: ReceiverServerOptions): Promi
     connections.onRequest(request.raw.socket, request.headers.connection, reply.raw);
     // Nothing without a credential is worth reading: refuse it before its body costs memory or time.
     if (request.method === 'POST' && request.url.split('?')[0] === path && request.headers[SIGNATURE_HEADER] === undefined && request.headers[LEGACY_KEY_HEADER] === undefined) {
-      receiver.noteUnverified('header-missing');
+      receiver.noteUnverified('header-missing', senderOf(request));
       void reply.code(401).header('connection', 'close').send();
       return;
     }
@@ -158,7 +158,7 @@ export async function startReceiverServer(options: ReceiverServerOptions): Promi
 
   app.post(path, async (request, reply) => {
     const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-    const answer = await receiver.handle({ headers: request.headers, body });
+    const answer = await receiver.handle({ headers: request.headers, body, from: senderOf(request) });
     reply.code(answer.status);
     return answer.body === undefined ? reply.send() : reply.send(answer.body);
   });
@@ -167,7 +167,7 @@ export async function startReceiverServer(options: ReceiverServerOptions): Promi
     method: [...OTHER_METHODS],
     url: path,
     handler: async (request, reply) => {
-      receiver.noteRejected(405, { reason: 'method', method: request.method, path });
+      receiver.noteRejected(405, { reason: 'method', method: request.method, path }, senderOf(request));
       return reply.code(405).header('allow', 'POST').header('connection', 'close').send();
     },
   });
@@ -177,15 +177,15 @@ export async function startReceiverServer(options: ReceiverServerOptions): Promi
   app.setErrorHandler(async (error: FastifyError, request, reply) => {
     const status = error.statusCode ?? 500;
     if (status === 503 && error.code === OVER_BUDGET) {
-      receiver.noteRejected(503, { reason: 'busy', limitBytes: limits.unverifiedBytes });
+      receiver.noteRejected(503, { reason: 'busy', limitBytes: limits.unverifiedBytes }, senderOf(request));
       return reply.code(503).header('connection', 'close').header('retry-after', '1').send();
     }
     if (status === 413) {
-      receiver.noteRejected(413, { reason: 'too-large', limitBytes: options.maxBodyBytes });
+      receiver.noteRejected(413, { reason: 'too-large', limitBytes: options.maxBodyBytes }, senderOf(request));
       return reply.code(413).header('connection', 'close').send();
     }
     if (status >= 400 && status < 500) {
-      if (request.url.split('?')[0] === path) receiver.noteRejected(status, { reason: 'unreadable', detail: error.message });
+      if (request.url.split('?')[0] === path) receiver.noteRejected(status, { reason: 'unreadable', detail: error.message }, senderOf(request));
       return reply.code(status).header('connection', 'close').send();
     }
     options.onInternalError(error);
@@ -216,6 +216,18 @@ export async function startReceiverServer(options: ReceiverServerOptions): Promi
 }
 
 const OVER_BUDGET = 'MW_UNVERIFIED_BYTES';
+
+/**
+ * Who sent a request. A tunnel (ngrok, cloudflared) connects from this machine and names the real sender in
+ * X-Forwarded-For; that header is believed only from a loopback peer.
+ */
+function senderOf(request: { ip: string; headers: Readonly<Record<string, string | string[] | undefined>> }): Sender {
+  const forwarded = request.headers['x-forwarded-for'];
+  const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
+  const loopback = request.ip === '127.0.0.1' || request.ip === '::1' || request.ip === '::ffff:127.0.0.1';
+  const userAgent = request.headers['user-agent'];
+  return { address: loopback && first ? first : request.ip, userAgent: Array.isArray(userAgent) ? userAgent[0] : userAgent };
+}
 
 function overBudget(): Error {
   return Object.assign(new Error('too many unverified bytes held'), { statusCode: 503, code: OVER_BUDGET });

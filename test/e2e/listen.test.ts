@@ -2,6 +2,7 @@ import { connect } from 'node:net';
 import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { captureFiles } from '../helpers/servers.js';
 import { tempDir } from '../helpers/session.js';
 import { type CliRun, READY, runCli, spawnCli } from '../helpers/spawn-cli.js';
 import { TEST_KEY, messageBody, post, postSigned, signedHeaders } from '../helpers/webhooks.js';
@@ -87,7 +88,7 @@ describe('metriport-webhook (spawned)', () => {
     expect(run.stdout()).not.toContain('\u001b[');
     expect(run.stderr()).toMatch(/refused 401 {2}x-metriport-signature does not match the body/);
     expect(run.stderr()).toMatch(/Stopped\. Received 3, verified 2, rejected 1, duplicates 1, filtered 0, stored 1\./);
-    const files = await readdir(out);
+    const files = await captureFiles(out);
     expect(files).toHaveLength(1);
     expect(files[0]).toContain(messageId);
     expect(await readFile(join(out, files[0] ?? ''))).toEqual(body);
@@ -162,7 +163,7 @@ describe('metriport-webhook (spawned)', () => {
     await closed;
     expect(response).toMatch(/HTTP\/1\.1 200 OK/);
     expect((await run.exited).code).toBe(0);
-    expect(await readdir(out)).toHaveLength(1);
+    expect(await captureFiles(out)).toHaveLength(1);
 
     const second = await listen([], cwd);
     const stuck = connect(Number(new URL(second.url).port), '127.0.0.1');

@@ -1,10 +1,11 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { registrationFile } from '../../src/config/paths.js';
 import { type CliWorld, TEST_API_KEY, emulatorApi, spawnEmulator, spawnListenBehindTunnel, useCliWorlds } from '../helpers/cli-env.js';
-import { refusingUrl } from '../helpers/servers.js';
-import { READY } from '../helpers/spawn-cli.js';
+import { refusingUrl, captureFiles } from '../helpers/servers.js';
+import { READY, cleanEnv } from '../helpers/spawn-cli.js';
 
 const worlds = useCliWorlds();
 let world: CliWorld;
@@ -47,7 +48,7 @@ describe('the whole story, through spawned CLIs', () => {
     await expect(stat(stateFile)).rejects.toThrow();
 
     // while nobody listens, a new message and a re-send of the admitted one fail
-    const admitted = JSON.parse(await readFile(join(out, (await readdir(out))[0] ?? ''), 'utf8'));
+    const admitted = JSON.parse(await readFile(join(out, (await captureFiles(out))[0] ?? ''), 'utf8'));
     const discharge = await emulatorApi(emulator.url, 'POST', '/emulator/messages', { type: 'patient.discharge' });
     const again = await emulatorApi(emulator.url, 'POST', '/emulator/messages', admitted);
     expect([discharge.json.status, again.json.status]).toEqual(['failure', 'failure']);
@@ -76,7 +77,7 @@ describe('the whole story, through spawned CLIs', () => {
     expect(retry.stderr()).toContain(`Retrying 2 failed request(s) to ${second.webhookUrl}.`);
     await second.run.waitFor(/patient\.discharge/, 'stdout');
     await second.run.waitFor(/duplicate {2}patient\.admit/);
-    const files = (await readdir(out)).sort();
+    const files = await captureFiles(out);
     expect(files.map((name) => name.split('_')[2])).toEqual(['patient.admit', 'patient.discharge']);
     expect(JSON.parse(second.run.stdout().trim()).messageId).toBe(discharge.json.messageId);
 
@@ -135,28 +136,40 @@ describe('the whole story, through spawned CLIs', () => {
     expect((await emulatorApi(emulator.url, 'GET', '/settings')).json.webhookUrl).toBe(previousUrl);
   });
 
-  it('listen --emulator registers, is pinged, and receives one sample of each type', async () => {
+  it('listen --emulator registers, is pinged, receives one sample of each type, and every command it suggests runs as printed', async () => {
     const world = await newWorld();
     const out = join(world.cwd, 'out');
     const run = world.spawn(['listen', '--emulator', '--port', '0', '--out', out, '--json']);
     await run.waitFor(READY);
-    const [, apiUrl] = await run.waitFor(/export METRIPORT_API_URL=(\S+) METRIPORT_API_KEY=local-emulator/);
-    expect(run.stderr()).toMatch(/metriport-webhook trigger medical\.document-download --via-api/);
     await run.waitFor(/ping {2}answered/);
     await run.waitFor(/network-query\.pharmacy/, 'stdout');
     await run.waitFor(/patient\.transfer/, 'stdout');
+    // The hints come again once the samples are in, so they are on the last screen.
+    await run.waitFor(/one sample of each[\s\S]*From another terminal:(\n {2}.*){4}\n/);
+    const lastHints = run.stderr().split('From another terminal:\n').at(-1) ?? '';
+    const printed = lastHints.split('\n').filter((line) => line.startsWith('  ')).map((line) => line.trim());
+    expect(printed).toHaveLength(4);
+    expect(printed[0]).toMatch(/^node \S+metriport-webhook\.js trigger patient\.admit --via-api --api-url http:\/\/127\.0\.0\.1:\d+ --api-key local-emulator$/);
 
-    const trigger = world.spawn(['trigger', 'medical.consolidated-data', '--via-api'], { METRIPORT_API_URL: apiUrl ?? '', METRIPORT_API_KEY: 'local-emulator' });
-    expect((await trigger.exited).code).toBe(0);
-    await run.waitFor(/medical\.consolidated-data.*\n(.*\n)*.*medical\.consolidated-data/, 'stdout');
+    // Each suggested command, run exactly as printed, from the user's folder.
+    for (const command of printed) {
+      const child = spawn('sh', ['-c', command], { cwd: world.cwd, env: cleanEnv(world.env), stdio: ['ignore', 'pipe', 'pipe'] });
+      let output = '';
+      child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      expect({ command, code, output }).toMatchObject({ command, code: 0 });
+    }
+    await run.waitFor(/medical\.document-bulk-download-paged[\s\S]*patient\.admit[\s\S]*patient\.admit/, 'stdout');
 
     run.child.kill('SIGINT');
     expect((await run.exited).code).toBe(0);
     const types = run.stdout().trim().split('\n').map((line) => JSON.parse(line).type as string);
-    // 19 samples (every type but the ping), then the one sent through sample-payload.
+    // 19 samples (every type but the ping), then the one the printed trigger sent through sample-payload.
     expect(new Set(types).size).toBe(19);
     expect(types).toHaveLength(20);
-    expect((await readdir(out)).filter((name) => !name.startsWith('.'))).toHaveLength(20);
-    expect(run.stderr()).toMatch(/stays registered/);
+    expect(await captureFiles(out)).toHaveLength(20);
+    expect(run.stderr()).toMatch(/The emulator stops with this listen; nothing to put back\./);
+    expect(run.stderr()).not.toMatch(/dashboard/);
   });
 });

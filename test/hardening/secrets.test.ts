@@ -44,7 +44,7 @@ describe('secrets', () => {
     await listen.waitFor(READY);
     const webhookKey = (await emulatorApi(emulator.url, 'GET', '/settings')).json.webhookKey as string;
     await emulatorApi(emulator.url, 'POST', '/emulator/messages', { type: 'patient.admit' });
-    await listen.waitFor(/forward {2}patient\.admit/);
+    await listen.waitFor(/patient\.admit.*app 2\d\d in/, 'stdout');
     const stateDir = join(world.env.XDG_STATE_HOME, 'metriport-webhook');
     expect((await stat(stateDir)).mode & 0o777).toBe(0o700);
     for (const file of await readdir(stateDir)) expect((await stat(join(stateDir, file))).mode & 0o777).toBe(0o600);

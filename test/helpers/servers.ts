@@ -120,3 +120,9 @@ export async function refusingUrl(path = '/previous-app'): Promise<string> {
   await new Promise((resolve) => server.close(resolve));
   return `http://127.0.0.1:${port}${path}`;
 }
+
+/** The captures in a `--out` folder: its visible files (anything the tool keeps there starts with "."), sorted. */
+export async function captureFiles(dir: string): Promise<string[]> {
+  const { readdir } = await import('node:fs/promises');
+  return (await readdir(dir)).filter((name) => !name.startsWith('.')).sort();
+}

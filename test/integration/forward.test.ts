@@ -39,8 +39,9 @@ describe('--forward-to', () => {
     expect(received?.headers['user-agent']).toBe('Metriport API');
     expect(received?.headers['content-type']).toBe('application/json');
     expect(received?.headers.authorization).toBe('Bearer dev');
-    expect(session.eventsOf('forwarded')[0]).toMatchObject({ status: 202, body: '{"queued":true}', messageType: 'patient.admit' });
-    expect(session.events.findIndex((event) => event.type === 'message')).toBeLessThan(session.events.findIndex((event) => event.type === 'forwarded'));
+    // Stored first (the file name is in the outcome), forwarded after, and the message reported with both.
+    const [shown] = session.eventsOf('message');
+    expect(shown?.outcome).toMatchObject({ status: 202, storedAs: expect.stringContaining('patient.admit'), forward: { kind: 'answered', status: 202, body: '{"queued":true}' } });
   });
 
   it("makes a failing handler a failed delivery, unless --ack", async () => {
@@ -49,18 +50,18 @@ describe('--forward-to', () => {
     expect((await postSigned(failing.url, messageBody())).status).toBe(500);
     const acked = await forwardingSession({ url: target.url, ack: true });
     expect((await postSigned(acked.url, messageBody())).status).toBe(200);
-    expect(acked.eventsOf('forwarded')[0]?.status).toBe(500);
+    expect(acked.eventsOf('message')[0]?.outcome).toMatchObject({ status: 200, forward: { kind: 'answered', status: 500 } });
   });
 
   it('answers 504 when the app is too slow and 502 when it cannot be reached', async () => {
     const slow = await app(() => ({ status: 200, delayMs: 1000 }));
     const timing = await forwardingSession({ url: slow.url, timeoutMs: 100 });
     expect((await postSigned(timing.url, messageBody())).status).toBe(504);
-    expect(timing.eventsOf('forward-failed')[0]).toMatchObject({ status: 504, reason: 'timeout', timeoutMs: 100 });
+    expect(timing.eventsOf('message')[0]?.outcome.forward).toMatchObject({ kind: 'failed', status: 504, reason: 'timeout', timeoutMs: 100 });
 
     const nowhere = await forwardingSession({ url: await refusingUrl() });
     expect((await postSigned(nowhere.url, messageBody())).status).toBe(502);
-    expect(nowhere.eventsOf('forward-failed')[0]).toMatchObject({ status: 502, detail: expect.stringContaining('ECONNREFUSED') });
+    expect(nowhere.eventsOf('message')[0]?.outcome.forward).toMatchObject({ kind: 'failed', status: 502, detail: expect.stringContaining('ECONNREFUSED') });
   });
 
   it('keeps at most --forward-concurrency requests in flight to the app', async () => {

@@ -71,7 +71,7 @@ describe('receiver on a real socket', () => {
     expect(answer).toMatchObject({ status: 401, text: '' });
     expect(listener.eventsOf('verify-failed')[0]?.reason).toBe(reason);
     expect(listener.eventsOf('message')).toHaveLength(0);
-    expect(await readdir(join(dir, 'out'))).toEqual([]);
+    expect(await visibleFiles(join(dir, 'out'))).toEqual([]);
     expect(await readFile(jsonl, 'utf8')).toBe('');
   });
 
@@ -82,7 +82,7 @@ describe('receiver on a real socket', () => {
     const answer = await postSigned(listener.url, body);
     expect(answer.status).toBe(200);
     expect(JSON.parse(answer.text)).toEqual({ pong: 'Zq4xT9mLr2VbN7kP1cYwE' });
-    expect(await readdir(dir)).toEqual([]);
+    expect(await visibleFiles(dir)).toEqual([]);
     expect(listener.eventsOf('ping')).toHaveLength(1);
   });
 

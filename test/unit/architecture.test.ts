@@ -48,7 +48,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   metriport: ['http', 'util', 'errors'],
   webhook: ['http', 'metriport', 'util', 'errors'],
   capture: ['webhook', 'util', 'errors'],
-  config: ['metriport', 'util', 'errors'],
+  config: ['metriport', 'samples', 'util', 'errors'],
   session: ['webhook', 'capture', 'config', 'metriport', 'tunnel', 'util', 'errors'],
   emulator: ['webhook', 'metriport', 'samples', 'http', 'util', 'errors'],
   output: ['session', 'webhook', 'config', 'metriport', 'util', 'errors'],

@@ -23,7 +23,7 @@ describe('resolveListenConfig', () => {
       mode: 'local',
       receiver: { host: '127.0.0.1', port: 4747, path: '/webhook', maxBodyBytes: 64 * 1024 * 1024, events: [] },
       capture: { outDir: undefined, jsonlFile: undefined },
-      output: { json: false, full: false, verbose: false },
+      output: { json: false, preview: 'preview', verbose: false },
       warnings: [],
     });
   });
@@ -60,7 +60,8 @@ describe('resolveListenConfig', () => {
 
   it.each([
     [{ publicUrl: 'https://t.example.com' }, {}, 'NO_API_KEY'],
-    [{}, {}, 'NGROK_NO_AUTHTOKEN'],
+    [{}, {}, 'NOTHING_CONFIGURED'],
+    [{ apiKey: 'k' }, {}, 'NGROK_NO_AUTHTOKEN'],
     [{ forwardTo: 'ftp://x', webhookKey: 'k', tunnel: false }, {}, 'BAD_FORWARD_URL'],
     [{ ack: true, webhookKey: 'k', tunnel: false }, {}, 'FORWARD_FLAGS_WITHOUT_TARGET'],
     [{ forwardTo: 'http://127.0.0.1:3000', header: ['NoColon'], webhookKey: 'k', tunnel: false }, {}, 'BAD_HEADER'],
@@ -146,6 +147,15 @@ describe('resolveListenConfig', () => {
   it('masks credentials in a --forward-to URL wherever it is shown', () => {
     expect(redactUrl('https://user:secret-pass@app.example.com/hook')).toBe('https://****:****@app.example.com/hook');
     expect(redactUrl('http://127.0.0.1:3000/hook')).toBe('http://127.0.0.1:3000/hook');
+  });
+
+  it('warns about an --events entry no type matches, with the nearest one, and keeps it', () => {
+    const config = resolveListenConfig({ ...base, events: 'patient.admt,medical.,bogus.' }, {}, {});
+    expect(config.receiver.events).toEqual(['patient.admt', 'medical.', 'bogus.']);
+    expect(config.warnings).toEqual([
+      '--events patient.admt matches no type Metriport sends today; did you mean patient.admit? (kept, in case it is new).',
+      expect.stringMatching(/^--events bogus\. matches no type Metriport sends today/),
+    ]);
   });
 
   it('warns when binding beyond loopback', () => {

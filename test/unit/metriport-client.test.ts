@@ -114,7 +114,10 @@ describe('resolveApiConfig', () => {
     [{}, {}, 'https://api.sandbox.metriport.com', 'sandbox'],
     [{ env: 'production' }, {}, 'https://api.metriport.com', 'production'],
     [{}, { METRIPORT_ENV: 'production' }, 'https://api.metriport.com', 'production'],
-    [{ env: 'production' }, { METRIPORT_API_URL: 'http://127.0.0.1:4748/' }, 'http://127.0.0.1:4748', 'custom'],
+    // A flag beats the environment: an exported emulator URL does not override --env.
+    [{ env: 'production' }, { METRIPORT_API_URL: 'http://127.0.0.1:4748/' }, 'https://api.metriport.com', 'production'],
+    [{}, { METRIPORT_API_URL: 'http://127.0.0.1:4748/', METRIPORT_ENV: 'production' }, 'http://127.0.0.1:4748', 'custom'],
+    [{ env: 'production', apiUrl: 'http://127.0.0.1:4748' }, {}, 'http://127.0.0.1:4748', 'custom'],
     [{ apiUrl: 'https://api.metriport.com' }, {}, 'https://api.metriport.com', 'production'],
   ])('%j %j → %s', (flags, env, baseUrl, environment) => {
     expect(resolveApiConfig(flags, env, {}).target).toMatchObject({ baseUrl, environment });

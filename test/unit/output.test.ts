@@ -7,6 +7,7 @@ import { createLogSink, readinessLine } from '../../src/output/log.js';
 import { PREVIEW_LINES, formatMessage } from '../../src/output/pretty.js';
 import { prettyJson } from '../../src/output/pretty-json.js';
 import { type ReceivedMessage, toJsonLine } from '../../src/webhook/message.js';
+import type { MessageOutcome } from '../../src/webhook/receiver.js';
 import { createEventFilter } from '../../src/webhook/event-filter.js';
 
 const plain = createPalette(0);
@@ -45,9 +46,10 @@ describe('JSON lines', () => {
     const { out, text } = collect();
     const sink = createJsonSink(out);
     sink.write({ type: 'ready', localUrl: 'http://127.0.0.1:1/webhook' });
-    sink.write({ type: 'message', message });
+    const outcome = { status: 200, storedAs: undefined, forward: undefined };
+    sink.write({ type: 'message', message, outcome });
     sink.write({ type: 'warning', at: receivedAt, message: 'x' });
-    sink.write({ type: 'message', message: { ...message, messageId: undefined } });
+    sink.write({ type: 'message', message: { ...message, messageId: undefined }, outcome });
     const lines = text().trimEnd().split('\n');
     expect(lines).toHaveLength(2);
     expect(JSON.parse(lines[1] ?? '').messageId).toBeNull();
@@ -66,28 +68,40 @@ describe('JSON lines', () => {
 });
 
 describe('terminal view', () => {
-  it('prints a summary line, then the payload', () => {
-    const text = formatMessage(message, { palette: plain, full: false });
+  const outcome: MessageOutcome = { status: 202, storedAs: '20261128T101112345Z_000001_medical.document-download_7a1e1f0c.json', forward: { kind: 'answered', url: 'http://127.0.0.1:3000/hook', status: 202, durationMs: 12, body: '' } };
+
+  it('prints one line with the outcome, then a short preview', () => {
+    const text = formatMessage(message, outcome, { palette: plain, preview: 'preview' });
     const [header, ...rest] = text.split('\n');
     expect(header).toContain('medical.document-download  7a1e1f0c  ✓ signed  patient 0195d964-d166-7226-8912-76934c23c140 completed 2 docs');
     expect(header).toContain(`(${(message.raw.length / 1024).toFixed(1)} KB)`);
+    expect(header).toContain('→ answered 202 · stored 20261128T101112345Z_000001_medical.document-download_7a1e1f0c.json · app 202 in 12 ms');
     expect(rest[0]).toBe('  {');
-    expect(text).toContain('"fileName": "ccd-2026-10-30.xml"');
+    expect(text.split('\n').length).toBeLessThanOrEqual(PREVIEW_LINES + 4);
   });
 
-  it('cuts long payloads unless --full', () => {
+  it('cuts long payloads unless --full, and shows none with --no-preview', () => {
     const big = { meta: { type: 'x' }, items: Array.from({ length: 500 }, (_, i) => ({ i })) };
-    const cut = formatMessage({ ...message, payload: big }, { palette: plain, full: false });
+    const cut = formatMessage({ ...message, payload: big }, outcome, { palette: plain, preview: 'preview' });
     expect(cut).toContain('--full shows whole payloads');
-    expect(cut.split('\n').length).toBeLessThan(PREVIEW_LINES + 5);
-    const whole = formatMessage({ ...message, payload: big }, { palette: plain, full: true });
+    const whole = formatMessage({ ...message, payload: big }, outcome, { palette: plain, preview: 'full' });
     expect(whole).not.toContain('--full');
     expect(whole.split('\n').length).toBeGreaterThan(1500);
+    expect(formatMessage(message, outcome, { palette: plain, preview: 'none' }).split('\n').filter(Boolean)).toHaveLength(1);
+  });
+
+  it('says the truth about a failed answer, and shows headers with --verbose (a legacy key masked)', () => {
+    const failed: MessageOutcome = { status: 500, storedAs: undefined, forward: { kind: 'answered', url: 'http://a', status: 500, durationMs: 3, body: 'boom' } };
+    expect(formatMessage(message, failed, { palette: plain, preview: 'none' })).toContain('→ answered 500 · app 500 in 3 ms');
+    const headers = { 'user-agent': 'Metriport API', 'x-webhook-key': 'legacy-key-value-123456' };
+    const verbose = formatMessage({ ...message, headers }, outcome, { palette: plain, preview: 'none', verbose: true });
+    expect(verbose).toContain('  user-agent: Metriport API');
+    expect(verbose).not.toContain('legacy-key-value-123456');
   });
 
   it('colours only when asked', () => {
-    expect(formatMessage(message, { palette: plain, full: false })).not.toContain('\u001b[');
-    expect(formatMessage(message, { palette: createPalette(1), full: false })).toContain('\u001b[');
+    expect(formatMessage(message, outcome, { palette: plain, preview: 'preview' })).not.toContain('\u001b[');
+    expect(formatMessage(message, outcome, { palette: createPalette(1), preview: 'preview' })).toContain('\u001b[');
   });
 
   it('renders JSON that parses back to the same value', () => {
@@ -111,8 +125,8 @@ describe('log lines', () => {
     const { out, text } = collect();
     const sink = createLogSink({ err: out, palette: plain });
     sink.write({ type: 'ready', localUrl: 'http://127.0.0.1:4747/webhook' });
-    sink.write({ type: 'stopped', stats: { received: 5, verified: 4, rejected: 1, duplicates: 1, filtered: 1, stored: 2 } });
-    sink.write({ type: 'message', message });
+    sink.write({ type: 'stopped', stats: { received: 5, verified: 4, rejected: 1, duplicates: 1, filtered: 1, stored: 2, forwarded: 0, forwardFailed: 0 } });
+    sink.write({ type: 'message', message, outcome: { status: 200, storedAs: undefined, forward: undefined } });
     expect(text()).toContain(`${readinessLine('http://127.0.0.1:4747/webhook')}\n`);
     expect(readinessLine('http://127.0.0.1:4747/webhook')).toBe('Ready: listening on http://127.0.0.1:4747/webhook (Ctrl-C to stop)');
     expect(text()).toContain('Received 5, verified 4, rejected 1, duplicates 1, filtered 1, stored 2.');

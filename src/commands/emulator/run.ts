@@ -19,7 +19,7 @@ export async function runEmulatorCommand(flags: EmulatorFlags): Promise<number> 
   try {
     const emulator = await startEmulator({ host, port, apiKey, allowLocalUrls: flags.allowLocalUrls ?? false, onEvent: (event) => log(describeEmulatorEvent(event)) });
     if (!isLoopback(host)) log(`warning  --host ${host} exposes the emulator beyond this machine; it sends test payloads to whatever URL is set, so keep it on 127.0.0.1.`);
-    announce({ url: emulator.url, apiKey, allowLocalUrls: flags.allowLocalUrls ?? false, stderr: context.stderr });
+    announce({ url: emulator.url, apiKey, allowLocalUrls: flags.allowLocalUrls ?? false, stderr: context.stderr, invocation: context.invocation });
     await new Promise<void>((resolve) => stop.signal.addEventListener('abort', () => resolve(), { once: true }));
     await emulator.close();
     return 0;
@@ -28,13 +28,13 @@ export async function runEmulatorCommand(flags: EmulatorFlags): Promise<number> 
   }
 }
 
-function announce(input: { url: string; apiKey: string; allowLocalUrls: boolean; stderr: NodeJS.WritableStream }): void {
+function announce(input: { url: string; apiKey: string; allowLocalUrls: boolean; stderr: NodeJS.WritableStream; invocation: string }): void {
   const { url, apiKey, allowLocalUrls } = input;
   const shownKey = apiKey === DEFAULT_EMULATOR_API_KEY ? apiKey : maskSecret(apiKey);
   input.stderr.write(
     [
       `Emulator API key: ${shownKey}${allowLocalUrls ? '; local webhook URLs allowed' : '; local webhook URLs refused, as Metriport does (--allow-local-urls to accept them)'}`,
-      `Use it with: METRIPORT_API_URL=${url} METRIPORT_API_KEY=<the key> metriport-webhook status`,
+      `Use it with: ${input.invocation} status --api-url ${url} --api-key ${apiKey === DEFAULT_EMULATOR_API_KEY ? apiKey : '<the key>'}`,
       `Emulator ready: ${url} (Ctrl-C to stop)`,
       '',
     ].join('\n'),

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import type { ListenConfig, RegistrationConfig, TunnelConfig } from '../../config/listen/types.js';
 import { authtokenFromNgrokConfig, ngrokConfigPaths } from '../../config/ngrok-config.js';
+import { DEFAULT_EMULATOR_PORT } from '../../config/defaults.js';
 import type { Sourced } from '../../config/sources.js';
 import { DEFAULT_EMULATOR_API_KEY, type RunningEmulator, startEmulator } from '../../emulator/app.js';
 import { createMetriportClient } from '../../metriport/client.js';
@@ -50,7 +51,7 @@ export async function buildListenWiring(config: ListenConfig, input: { publish: 
         close: async () => undefined,
       };
     case 'emulator': {
-      const emulator = await startEmulator({ host: '127.0.0.1', port: 0, apiKey: DEFAULT_EMULATOR_API_KEY, allowLocalUrls: true });
+      const emulator = await startEmulatorOnFixedPort(input.publish);
       return {
         verification: registered(config.registration, config.webhookKey, {
           target: describeTarget(emulator.url, 'listen --emulator'),
@@ -65,6 +66,22 @@ export async function buildListenWiring(config: ListenConfig, input: { publish: 
         close: () => emulator.close(),
       };
     }
+  }
+}
+
+/**
+ * The in-process emulator on the port the standalone one uses (4748), so the commands `listen --emulator`
+ * prints stay right run after run; a free port only when that one is taken, and then it says so.
+ */
+async function startEmulatorOnFixedPort(publish: (event: SessionEvent) => void): Promise<RunningEmulator> {
+  const options = { host: '127.0.0.1', apiKey: DEFAULT_EMULATOR_API_KEY, allowLocalUrls: true };
+  try {
+    return await startEmulator({ ...options, port: DEFAULT_EMULATOR_PORT });
+  } catch (error) {
+    if ((error as { cause?: { code?: string } }).cause?.code !== 'EADDRINUSE') throw error;
+    const emulator = await startEmulator({ ...options, port: 0 });
+    publish({ type: 'warning', at: new Date(), message: `Port ${DEFAULT_EMULATOR_PORT} is taken, so the emulator runs on ${new URL(emulator.url).port}; the commands below use that port.` });
+    return emulator;
   }
 }
 

@@ -29,8 +29,16 @@ export async function runListenCommand(flags: ListenCommandFlags): Promise<numbe
   const stdout = batchedOutput(context.stdout);
   const sink = await withSpinner(
     fanOut([
-      createLogSink({ err: context.stderr, palette: errPalette, verbose: config.output.verbose }),
-      config.output.json ? createJsonSink(stdout) : createPrettySink({ out: stdout, palette: outPalette, full: config.output.full }),
+      createLogSink({
+        err: context.stderr,
+        palette: errPalette,
+        verbose: config.output.verbose,
+        invocation: context.invocation,
+        messagesShown: !config.output.json,
+        captures: config.capture,
+        emulator: config.mode === 'emulator',
+      }),
+      config.output.json ? createJsonSink(stdout) : createPrettySink({ out: stdout, palette: outPalette, preview: config.output.preview, verbose: config.output.verbose }),
       // Last, so whatever the other sinks wrote on close is flushed too.
       { write: () => undefined, close: async () => stdout.flush() },
     ]),
@@ -41,7 +49,13 @@ export async function runListenCommand(flags: ListenCommandFlags): Promise<numbe
   const publish = (event: SessionEvent) => {
     sink.write(event);
     // `--emulator`: once the listener is registered and ready, the emulator sends one sample of each type.
-    if (event.type === 'ready' && emulator !== undefined) void sendOneOfEach({ emulator, publish, signal: controller.signal });
+    if (event.type === 'ready' && emulator !== undefined) {
+      const hints = emulatorInstructions(emulator.url, context.invocation);
+      void sendOneOfEach({ emulator, publish, signal: controller.signal }).then(() => {
+        // After ~20 messages the hints above have scrolled away: say them again, last.
+        if (!controller.signal.aborted) publish({ type: 'info', at: new Date(), message: hints });
+      });
+    }
   };
   for (const message of config.warnings) publish({ type: 'warning', at: new Date(), message });
   if (config.output.verbose) publish({ type: 'info', at: new Date(), message: `Settings:\n${describeSources(config)}` });
@@ -51,7 +65,7 @@ export async function runListenCommand(flags: ListenCommandFlags): Promise<numbe
     onStop: (signal) => `${signal}: stopping; letting requests in flight finish (press Ctrl-C again to force).\n`,
     onForce: (signal) => {
       stdout.flush();
-      return `Second ${signal}: exiting now without finishing requests in flight or restoring the webhook URL; run \`metriport-webhook restore\` to put it back.\n`;
+      return `Second ${signal}: exiting now without finishing requests in flight or restoring the webhook URL; run \`${context.invocation} restore\` to put it back.\n`;
     },
   });
   // `listen --json | head -1`: when the reader goes away, stop as on Ctrl-C, so the URL is still restored.
@@ -67,7 +81,8 @@ export async function runListenCommand(flags: ListenCommandFlags): Promise<numbe
   try {
     wiring = await buildListenWiring(config, { publish, env: context.env });
     emulator = wiring.emulator;
-    if (emulator !== undefined) publish({ type: 'info', at: new Date(), message: emulatorInstructions(emulator.url) });
+    if (emulator !== undefined) publish({ type: 'info', at: new Date(), message: emulatorInstructions(emulator.url, context.invocation) });
+    if (config.forward !== undefined) publish({ type: 'info', at: new Date(), message: forwardKeyHint(config, context.invocation) });
     await runListenSession(sessionOptions(config), {
       verification: wiring.verification,
       openTunnel: wiring.openTunnel,
@@ -88,15 +103,25 @@ function sessionOptions(config: ListenConfig) {
   return { receiver: config.receiver, capture: config.capture, forward: config.forward };
 }
 
-/** What to run from another terminal against `listen --emulator` (the key is the emulator's public default). */
-function emulatorInstructions(apiUrl: string): string {
+/**
+ * What to run from another terminal against `listen --emulator`, with the flags they need (never an
+ * `export` that would outlive this run and steer later commands). The key is the emulator's public default.
+ */
+function emulatorInstructions(apiUrl: string, invocation: string): string {
+  const api = `--api-url ${apiUrl} --api-key local-emulator`;
   return [
     `Emulator API: ${apiUrl} (API key: local-emulator). From another terminal:`,
-    `  export METRIPORT_API_URL=${apiUrl} METRIPORT_API_KEY=local-emulator`,
-    `  metriport-webhook trigger medical.document-download --via-api`,
-    `  metriport-webhook status`,
-    `  metriport-webhook retry --wait`,
+    `  ${invocation} trigger patient.admit --via-api ${api}`,
+    `  ${invocation} status ${api}`,
+    `  ${invocation} requests --failed ${api}`,
+    `  ${invocation} retry --wait ${api}`,
   ].join('\n');
+}
+
+/** `--forward-to`: the app verifies with the account's webhook key; say how to get it. */
+function forwardKeyHint(config: ListenConfig, invocation: string): string {
+  const api = config.mode === 'emulator' ? ' --api-url <the emulator URL above> --api-key local-emulator' : '';
+  return `Your app verifies forwarded requests with the account's webhook key: \`${invocation} key${api}\` shows it (masked; --show for all of it).`;
 }
 
 async function sendOneOfEach(input: { emulator: RunningEmulator; publish: (event: SessionEvent) => void; signal: AbortSignal }): Promise<void> {

@@ -62,9 +62,9 @@ export async function runRetryCommand(id: string | undefined, flags: RetryFlags)
   }
   Object.assign(result, outcome);
   const summary = `${outcome.delivered} delivered, ${outcome.failed} failed again${outcome.processing > 0 ? `, ${outcome.processing} still processing` : ''}.`;
-  if (outcome.timedOut) spinner.fail(`Stopped waiting after ${timeoutMs / 1000} s: ${summary} Check again with \`metriport-webhook status\`.`);
+  if (outcome.timedOut) spinner.fail(`Stopped waiting after ${timeoutMs / 1000} s: ${summary} Check again with \`${context.invocation} status\`.`);
   else if (outcome.failed === 0) spinner.succeed(`Retry finished: ${summary}`);
-  else spinner.fail(`Retry finished: ${summary} Run \`metriport-webhook status\` to see why.`);
+  else spinner.fail(`Retry finished: ${summary} Run \`${context.invocation} status\` (or \`${context.invocation} requests --failed\`) to see why.`);
   return finish(outcome.failed === 0 && !outcome.timedOut ? 0 : 1);
 }
 

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { parseEnv } from 'node:util';
 import { fileError } from '../../util/file-error.js';
 import type { Env } from '../../config/sources.js';
+import { invocation } from './invocation.js';
 
 /** What a command needs from the process, gathered in one place so engines never read it themselves. */
 export interface CommandContext {
@@ -11,13 +12,15 @@ export interface CommandContext {
   dotenv: Env;
   stdout: NodeJS.WriteStream;
   stderr: NodeJS.WriteStream;
+  /** How the user ran the CLI (`metriport-webhook`, `npx metriport-webhook`, `node bin/…`): hints use it. */
+  invocation: string;
 }
 
 /** Commands report their exit code through this; only `cli.ts` exits. */
 export type Done = (exitCode: number) => void;
 
 export function processContext(): CommandContext {
-  return { env: process.env, dotenv: readDotenv(process.cwd()), stdout: process.stdout, stderr: process.stderr };
+  return { env: process.env, dotenv: readDotenv(process.cwd()), stdout: process.stdout, stderr: process.stderr, invocation: invocation(process.env) };
 }
 
 export function readDotenv(dir: string): Env {

@@ -2,6 +2,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { usageError } from '../../errors.js';
 import { colorLevel, createPalette } from '../../output/color.js';
 import { clock } from '../../output/format.js';
+import { asRun } from '../../output/invocation.js';
 import { formatStatus } from '../../output/status.js';
 import { readWebhookReport, statusJson } from '../../session/webhook-status.js';
 import { parseDuration } from '../../util/units.js';
@@ -24,7 +25,7 @@ export async function runStatusCommand(flags: StatusFlags): Promise<number> {
   try {
     do {
       const report = await readWebhookReport(client, [apiKey]);
-      const text = flags.json ? `${JSON.stringify(statusJson(report))}\n` : formatStatus(report, palette);
+      const text = flags.json ? `${JSON.stringify(statusJson(report))}\n` : asRun(formatStatus(report, palette), context.invocation);
       const footer = palette.dim(`\nUpdated ${clock(new Date())}; refreshing every ${intervalMs >= 1000 ? `${intervalMs / 1000} s` : `${intervalMs} ms`}; Ctrl-C to stop.`);
       context.stdout.write(redraw ? `\u001b[2J\u001b[H${text}${footer}\n` : text);
       if (flags.watch) await delay(intervalMs, undefined, { signal: stop.signal }).catch(() => undefined);

@@ -8,7 +8,7 @@ export function triggerCommand(done: Done) {
     .argument('[type]', 'meta.type of the sample, e.g. medical.document-download (see --list)')
     .option('--list', 'list the sample types')
     .option('--to <url>', 'where to POST it (default: http://127.0.0.1:4747/webhook)')
-    .option('--webhook-key <key>', 'key to sign with (env: METRIPORT_WEBHOOK_KEY)')
+    .option('--webhook-key <key>', 'key to sign with (env: METRIPORT_WEBHOOK_KEY; else read from the account when an API key is given)')
     .option('--set <path=value>', 'change a field, e.g. --set meta.data.clinic=7 (repeatable; JSON values allowed)', collect, [])
     .option('--failed', "send the type's failed outcome (e.g. a patient whose documents could not be fetched)")
     .option('--via-api', "ask the API (sandbox or emulator) to send it through /settings/webhook/sample-payload")

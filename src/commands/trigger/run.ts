@@ -1,6 +1,7 @@
 import type { TriggerFlags } from './command.js';
 import { DEFAULT_LISTENER_URL } from '../../config/defaults.js';
-import { pickWebhookKey, requireWebhookKey } from '../../config/webhook-key.js';
+import { closest } from '../../util/suggest.js';
+import { signingKey } from '../shared/signing-key.js';
 import { usageError } from '../../errors.js';
 import { applyOverride } from '../../samples/build-message.js';
 import { hasFailedSample, listSampleTypes, newSampleMessage } from '../../samples/samples.js';
@@ -19,7 +20,13 @@ export async function runTriggerCommand(type: string | undefined, flags: Trigger
     return 0;
   }
   if (type === undefined) throw usageError('NO_TYPE', 'Name the message type to send.', `Run \`metriport-webhook trigger --list\` to see them, e.g. trigger ${types[0]}.`);
-  if (!types.includes(type)) throw usageError('UNKNOWN_TYPE', `There is no sample of "${type}".`, `Pick one of: ${types.join(', ')}.`);
+  if (!types.includes(type)) {
+    const guess = closest(type, types);
+    throw usageError('UNKNOWN_TYPE', `There is no sample of "${type}".`, guess === undefined ? `Pick one of: ${types.join(', ')}.` : `Did you mean ${guess}? (\`metriport-webhook trigger --list\` shows them all)`);
+  }
+  if (flags.to !== undefined && !(URL.canParse(flags.to) && /^https?:$/.test(new URL(flags.to).protocol))) {
+    throw usageError('BAD_TO_URL', `--to ${JSON.stringify(flags.to)} is not an http(s) URL.`, 'Pass the listener or app URL, e.g. http://127.0.0.1:4747/webhook.');
+  }
   if (flags.failed && !hasFailedSample(type)) {
     throw usageError('NO_FAILED_SAMPLE', `"${type}" has no failed outcome.`, `Types with one: ${types.filter(hasFailedSample).join(', ')}.`);
   }
@@ -46,7 +53,7 @@ interface TriggerInput {
 }
 
 async function direct({ type, messageId, payload, flags, context }: TriggerInput): Promise<number> {
-  const key = requireWebhookKey(pickWebhookKey(flags.webhookKey, context.env, context.dotenv), 'nothing to sign the sample with', ', or use --via-api to let the API sign it');
+  const key = await signingKey({ flags, context, purpose: 'nothing to sign the sample with' });
   const url = flags.to ?? DEFAULT_LISTENER_URL;
   const body = Buffer.from(JSON.stringify(payload));
   const isPing = typeof payload.ping === 'string';
@@ -58,7 +65,7 @@ async function direct({ type, messageId, payload, flags, context }: TriggerInput
   if (flags.json) {
     context.stdout.write(`${JSON.stringify({ type, messageId, url, ok, status: result.status ?? null, durationMs: result.durationMs, detail })}\n`);
   } else if (result.status === undefined) {
-    context.stderr.write(`Could not deliver ${type} to ${url} (${result.detail}). Is \`metriport-webhook listen\` running there? Pass --to for another URL.\n`);
+    context.stderr.write(`Could not deliver ${type} to ${url} (${result.detail}). Is \`${context.invocation} listen\` running there? Pass --to for another URL.\n`);
   } else {
     context.stdout.write(`${result.status} ${ok ? 'OK' : `failed${badPong ? ` (${detail})` : ''}`}  ${type}  ${messageId}  → ${url}  in ${result.durationMs} ms\n`);
   }

@@ -1,4 +1,6 @@
 import { usageError } from '../../errors.js';
+import { listSampleTypes } from '../../samples/samples.js';
+import { closest } from '../../util/suggest.js';
 import { parseSize } from '../../util/units.js';
 import { DEFAULT_HOST, DEFAULT_MAX_BODY, DEFAULT_PATH, DEFAULT_PORT } from '../defaults.js';
 import { requirePort } from '../port.js';
@@ -22,7 +24,22 @@ export function resolveReceiver(flags: { host?: string | undefined; port?: strin
     throw usageError('BAD_MAX_BODY', `--max-body ${JSON.stringify(flags.maxBody)} is not a size.`, 'Pass a size such as 50mb, 512kb or a number of bytes.');
   }
   const warnings = LOOPBACK.has(host) ? [] : [`--host ${host} exposes the receiver beyond this machine; webhooks carry PHI, so prefer 127.0.0.1 behind a tunnel.`];
-  return { receiver: { host, port, path, maxBodyBytes, events: parseEvents(flags.events) }, warnings };
+  const events = parseEvents(flags.events);
+  warnings.push(...events.flatMap(checkEventEntry));
+  return { receiver: { host, port, path, maxBodyBytes, events }, warnings };
+}
+
+/**
+ * An `--events` entry that matches no type Metriport sends today is most likely a typo: say so, with the
+ * nearest type, but keep it (new types keep appearing, and a receiver must accept them).
+ */
+function checkEventEntry(entry: string): string[] {
+  const known = listSampleTypes();
+  const prefix = entry.endsWith('.*') ? entry.slice(0, -1) : entry.endsWith('.') ? entry : undefined;
+  const matches = prefix === undefined ? known.includes(entry) : known.some((type) => type.startsWith(prefix));
+  if (matches) return [];
+  const guess = closest(prefix ?? entry, prefix === undefined ? known : [...new Set(known.map((type) => `${type.split('.')[0]}.`))]);
+  return [`--events ${entry} matches no type Metriport sends today${guess === undefined ? '' : `; did you mean ${guess}?`} (kept, in case it is new).`];
 }
 
 function parseEvents(text: string | undefined): string[] {

@@ -1,7 +1,7 @@
 import { MwError, usageError } from '../../errors.js';
 import { assertRegistrable } from '../../metriport/url-rules.js';
 import { requireApiKey, resolveApiConfig } from '../api-config.js';
-import type { Env, Sourced } from '../sources.js';
+import { type Env, type Sourced, pick } from '../sources.js';
 import { pickWebhookKey, requireWebhookKey } from '../webhook-key.js';
 import { resolveForward } from './forward.js';
 import { resolveReceiver } from './receiver.js';
@@ -32,6 +32,7 @@ export interface ListenFlags {
   jsonl?: string | undefined;
   json?: boolean | undefined;
   full?: boolean | undefined;
+  preview?: boolean | undefined;
   events?: string | undefined;
   ngrokAuthtoken?: string | undefined;
   ngrokDomain?: string | undefined;
@@ -55,6 +56,26 @@ export interface ListenContext {
 export const HEALTH_AFTER_PING_MS = 500;
 export const HEALTH_FALLBACK_MS = 3000;
 
+/** A first run with nothing set up hears about everything it lacks at once, not one thing per attempt. */
+function assertNothingMissing(flags: ListenFlags, env: Env, dotenv: Env, context: ListenContext): void {
+  const noApiKey = resolveApiConfig(flags, env, dotenv).apiKey === undefined;
+  const noAuthtoken =
+    flags.publicUrl === undefined && pick({ flag: flags.ngrokAuthtoken, flagName: '--ngrok-authtoken', env, dotenv, envName: 'NGROK_AUTHTOKEN' }) === undefined && context.ngrokConfigAuthtoken === undefined;
+  if (!(noApiKey && noAuthtoken)) return;
+  throw new MwError('listen needs a Metriport API key and an ngrok authtoken, and neither was found.', {
+    code: 'NOTHING_CONFIGURED',
+    category: 'auth',
+    hint: 'Set METRIPORT_API_KEY and NGROK_AUTHTOKEN (or put them in .env), pass --public-url for a tunnel of your own, or try `metriport-webhook listen --emulator` (no account, no network).',
+  });
+}
+
+function previewMode(flags: ListenFlags): 'preview' | 'full' | 'none' {
+  if (flags.full && flags.preview === false) {
+    throw usageError('PREVIEW_CONFLICT', '--full and --no-preview contradict each other.', 'Keep --full for whole payloads, or --no-preview for one line per message.');
+  }
+  return flags.full ? 'full' : flags.preview === false ? 'none' : 'preview';
+}
+
 /** Pure: flags + environment + `.env` values → a complete, checked listen configuration, one shape per mode. */
 export function resolveListenConfig(flags: ListenFlags, env: Env, dotenv: Env, context: ListenContext = { interactive: false }): ListenConfig {
   const { receiver, warnings } = resolveReceiver(flags);
@@ -62,7 +83,7 @@ export function resolveListenConfig(flags: ListenFlags, env: Env, dotenv: Env, c
     receiver,
     capture: { outDir: flags.out, jsonlFile: flags.jsonl },
     forward: resolveForward(flags),
-    output: { json: flags.json ?? false, full: flags.full ?? false, verbose: flags.verbose ?? false },
+    output: { json: flags.json ?? false, preview: previewMode(flags), verbose: flags.verbose ?? false },
     warnings,
   };
   const webhookKey = pickWebhookKey(flags.webhookKey, env, dotenv);
@@ -87,6 +108,7 @@ export function resolveListenConfig(flags: ListenFlags, env: Env, dotenv: Env, c
     return { ...common, mode: 'local', webhookKey: requireWebhookKey(webhookKey, 'listen cannot verify requests with --no-tunnel without it') };
   }
 
+  if (flags.register !== false) assertNothingMissing(flags, env, dotenv, context);
   const tunnel = resolveTunnel({ flags, env, dotenv, ngrokConfigAuthtoken: context.ngrokConfigAuthtoken });
   if (flags.register === false) {
     return { ...common, mode: 'unregistered', tunnel, webhookKey: requireWebhookKey(webhookKey, 'listen cannot verify requests with --no-register without it') };

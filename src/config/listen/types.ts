@@ -57,7 +57,8 @@ export interface RegisteredApi {
 /** How the terminal shows things; the command's business, never the engine's. */
 export interface OutputConfig {
   json: boolean;
-  full: boolean;
+  /** The terminal view's payload preview: a few lines, all (`--full`), or none (`--no-preview`). */
+  preview: 'preview' | 'full' | 'none';
   verbose: boolean;
 }
 

@@ -1,0 +1,31 @@
+import { realpathSync } from 'node:fs';
+import { basename, delimiter, dirname, isAbsolute, join, relative } from 'node:path';
+
+/**
+ * How the user ran this CLI, so that every command the tool suggests runs as printed: `metriport-webhook`
+ * when that name on PATH is this CLI (after `npm link` or a global install), `npx metriport-webhook` from a
+ * project's node_modules, and `node bin/metriport-webhook.js` (relative to where they are) from a clone.
+ * Pure; `invocation()` below feeds it the process's facts.
+ */
+export function describeInvocation(input: { script: string; cwd: string; pathDirs: readonly string[]; resolve: (path: string) => string | undefined }): string {
+  const { script, cwd } = input;
+  const name = 'metriport-webhook';
+  const real = input.resolve(script) ?? script;
+  const onPath = input.pathDirs.map((dir) => join(dir, name)).find((candidate) => input.resolve(candidate) === real);
+  if (onPath !== undefined) return name;
+  if (basename(dirname(script)) === '.bin' && basename(dirname(dirname(script))) === 'node_modules') return `npx ${name}`;
+  const shown = isAbsolute(script) ? relative(cwd, script) : script;
+  const path = shown.startsWith('..') || isAbsolute(shown) ? script : shown;
+  return `node ${path.includes(' ') ? JSON.stringify(path) : path}`;
+}
+
+export function invocation(env: Readonly<Record<string, string | undefined>>): string {
+  const resolve = (path: string) => {
+    try {
+      return realpathSync(path);
+    } catch {
+      return undefined;
+    }
+  };
+  return describeInvocation({ script: process.argv[1] ?? 'metriport-webhook', cwd: process.cwd(), pathDirs: (env.PATH ?? '').split(delimiter).filter(Boolean), resolve });
+}
