@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from './commands/shared/commander.js';
 import { readDotenv } from './commands/shared/process.js';
+import { completionCommand } from './commands/completion/command.js';
 import { emulatorCommand } from './commands/emulator/command.js';
 import { keyCommand } from './commands/key/command.js';
 import { listenCommand } from './commands/listen/command.js';
@@ -54,6 +55,7 @@ Examples:
     triggerCommand(done),
     replayCommand(done),
     emulatorCommand(done),
+    completionCommand(done),
   ];
   for (const command of commands) program.addCommand(command.copyInheritedSettings(program));
   return program;

@@ -10,7 +10,7 @@ import type * as TypedCommander from '@commander-js/extra-typings';
  */
 const commander = createRequire(import.meta.url)('commander') as typeof TypedCommander;
 
-export const { Command, Option, CommanderError } = commander;
+export const { Argument, Command, Option, CommanderError } = commander;
 /* eslint-disable @typescript-eslint/no-explicit-any */
 export type Command<Args extends any[] = [], Opts extends TypedCommander.OptionValues = {}, Globals extends TypedCommander.OptionValues = {}> = TypedCommander.Command<
   Args,
