@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { describeInvocation } from '../../src/commands/shared/invocation.js';
+import { asRun } from '../../src/output/invocation.js';
+
+const real = '/home/dev/metriport-webhook/bin/metriport-webhook.js';
+
+describe('how the CLI was run, so hints run as printed', () => {
+  it.each([
+    // After `npm link`: the name on PATH is a link to this very script.
+    [{ script: '/usr/local/bin/metriport-webhook', cwd: '/home/dev/app', pathDirs: ['/usr/bin', '/usr/local/bin'] }, 'metriport-webhook'],
+    // From a project's node_modules (npx, npm scripts).
+    [{ script: '/home/dev/app/node_modules/.bin/metriport-webhook', cwd: '/home/dev/app', pathDirs: ['/usr/bin'] }, 'npx metriport-webhook'],
+    // From the clone itself.
+    [{ script: real, cwd: '/home/dev/metriport-webhook', pathDirs: ['/usr/bin'] }, 'node bin/metriport-webhook.js'],
+    // From elsewhere: the absolute path, which works from anywhere.
+    [{ script: real, cwd: '/tmp/work', pathDirs: ['/usr/bin'] }, `node ${real}`],
+  ])('%j → %s', (input, expected) => {
+    const links: Record<string, string> = { '/usr/local/bin/metriport-webhook': real, [real]: real, '/home/dev/app/node_modules/.bin/metriport-webhook': '/home/dev/app/node_modules/metriport-webhook/bin/metriport-webhook.js' };
+    expect(describeInvocation({ ...input, resolve: (path) => links[path] })).toBe(expected);
+  });
+
+  it('rewrites the commands hints name, and nothing else', () => {
+    expect(asRun('run `metriport-webhook retry --wait` (metriport-webhook is great)', 'node bin/metriport-webhook.js')).toBe(
+      'run `node bin/metriport-webhook.js retry --wait` (metriport-webhook is great)',
+    );
+  });
+});
