@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from './commands/shared/commander.js';
 import { readDotenv } from './commands/shared/process.js';
+import { checkCommand } from './commands/check/command.js';
 import { completionCommand } from './commands/completion/command.js';
 import { emulatorCommand } from './commands/emulator/command.js';
 import { keyCommand } from './commands/key/command.js';
@@ -54,6 +55,7 @@ Examples:
     restoreCommand(done),
     triggerCommand(done),
     replayCommand(done),
+    checkCommand(done),
     emulatorCommand(done),
     completionCommand(done),
   ];

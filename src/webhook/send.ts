@@ -1,4 +1,4 @@
-import { HttpFailure, type SendHttp, sendHttp } from '../http/send.js';
+import { HttpFailure, type SendHttp, headerValue, sendHttp } from '../http/send.js';
 import { WEBHOOK_USER_AGENT } from '../metriport/types.js';
 import { SIGNATURE_HEADER, sign } from './signature.js';
 
@@ -22,6 +22,8 @@ export interface PostResult {
   durationMs: number;
   /** "OK", "Request failed with status code 404", "timeout of 5000ms exceeded", or the socket error's code. */
   detail: string;
+  /** Where a redirect pointed (not followed). */
+  location?: string | undefined;
 }
 
 /** POSTs exact bytes with a timeout; every outcome is a result, never a throw. Used by forwarding and `sendSigned`. */
@@ -31,7 +33,8 @@ export async function postBytes(options: PostOptions): Promise<PostResult> {
   try {
     const response = await (options.send ?? sendHttp)({ method: 'POST', url: options.url, headers: options.headers, body: options.body, timeoutMs: options.timeoutMs, maxResponseBytes: options.maxResponseBytes });
     const ok = response.status >= 200 && response.status < 300;
-    return { ok, status: response.status, responseText: response.body.toString('utf8'), durationMs: elapsed(), detail: ok ? 'OK' : `Request failed with status code ${response.status}` };
+    const location = headerValue(response.headers, 'location');
+    return { ok, status: response.status, responseText: response.body.toString('utf8'), durationMs: elapsed(), detail: ok ? 'OK' : `Request failed with status code ${response.status}`, location };
   } catch (error) {
     const code = error instanceof HttpFailure ? error.code : 'ENETWORK';
     const detail = code === 'TIMEOUT' ? `timeout of ${options.timeoutMs}ms exceeded` : code;

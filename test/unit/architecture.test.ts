@@ -51,8 +51,9 @@ const ALLOWED: Record<string, readonly string[]> = {
   config: ['metriport', 'samples', 'util', 'errors'],
   session: ['webhook', 'capture', 'config', 'metriport', 'tunnel', 'util', 'errors'],
   emulator: ['webhook', 'metriport', 'samples', 'http', 'util', 'errors'],
-  output: ['session', 'webhook', 'config', 'metriport', 'util', 'errors'],
-  commands: ['output', 'session', 'emulator', 'config', 'capture', 'webhook', 'tunnel', 'metriport', 'samples', 'http', 'util', 'errors', 'exit'],
+  check: ['webhook', 'metriport', 'samples', 'util', 'errors'],
+  output: ['session', 'check', 'webhook', 'config', 'metriport', 'util', 'errors'],
+  commands: ['output', 'session', 'check', 'emulator', 'config', 'capture', 'webhook', 'tunnel', 'metriport', 'samples', 'http', 'util', 'errors', 'exit'],
   cli: ['commands', 'output', 'util', 'errors', 'exit'],
 };
 
