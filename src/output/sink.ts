@@ -8,7 +8,7 @@ export interface Sink {
 
 /** What a sink writes to: a stream, or anything collecting text in tests. */
 export interface TextOutput {
-  write(text: string): unknown;
+  write(text: string | Buffer): unknown;
 }
 
 export function fanOut(sinks: readonly Sink[]): Sink {
@@ -27,12 +27,12 @@ export function fanOut(sinks: readonly Sink[]): Sink {
  * one each (a measurable share of the per-message cost). Order is kept; `flush()` empties it at once.
  */
 export function batchedOutput(stream: TextOutput): TextOutput & { flush(): void } {
-  let pending: string[] = [];
+  let pending: Array<string | Buffer> = [];
   let scheduled = false;
   const flush = () => {
     scheduled = false;
     if (pending.length === 0) return;
-    const text = pending.length === 1 ? (pending[0] as string) : pending.join('');
+    const text = pending.length === 1 ? (pending[0] as string | Buffer) : pending.every((item) => typeof item === 'string') ? pending.join('') : Buffer.concat(pending.map((item) => (typeof item === 'string' ? Buffer.from(item) : item)));
     pending = [];
     // A closed pipe reports through the stream's 'error' event; nothing more to do here.
     try {

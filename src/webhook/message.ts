@@ -66,6 +66,18 @@ export function parseBody(raw: Buffer): ParseResult {
  * them into spaces keeps the payload identical and the line one line.
  */
 export function toJsonLine(message: Pick<ReceivedMessage, 'receivedAt' | 'type' | 'messageId' | 'verifiedBy' | 'raw'>): string {
+  const line = jsonLineBytes(message);
+  return line.toString('utf8', 0, line.length - 1);
+}
+
+const LINE_END = Buffer.from('}\n');
+
+/**
+ * The same line as bytes, newline included, built without decoding the payload: a 20 MB message costs one
+ * copy instead of a string, a replaced string and a template (BENCHMARKS.md, memory). CR and LF bytes are
+ * never part of a multi-byte UTF-8 sequence, so replacing them byte by byte is safe.
+ */
+export function jsonLineBytes(message: Pick<ReceivedMessage, 'receivedAt' | 'type' | 'messageId' | 'verifiedBy' | 'raw'>): Buffer {
   const head = JSON.stringify({
     receivedAt: message.receivedAt.toISOString(),
     type: message.type,
@@ -73,8 +85,12 @@ export function toJsonLine(message: Pick<ReceivedMessage, 'receivedAt' | 'type' 
     verifiedBy: message.verifiedBy,
   });
   const start = message.raw[0] === 0xef && message.raw[1] === 0xbb && message.raw[2] === 0xbf ? 3 : 0;
-  const payload = message.raw.toString('utf8', start).replace(/[\r\n]/g, ' ');
-  return `${head.slice(0, -1)},"payload":${payload}}`;
+  let payload = message.raw.subarray(start);
+  if (payload.includes(0x0a) || payload.includes(0x0d)) {
+    payload = Buffer.from(payload);
+    for (let index = 0; index < payload.length; index += 1) if (payload[index] === 0x0a || payload[index] === 0x0d) payload[index] = 0x20;
+  }
+  return Buffer.concat([Buffer.from(`${head.slice(0, -1)},"payload":`), payload, LINE_END]);
 }
 
 function stringOrUndefined(value: unknown): string | undefined {

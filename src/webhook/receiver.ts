@@ -119,9 +119,9 @@ export function createReceiver(options: ReceiverOptions): Receiver {
     else stats.forwardFailed += 1;
     return { reply: forwarded.reply, outcome: { status: forwarded.reply.status, storedAs, forward: forwarded.outcome } };
   }
-  // messageId key -> the store of its first arrival; a repeat waits for that store before answering.
-  const seen = new Map<string, Promise<boolean>>();
-  for (const key of options.knownMessageIds ?? []) seen.set(key, Promise.resolve(true));
+  // messageId key -> stored (true), or the store of its first arrival still under way (a repeat waits for it).
+  const seen = new Map<string, Promise<boolean> | true>();
+  for (const key of options.knownMessageIds ?? []) seen.set(key, true);
 
   function refuse(status: number, refusal: Refusal, from?: Sender): ReceiverReply {
     stats.rejected += 1;
@@ -176,7 +176,7 @@ export function createReceiver(options: ReceiverOptions): Receiver {
     };
     const idKey = message.messageId === undefined ? undefined : options.messageIdKey(message.messageId);
     const earlier = idKey === undefined ? undefined : seen.get(idKey);
-    if (earlier !== undefined && (await earlier)) {
+    if (earlier === true || (earlier !== undefined && (await earlier))) {
       stats.duplicates += 1;
       const { reply, outcome } = await answer(message, undefined);
       publish({ type: 'duplicate', at: message.receivedAt, message, outcome });
@@ -184,11 +184,15 @@ export function createReceiver(options: ReceiverOptions): Receiver {
     }
 
     const stored = store === undefined ? Promise.resolve(undefined) : store(message);
-    const kept = stored.then(
-      () => true,
-      () => false,
-    );
-    if (idKey !== undefined) seen.set(idKey, kept);
+    if (idKey !== undefined) {
+      // Only while the store is under way is a promise kept; then a plain `true` (or nothing, if it failed).
+      const kept = stored.then(
+        () => true,
+        () => false,
+      );
+      seen.set(idKey, kept);
+      void kept.then((ok) => (ok ? seen.set(idKey, true) : undefined));
+    }
     let storedAs: string | undefined;
     try {
       storedAs = await stored;

@@ -44,6 +44,11 @@ describe('metriport-webhook (spawned)', () => {
     const listenHelp = await runCli(['listen', '--help'], { cwd });
     expect(listenHelp.stdout).toMatch(/Examples:\n {2}\$ metriport-webhook listen/);
     expect(listenHelp.stdout).toContain('--max-body');
+    // The bin answers these from text rendered at build time: it must be exactly what commander prints.
+    const snapshot = (name: string) => readFile(new URL(`../unit/__snapshots__/help-${name}.txt`, import.meta.url), 'utf8');
+    expect(help.stdout).toBe(await snapshot('main'));
+    expect(listenHelp.stdout).toBe(await snapshot('listen'));
+    expect((await runCli(['trigger', '-h'], { cwd })).stdout).toBe(await snapshot('trigger'));
   });
 
   it.each([
