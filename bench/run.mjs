@@ -2,7 +2,7 @@
 // each as a ratio to a baseline measured in this same run. Loopback only; a few minutes at most.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +16,8 @@ const API_KEY = 'bench-api-key';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = 50;
 const work = mkdtempSync(join(tmpdir(), 'mw-bench-'));
+/** A tmpfs folder, to tell the file system's cost from ours (--out is one file per message). */
+const SHM = existsSync('/dev/shm') ? mkdtempSync('/dev/shm/mw-bench-') : undefined;
 
 const sign = (body) => createHmac('sha256', KEY).update(body).digest('hex');
 const rows = [];
@@ -110,6 +112,7 @@ async function throughput() {
     ['bare Fastify route (baseline)', [BARE], { pattern: /ready (\S+)/ }],
     ['listen, terminal view (stdout to /dev/null)', [BIN, 'listen', '--no-tunnel', '--port', '0']],
     ['listen --out DIR', [BIN, 'listen', '--no-tunnel', '--port', '0', '--out', join(work, 'out')]],
+    ...(SHM === undefined ? [] : [['listen --out DIR on tmpfs', [BIN, 'listen', '--no-tunnel', '--port', '0', '--out', join(SHM, 'out')]]]),
     ['listen --jsonl FILE', [BIN, 'listen', '--no-tunnel', '--port', '0', '--jsonl', join(work, 'messages.jsonl')]],
     ['listen --json to a pipe', [BIN, 'listen', '--no-tunnel', '--port', '0', '--json'], { stdout: 'cat' }],
   ];
@@ -154,6 +157,7 @@ async function bigMessage() {
   for (const [name, args, how] of [
     ['bare Fastify route (baseline)', [BARE], { pattern: /ready (\S+)/ }],
     ['listen --out DIR', [BIN, 'listen', '--no-tunnel', '--port', '0', '--out', join(work, 'big')]],
+    ['listen --json to a pipe', [BIN, 'listen', '--no-tunnel', '--port', '0', '--json'], { stdout: 'cat' }],
   ]) {
     const { child, match, pid } = await start(args, { pattern: /Ready: listening on (\S+)/, env: { METRIPORT_WEBHOOK_KEY: KEY }, ...how });
     const started = performance.now();
@@ -164,15 +168,17 @@ async function bigMessage() {
     await stop(child);
     results.push({ name, ms, rss, status: response.status });
   }
-  const [bare, ours] = results;
+  const [bare, ...ours] = results;
   const limit = 4 * body.length + 100 * 1024 * 1024;
   rows.push({ bench: `${(body.length / 1048576).toFixed(1)} MB message: bare Fastify (baseline)`, value: `${bare.status} in ${Math.round(bare.ms)} ms · peak RSS ${mb(bare.rss)}`, ratio: 1, target: '' });
-  rows.push({
-    bench: `${(body.length / 1048576).toFixed(1)} MB message: listen --out`,
-    value: `${ours.status} in ${Math.round(ours.ms)} ms · peak RSS ${mb(ours.rss)} (limit ${mb(limit)})`,
-    ratio: bare.ms / ours.ms,
-    target: `2xx, RSS < ${mb(limit)}: ${ours.status < 300 && ours.rss < limit ? 'met' : 'MISSED'}`,
-  });
+  for (const row of ours) {
+    rows.push({
+      bench: `${(body.length / 1048576).toFixed(1)} MB message: ${row.name}`,
+      value: `${row.status} in ${Math.round(row.ms)} ms · peak RSS ${mb(row.rss)} (limit ${mb(limit)})`,
+      ratio: bare.ms / row.ms,
+      target: `2xx, RSS < ${mb(limit)}: ${row.status < 300 && row.rss < limit ? 'met' : 'MISSED'}`,
+    });
+  }
 }
 
 function median(values) {
@@ -197,7 +203,7 @@ function startup() {
   rows.push({ bench: 'Start-up: node -e 0 (baseline)', value: `${bare.toFixed(0)} ms`, ratio: 1, target: '' });
   for (const flag of ['--help', '--version']) {
     const ms = timeCommand([BIN, flag]);
-    rows.push({ bench: `Start-up: metriport-webhook ${flag}`, value: `${ms.toFixed(0)} ms`, ratio: bare / ms, target: flag === '--help' ? `≤ 1.5× node: ${ms / bare <= 1.5 ? 'met' : 'MISSED'} (${(ms / bare).toFixed(2)}×)` : '' });
+    rows.push({ bench: `Start-up: metriport-webhook ${flag}`, value: `${ms.toFixed(0)} ms`, ratio: bare / ms, target: `≤ 1.15× node: ${ms / bare <= 1.15 ? 'met' : 'MISSED'} (${(ms / bare).toFixed(2)}×)` });
   }
 }
 
@@ -252,4 +258,5 @@ try {
   for (const row of rows) console.log(`| ${row.bench} | ${row.value} | ${(row.ratio * 100).toFixed(0)} % | ${row.target} |`);
 } finally {
   rmSync(work, { recursive: true, force: true });
+  if (SHM !== undefined) rmSync(SHM, { recursive: true, force: true });
 }
