@@ -7,6 +7,7 @@ import { emulatorCommand } from './commands/emulator/command.js';
 import { keyCommand } from './commands/key/command.js';
 import { listenCommand } from './commands/listen/command.js';
 import { replayCommand } from './commands/replay/command.js';
+import { inspectCommand } from './commands/inspect/command.js';
 import { requestsCommand } from './commands/requests/command.js';
 import { restoreCommand } from './commands/restore/command.js';
 import { retryCommand } from './commands/retry/command.js';
@@ -56,6 +57,7 @@ Examples:
     triggerCommand(done),
     replayCommand(done),
     checkCommand(done),
+    inspectCommand(done),
     emulatorCommand(done),
     completionCommand(done),
   ];

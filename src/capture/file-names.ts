@@ -41,3 +41,12 @@ function percentEncode(value: string): string {
     })
     .join('');
 }
+
+/** The arrival time a capture's name starts with (`20261128T101112345Z_…`), which survives copies that reset mtime. */
+export function arrivalOfCaptureName(name: string): Date | undefined {
+  const match = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(\d{3})Z_/.exec(name);
+  if (match === null) return undefined;
+  const [, year, month, day, hour, minute, second, ms] = match;
+  const at = new Date(`${year}-${month}-${day}T${hour}:${minute}:${second}.${ms}Z`);
+  return Number.isNaN(at.getTime()) ? undefined : at;
+}

@@ -12,3 +12,6 @@ export const DEFAULT_LISTENER_URL = `http://${DEFAULT_HOST}:${DEFAULT_PORT}${DEF
 
 /** Default port of the emulator, standalone or inside `listen --emulator`: next to listen's 4747. */
 export const DEFAULT_EMULATOR_PORT = 4748;
+
+/** Default port of the local web inspector (`listen`, `inspect`): beside the emulator's; a free one when taken. */
+export const DEFAULT_INSPECTOR_PORT = 4749;

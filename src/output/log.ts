@@ -42,6 +42,7 @@ export function createLogSink(options: LogSinkOptions): Sink {
           if (event.publicUrl !== undefined) panel.push(`  Registered:  ${event.publicUrl}`);
           if (event.outDir !== undefined) panel.push(`  Captures:    ${event.outDir} (one file per message, owner-only)`);
           if (event.jsonlFile !== undefined) panel.push(`  JSON lines:  ${event.jsonlFile}`);
+          if (event.inspectorUrl !== undefined) panel.push(`  Inspector:   ${event.inspectorUrl}`);
           err.write(`${panel.join('\n')}\n${palette.green(readinessLine(event.localUrl))}\n`);
           return;
         }

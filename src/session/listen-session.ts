@@ -42,6 +42,8 @@ export interface ListenDependencies {
   /** Opens the public tunnel (ngrok, or the user's own with `--public-url`); absent for local-only work. */
   openTunnel?: TunnelOpener | undefined;
   publish: (event: SessionEvent) => void;
+  /** Told the webhook key once it is known (the inspector re-signs replays with it). */
+  onWebhookKey?: ((key: string) => void) | undefined;
   /** Aborting it stops the session gracefully: in-flight requests finish, captures are flushed, the URL is restored. */
   signal: AbortSignal;
   now: () => Date;
@@ -77,6 +79,7 @@ export async function runListenSession(options: ListenSessionOptions, deps: List
     }
   };
   const keys = createKeyHolder(verification.kind === 'key' ? verification.webhookKey : undefined);
+  keys.onSet(deps.onWebhookKey);
   const capture = await openCapture(options.capture);
   try {
     const receiver = createReceiver({

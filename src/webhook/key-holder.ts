@@ -7,15 +7,24 @@ export interface KeyHolder {
   set(key: string): void;
   /** Resolves with the key as soon as it is known, or `undefined` after `timeoutMs`. */
   wait(timeoutMs: number): Promise<string | undefined>;
+  /** Calls `listener` with the key now if known, and whenever it is set. */
+  onSet(listener: ((key: string) => void) | undefined): void;
 }
 
 export function createKeyHolder(initial?: string): KeyHolder {
   let key = initial;
   const waiters = new Set<(key: string) => void>();
+  const listeners: Array<(key: string) => void> = [];
   return {
+    onSet(listener) {
+      if (listener === undefined) return;
+      listeners.push(listener);
+      if (key !== undefined) listener(key);
+    },
     current: () => key,
     set(next) {
       key = next;
+      for (const listener of listeners) listener(next);
       for (const wake of waiters) wake(next);
       waiters.clear();
     },

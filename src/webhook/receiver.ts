@@ -15,6 +15,8 @@ export interface IncomingWebhook {
 export interface Sender {
   address: string | undefined;
   userAgent: string | undefined;
+  /** The request's headers, for the inspector (never the body of an unverified request). */
+  headers?: Readonly<Record<string, string | string[] | undefined>> | undefined;
 }
 
 export interface ReceiverReply {

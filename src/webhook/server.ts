@@ -226,7 +226,7 @@ function senderOf(request: { ip: string; headers: Readonly<Record<string, string
   const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
   const loopback = request.ip === '127.0.0.1' || request.ip === '::1' || request.ip === '::ffff:127.0.0.1';
   const userAgent = request.headers['user-agent'];
-  return { address: loopback && first ? first : request.ip, userAgent: Array.isArray(userAgent) ? userAgent[0] : userAgent };
+  return { address: loopback && first ? first : request.ip, userAgent: Array.isArray(userAgent) ? userAgent[0] : userAgent, headers: request.headers };
 }
 
 function overBudget(): Error {

@@ -8,6 +8,8 @@ import { createLogSink } from '../../output/log.js';
 import { createPrettySink } from '../../output/pretty.js';
 import { describeSources } from '../../output/settings.js';
 import { batchedOutput, fanOut } from '../../output/sink.js';
+import { type RunningInspector, startInspector } from '../../inspector/server.js';
+import { createInspectorStore } from '../../inspector/store.js';
 import type { SessionEvent } from '../../session/events.js';
 import { runListenSession } from '../../session/listen-session.js';
 import { isInteractive, processContext } from '../shared/process.js';
@@ -46,8 +48,18 @@ export async function runListenCommand(flags: ListenCommandFlags): Promise<numbe
   );
   const controller = new AbortController();
   let emulator: RunningEmulator | undefined;
+  const inspectorStore = config.inspector === undefined ? undefined : createInspectorStore();
+  let inspector: RunningInspector | undefined;
+  let listenerUrl: string | undefined;
+  let webhookKey: string | undefined;
   const publish = (event: SessionEvent) => {
-    sink.write(event);
+    inspectorStore?.record(event);
+    if (event.type === 'ready') {
+      listenerUrl = event.localUrl;
+      sink.write({ ...event, inspectorUrl: inspector?.url });
+    } else {
+      sink.write(event);
+    }
     // `--emulator`: once the listener is registered and ready, the emulator sends one sample of each type.
     if (event.type === 'ready' && emulator !== undefined) {
       const hints = emulatorInstructions(emulator.url, context.invocation);
@@ -79,6 +91,17 @@ export async function runListenCommand(flags: ListenCommandFlags): Promise<numbe
 
   let wiring: Awaited<ReturnType<typeof buildListenWiring>> | undefined;
   try {
+    if (config.inspector !== undefined && inspectorStore !== undefined) {
+      inspector = await startInspector({
+        port: config.inspector.port,
+        fallbackToFreePort: !config.inspector.portChosen,
+        store: inspectorStore,
+        // A replay goes to this listener's own local URL, signed with the key it verifies with: it passes
+        // verification, storage and --forward-to like one of Metriport's retries.
+        replayTo: () => (listenerUrl === undefined || webhookKey === undefined ? undefined : { url: listenerUrl, webhookKey }),
+      });
+      if (inspector.fellBack) publish({ type: 'info', at: new Date(), message: `The inspector's port ${config.inspector.port} is taken; it uses ${inspector.port} instead (--inspect-port to choose).` });
+    }
     wiring = await buildListenWiring(config, { publish, env: context.env });
     emulator = wiring.emulator;
     if (emulator !== undefined) publish({ type: 'info', at: new Date(), message: emulatorInstructions(emulator.url, context.invocation) });
@@ -87,12 +110,16 @@ export async function runListenCommand(flags: ListenCommandFlags): Promise<numbe
       verification: wiring.verification,
       openTunnel: wiring.openTunnel,
       publish,
+      onWebhookKey: (key) => {
+        webhookKey = key;
+      },
       signal: controller.signal,
       now: () => new Date(),
     });
     return 0;
   } finally {
     stop.dispose();
+    await inspector?.close();
     await wiring?.close();
     context.stdout.off('error', onOutputClosed);
     await sink.close();

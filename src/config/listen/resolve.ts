@@ -1,4 +1,6 @@
 import { MwError, usageError } from '../../errors.js';
+import { DEFAULT_INSPECTOR_PORT } from '../defaults.js';
+import { requirePort } from '../port.js';
 import { assertRegistrable } from '../../metriport/url-rules.js';
 import { requireApiKey, resolveApiConfig } from '../api-config.js';
 import { type Env, type Sourced, pick } from '../sources.js';
@@ -6,7 +8,7 @@ import { pickWebhookKey, requireWebhookKey } from '../webhook-key.js';
 import { resolveForward } from './forward.js';
 import { resolveReceiver } from './receiver.js';
 import { resolveTunnel, webhookUrlFor } from './tunnel.js';
-import type { ListenConfig, RegistrationConfig } from './types.js';
+import type { InspectorConfig, ListenConfig, RegistrationConfig } from './types.js';
 
 /**
  * The flags of `listen` as commander hands them over (strings unparsed). The command checks at compile time
@@ -42,6 +44,8 @@ export interface ListenFlags {
   forwardConcurrency?: string | undefined;
   ack?: boolean | undefined;
   verbose?: boolean | undefined;
+  inspect?: boolean | undefined;
+  inspectPort?: string | undefined;
 }
 
 /** Facts about the terminal and the machine that the pure resolver needs. */
@@ -69,6 +73,14 @@ function assertNothingMissing(flags: ListenFlags, env: Env, dotenv: Env, context
   });
 }
 
+function resolveInspector(flags: ListenFlags): InspectorConfig | undefined {
+  if (flags.inspect === false) {
+    if (flags.inspectPort !== undefined) throw usageError('INSPECT_CONFLICT', '--no-inspect and --inspect-port contradict each other.', 'Keep --inspect-port to choose the port, or --no-inspect to serve no inspector.');
+    return undefined;
+  }
+  return { port: requirePort(flags.inspectPort ?? String(DEFAULT_INSPECTOR_PORT), '--inspect-port'), portChosen: flags.inspectPort !== undefined };
+}
+
 function previewMode(flags: ListenFlags): 'preview' | 'full' | 'none' {
   if (flags.full && flags.preview === false) {
     throw usageError('PREVIEW_CONFLICT', '--full and --no-preview contradict each other.', 'Keep --full for whole payloads, or --no-preview for one line per message.');
@@ -81,6 +93,7 @@ export function resolveListenConfig(flags: ListenFlags, env: Env, dotenv: Env, c
   const { receiver, warnings } = resolveReceiver(flags);
   const common = {
     receiver,
+    inspector: resolveInspector(flags),
     capture: { outDir: flags.out, jsonlFile: flags.jsonl },
     forward: resolveForward(flags),
     output: { json: flags.json ?? false, preview: previewMode(flags), verbose: flags.verbose ?? false },

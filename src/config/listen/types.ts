@@ -62,8 +62,16 @@ export interface OutputConfig {
   verbose: boolean;
 }
 
+/** The local web inspector; absent with `--no-inspect`. */
+export interface InspectorConfig {
+  port: number;
+  /** Whether the port came from `--inspect-port` (then a taken port is an error, not a fallback). */
+  portChosen: boolean;
+}
+
 interface CommonConfig {
   receiver: ReceiverConfig;
+  inspector: InspectorConfig | undefined;
   capture: CaptureConfig;
   forward: ForwardConfig | undefined;
   output: OutputConfig;
