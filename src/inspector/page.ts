@@ -67,7 +67,10 @@ textarea { width: 100%; height: 220px; font-family: ui-monospace, monospace; fon
 `;
 
 export const INSPECTOR_JS = `'use strict';
-const state = { entries: [], selected: undefined, replay: false };
+const state = { entries: [], received: 0, selected: undefined, replay: false };
+// The server keeps this many; the page keeps no more, and draws fewer (the filter finds the rest).
+const MAX_ROWS = 2000;
+const DRAWN_ROWS = 300;
 const list = document.getElementById('list');
 const detail = document.getElementById('detail');
 const filter = document.getElementById('filter');
@@ -112,8 +115,12 @@ function row(entry) {
 
 function render() {
   const shown = state.entries.filter(matches);
-  list.replaceChildren(...shown.map(row));
-  count.textContent = shown.length + ' of ' + state.entries.length;
+  const rows = shown.slice(0, DRAWN_ROWS).map(row);
+  if (shown.length > DRAWN_ROWS) rows.push(el('li', { class: 'hint' }, (shown.length - DRAWN_ROWS) + ' more: filter to narrow the list'));
+  list.replaceChildren(...rows);
+  // In a burst the live feed sends the newest requests only (a reload lists the latest 2,000 in full), and
+  // only 2,000 are kept: say how many arrived in all.
+  count.textContent = shown.length + ' of ' + state.entries.length + (state.received > state.entries.length ? ' · ' + state.received + ' received' : '');
 }
 
 function tree(value, depth, budget) {
@@ -191,6 +198,18 @@ async function copyCurl(id) {
   if (navigator.clipboard) navigator.clipboard.writeText(text).catch(() => undefined);
 }
 
+// Under a burst of deliveries the list is redrawn at most every 250 ms, not once per message, so a tab stays
+// cheap for the machine that is also receiving.
+let renderPending = false;
+function scheduleRender() {
+  if (renderPending) return;
+  renderPending = true;
+  setTimeout(() => {
+    renderPending = false;
+    render();
+  }, 250);
+}
+
 filter.addEventListener('input', render);
 kind.addEventListener('change', render);
 
@@ -198,12 +217,17 @@ kind.addEventListener('change', render);
   const response = await fetch('/api/entries');
   const data = await response.json();
   state.entries = data.entries;
+  state.received = data.received;
   state.replay = data.replay;
   render();
   const events = new EventSource('/api/events');
   events.onmessage = (event) => {
-    state.entries.unshift(JSON.parse(event.data));
-    render();
+    // A batch, oldest first; the list is newest first.
+    const batch = JSON.parse(event.data);
+    for (const entry of batch.entries) state.entries.unshift(entry);
+    state.received = batch.received;
+    if (state.entries.length > MAX_ROWS) state.entries.length = MAX_ROWS;
+    scheduleRender();
   };
 })();
 `;

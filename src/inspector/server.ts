@@ -39,6 +39,8 @@ const SECURITY_HEADERS: Record<string, string> = {
 };
 /** An SSE client this far behind is dropped: a slow or sleeping tab must never hold memory or the receiver. */
 const MAX_PENDING_EVENT_BYTES = 1024 * 1024;
+const EVENT_BATCH_MS = 250;
+const MAX_EVENTS_PER_BATCH = 50;
 
 /**
  * The local web inspector: its own loopback listener (never the tunnel's), a per-session token (then a
@@ -77,7 +79,7 @@ export async function startInspector(options: InspectorOptions): Promise<Running
   app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(INSPECTOR_HTML));
   app.get('/app.js', async (_request, reply) => reply.type('text/javascript; charset=utf-8').send(INSPECTOR_JS));
   app.get('/app.css', async (_request, reply) => reply.type('text/css; charset=utf-8').send(INSPECTOR_CSS));
-  app.get('/api/entries', async () => ({ entries: options.store.list(), replay: options.replayTo !== undefined }));
+  app.get('/api/entries', async () => ({ entries: options.store.list(), received: options.store.received(), replay: options.replayTo !== undefined }));
   app.get('/api/entries/:id', async (request, reply) => {
     const entry = entryOf(options.store, request);
     if (entry === undefined) return reply.code(404).send({ error: 'no such request' });
@@ -120,14 +122,29 @@ export async function startInspector(options: InspectorOptions): Promise<Running
     const response = reply.raw;
     response.writeHead(200, { ...SECURITY_HEADERS, 'content-type': 'text/event-stream', connection: 'keep-alive' });
     response.write(': connected\n\n');
-    const unsubscribe = options.store.subscribe((entry: Entry) => {
+    // New requests are sent in batches, a few times a second, newest ones only: under a flood the feed costs
+    // the receiver a bounded amount of work, however many requests arrive.
+    let pending: number[] = [];
+    let timer: NodeJS.Timeout | undefined;
+    const flush = () => {
+      timer = undefined;
+      const ids = pending.slice(-MAX_EVENTS_PER_BATCH);
+      pending = [];
       if (response.writableLength > MAX_PENDING_EVENT_BYTES) {
         response.destroy();
         return;
       }
-      response.write(`data: ${JSON.stringify(entry)}\n\n`);
+      response.write(`data: ${JSON.stringify({ entries: options.store.newest(ids), received: options.store.received() })}\n\n`);
+    };
+    const unsubscribe = options.store.subscribe((id) => {
+      pending.push(id);
+      if (pending.length > MAX_EVENTS_PER_BATCH * 2) pending = pending.slice(-MAX_EVENTS_PER_BATCH);
+      timer ??= setTimeout(flush, EVENT_BATCH_MS);
     });
-    request.raw.on('close', unsubscribe);
+    request.raw.on('close', () => {
+      unsubscribe();
+      if (timer !== undefined) clearTimeout(timer);
+    });
   });
 
   let fellBack = false;
