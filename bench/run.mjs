@@ -19,6 +19,20 @@ const work = mkdtempSync(join(tmpdir(), 'mw-bench-'));
 /** A tmpfs folder, to tell the file system's cost from ours (--out is one file per message). */
 const SHM = existsSync('/dev/shm') ? mkdtempSync('/dev/shm/mw-bench-') : undefined;
 
+const CHROMIUM = process.env.MW_CHROMIUM ?? '/usr/bin/chromium';
+
+/** Debian's chromium on the inspector URL the listener printed, with the page loaded and its live feed open. */
+async function openTab(stderr) {
+  const url = /Inspector:\s+(\S+)/.exec(stderr)?.[1];
+  if (url === undefined) throw new Error(`no inspector URL in: ${stderr}`);
+  const { chromium } = await import('playwright-core');
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+  const page = await browser.newPage();
+  await page.goto(url);
+  await page.locator('#count').waitFor();
+  return { browser, page };
+}
+
 const sign = (body) => createHmac('sha256', KEY).update(body).digest('hex');
 const rows = [];
 
@@ -27,6 +41,7 @@ const rows = [];
  * terminal), 'cat' (a real pipe into another process, not through this busy one), or read and dropped here.
  */
 function start(args, { pattern, env = {}, stdout = 'devnull' }) {
+  let all = '';
   let reader;
   let out = 'pipe';
   if (stdout === 'devnull') out = openSync('/dev/null', 'w');
@@ -40,12 +55,13 @@ function start(args, { pattern, env = {}, stdout = 'devnull' }) {
   let seen = '';
   return new Promise((resolve, reject) => {
     child.stderr.on('data', (chunk) => {
+      all += chunk.toString();
       if (seen === null) return;
       seen += chunk.toString();
       const match = seen.match(pattern);
       if (match) {
         seen = null;
-        resolve({ child, match, pid: child.pid });
+        resolve({ child, match, pid: child.pid, stderr: () => all });
       }
     });
     child.on('exit', (code) => seen !== null && reject(new Error(`${args.join(' ')} exited ${code}: ${seen}`)));
@@ -107,10 +123,29 @@ async function load(url, seconds) {
   return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx, total: result.requests.total };
 }
 
+/** One load run against a freshly started listener; with `tab`, a chromium tab is open on its inspector. */
+async function measure(args, how = {}) {
+  const { child, match, pid, stderr } = await start(args, { pattern: /(?:Ready: listening on|ready) (\S+)/, env: { METRIPORT_WEBHOOK_KEY: KEY }, ...how });
+  const url = match[1];
+  // A real tab on the live list, as a developer would keep open while their app is hammered.
+  const tab = how.tab ? await openTab(stderr()) : undefined;
+  await load(url, 1); // warm-up
+  const cpuBefore = cpuMs(pid);
+  const result = await load(url, SECONDS);
+  const cpuPerRequest = ((cpuMs(pid) - cpuBefore) * 1000) / result.total;
+  const rowsShown = tab === undefined ? undefined : await tab.page.locator('#list li').count();
+  await tab?.browser.close();
+  await stop(child);
+  return { ...result, cpuPerRequest, rowsShown };
+}
+
+const describe = (result, baseCpu) =>
+  `${Math.round(result.rps)} req/s · p50 ${result.p50} ms · p99 ${result.p99} ms · ${result.cpuPerRequest.toFixed(0)} µs CPU/req (${(result.cpuPerRequest / baseCpu).toFixed(1)}×)${result.non2xx ? ` · ${result.non2xx} not 2xx` : ''}`;
+
 async function throughput() {
   const targets = [
     ['bare Fastify route (baseline)', [BARE], { pattern: /ready (\S+)/ }],
-    ['listen, terminal view (stdout to /dev/null)', [BIN, 'listen', '--no-tunnel', '--port', '0']],
+    ['listen, terminal view (stdout to /dev/null)', [BIN, 'listen', '--no-tunnel', '--port', '0', '--inspect-port', '0']],
     ['listen --out DIR', [BIN, 'listen', '--no-tunnel', '--port', '0', '--out', join(work, 'out')]],
     ...(SHM === undefined ? [] : [['listen --out DIR on tmpfs', [BIN, 'listen', '--no-tunnel', '--port', '0', '--out', join(SHM, 'out')]]]),
     ['listen --jsonl FILE', [BIN, 'listen', '--no-tunnel', '--port', '0', '--jsonl', join(work, 'messages.jsonl')]],
@@ -119,20 +154,45 @@ async function throughput() {
   let baseline;
   let baseCpu;
   for (const [name, args, how] of targets) {
-    const { child, match, pid } = await start(args, { pattern: /(?:Ready: listening on|ready) (\S+)/, env: { METRIPORT_WEBHOOK_KEY: KEY }, ...how });
-    const url = match[1];
-    await load(url, 1); // warm-up
-    const cpuBefore = cpuMs(pid);
-    const result = await load(url, SECONDS);
-    const cpuPerRequest = ((cpuMs(pid) - cpuBefore) * 1000) / result.total;
-    await stop(child);
+    const result = await measure(args, how);
     baseline ??= result.rps;
-    baseCpu ??= cpuPerRequest;
+    baseCpu ??= result.cpuPerRequest;
     rows.push({
       bench: `Receiver: ${name}`,
-      value: `${Math.round(result.rps)} req/s · p50 ${result.p50} ms · p99 ${result.p99} ms · ${cpuPerRequest.toFixed(0)} µs CPU/req (${(cpuPerRequest / baseCpu).toFixed(1)}×)${result.non2xx ? ` · ${result.non2xx} not 2xx` : ''}`,
+      value: describe(result, baseCpu),
       ratio: result.rps / baseline,
       target: name.includes('baseline') ? '' : name.includes('--out') ? '≥ 70 %, p99 ≤ 10 ms' : name === 'listen --jsonl FILE' || name.includes('--json ') ? 'p99 ≤ 10 ms' : '≥ 90 %, p99 ≤ 10 ms',
+    });
+  }
+  await inspectorCost(baseCpu);
+}
+
+/**
+ * What the inspector costs the receiving path: the terminal view with the inspector off (the baseline), on
+ * with no tab, and on with a chromium tab open, interleaved over three rounds and compared by their medians,
+ * since one run of each differs from the next by more than the effect being measured.
+ */
+async function inspectorCost(baseCpu) {
+  const listen = [BIN, 'listen', '--no-tunnel', '--port', '0'];
+  const variants = [
+    ['inspector off (--no-inspect, baseline)', [...listen, '--no-inspect'], {}],
+    ['inspector on, no tab open', [...listen, '--inspect-port', '0'], {}],
+    ...(existsSync(CHROMIUM) ? [['inspector on, a chromium tab open on its live list', [...listen, '--inspect-port', '0'], { tab: true }]] : []),
+  ];
+  const runs = variants.map(() => []);
+  for (let round = 0; round < 3; round += 1) {
+    for (const [index, [, args, how]] of variants.entries()) runs[index].push(await measure(args, how));
+  }
+  const median = (results) => [...results].sort((a, b) => a.rps - b.rps)[1];
+  const off = median(runs[0]);
+  for (const [index, [name]] of variants.entries()) {
+    const result = median(runs[index]);
+    const ratio = result.rps / off.rps;
+    rows.push({
+      bench: `Inspector: ${name}, median of 3`,
+      value: `${describe(result, baseCpu)}${result.rowsShown === undefined ? '' : ` · the tab drew ${result.rowsShown} rows`}`,
+      ratio,
+      target: index === 0 ? '' : `≥ 95 % of inspector off: ${ratio >= 0.95 ? 'met' : 'MISSED'}`,
     });
   }
 }
@@ -249,6 +309,7 @@ function mb(bytes) {
 try {
   const only = process.argv[2];
   if (!only || only === 'throughput') await throughput();
+  if (only === 'inspector') await inspectorCost(1);
   if (!only || only === 'big') await bigMessage();
   if (!only || only === 'startup') startup();
   if (!only || only === 'e2e') await endToEnd();
