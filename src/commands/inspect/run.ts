@@ -29,8 +29,8 @@ export async function runInspectCommand(paths: string[], flags: InspectFlags): P
     }
     store.addCapture({ raw, payload: parsed.body.payload, fileName: file, at: arrivalOfCaptureName(basename(file)) ?? (await stat(file)).mtime, type: parsed.body.type, messageId: parsed.body.messageId });
   }
-  const stop = stopOnSignals({ stderr: context.stderr });
   const inspector = await startInspector({ port, fallbackToFreePort: flags.port === undefined, store });
+  const stop = stopOnSignals({ stderr: context.stderr });
   try {
     const loaded = files.length - skipped;
     context.stderr.write(`Loaded ${loaded} captured message(s)${skipped > 0 ? `; skipped ${skipped} file(s) that are not captured messages` : ''}.\n`);
