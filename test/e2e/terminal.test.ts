@@ -17,11 +17,12 @@ describe('the main job, as a person sees it (tmux)', () => {
     const screen = async () => (await run('tmux', ['capture-pane', '-p', '-t', session])).stdout;
     // The screen is read until the last message is in (the hints are said again after it, last).
     let shown = '';
-    while (!/patient\.transfer[\s\S]*From another terminal:[\s\S]*retry --wait/.test(shown)) shown = await screen();
+    while (!/patient\.transfer[\s\S]*From another terminal:[\s\S]*retry --wait[\s\S]*Inspector \(/.test(shown)) shown = await screen();
     const last = shown.trimEnd().split('\n').slice(-12).join('\n');
     expect(last).toMatch(/From another terminal:/);
     expect(last).toMatch(/trigger patient\.admit --via-api --api-url http:\/\/127\.0\.0\.1:\d+ --api-key local-emulator/);
     expect(last).toMatch(/retry --wait --api-url/);
+    expect(last).toMatch(/Inspector \(every request, its headers, replay\): http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+/);
     await run('tmux', ['send-keys', '-t', session, 'C-c']);
   });
 });

@@ -64,8 +64,9 @@ export async function runListenCommand(flags: ListenCommandFlags): Promise<numbe
     if (event.type === 'ready' && emulator !== undefined) {
       const hints = emulatorInstructions(emulator.url, context.invocation);
       void sendOneOfEach({ emulator, publish, signal: controller.signal }).then(() => {
-        // After ~20 messages the hints above have scrolled away: say them again, last.
-        if (!controller.signal.aborted) publish({ type: 'info', at: new Date(), message: hints });
+        // After ~20 messages the hints and the inspector's address have scrolled away: say them again, last.
+        const again = inspector === undefined ? hints : `${hints}\nInspector (every request, its headers, replay): ${inspector.url}`;
+        if (!controller.signal.aborted) publish({ type: 'info', at: new Date(), message: again });
       });
     }
   };
