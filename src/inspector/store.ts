@@ -1,5 +1,6 @@
 import { summarizePayload } from '../output/summarize.js';
 import { describeForward, describeOutcome, describeRefusal, describeVerifyFailure } from '../output/words.js';
+import type { ForwardOutcome } from '../webhook/receiver.js';
 import type { SessionEvent } from '../session/events.js';
 import { isRecord } from '../util/json.js';
 import { parseBody } from '../webhook/message.js';
@@ -53,119 +54,225 @@ export interface InspectorLimits {
 
 export const DEFAULT_INSPECTOR_LIMITS: InspectorLimits = { maxEntries: 2000, maxBodyBytes: 64 * 1024 * 1024 };
 
-/**
- * A request as recorded on the receiving path: only references and a closure, so recording costs an
- * allocation, not a summary. The shown entry is built when something asks for it (the page, the live feed),
- * or when its body is dropped (so the closure lets go of the bytes).
- */
-interface Slot {
-  id: number;
-  build: () => Omit<Entry, 'id' | 'hasBody'>;
-  entry: Entry | undefined;
-  body: Buffer | undefined;
+/** How a message was accepted: the codes of the `verified` column. */
+const LEGACY_KEY = 0;
+const SIGNATURE = 1;
+const FROM_CAPTURE = 2;
+const KINDS: ReadonlyArray<Entry['kind']> = ['message', 'duplicate', 'ping', 'filtered', 'refused'];
+
+/** What only some requests have: kept beside the columns, for the rare kinds and big bodies. */
+interface Extra {
+  /** Builds a ping, filtered or refused entry (they are rare, so a closure is fine). */
+  build?: () => Omit<Entry, 'id' | 'hasBody'>;
+  forward?: ForwardOutcome;
+  /** A body too big for the arena, held by reference within its own budget. */
+  body?: Buffer;
+  headerText?: string;
 }
 
 /**
  * What the inspector knows, from the session's events: metadata for every request (messages, pings,
  * duplicates, filtered and refused ones) and the exact bytes of verified ones, both bounded so a long session
  * costs bounded memory. Refused requests keep their headers, never their body.
+ *
+ * Recording a message leaves no object behind on the JS heap: numbers go into typed-array columns, the
+ * header text and body bytes into one reused byte arena, and the strings the message already had (type,
+ * messageId, file name) into fixed arrays. Objects that live for thousands of requests are what made the
+ * garbage collector the receiving path's cost (BENCHMARKS.md, the inspector's cost). Entries are built when
+ * the page or the live feed asks for them.
  */
 export function createInspectorStore(limits: InspectorLimits = DEFAULT_INSPECTOR_LIMITS): InspectorStore {
-  // Ids are consecutive and slots are dropped from the front only, so an id's slot is found by subtraction.
-  let slots: Slot[] = [];
-  const slotOf = (id: number): Slot | undefined => slots[id - (slots[0]?.id ?? 0)];
-  let bodyBytes = 0;
+  const capacity = limits.maxEntries;
+  // A quarter of the byte budget is the arena for ordinary bodies; the rest holds big ones by reference.
+  const arenaSize = Math.max(1024, Math.floor(limits.maxBodyBytes / 4));
+  const bigBudget = Math.max(0, limits.maxBodyBytes - arenaSize);
+  const atMs = new Float64Array(capacity);
+  const status = new Uint16Array(capacity);
+  const kind = new Uint8Array(capacity);
+  const verified = new Uint8Array(capacity);
+  /** Where the header text and body start in the arena, counted from the first byte ever written; -1: not there. */
+  const regionStart = new Float64Array(capacity).fill(-1);
+  const headerLength = new Uint32Array(capacity);
+  const bodyLength = new Uint32Array(capacity);
+  const types = new Array<string | undefined>(capacity).fill(undefined);
+  const messageIds = new Array<string | undefined>(capacity).fill(undefined);
+  const storedAs = new Array<string | undefined>(capacity).fill(undefined);
+  const patientIds = new Array<string | undefined>(capacity).fill(undefined);
+  const extras = new Array<Extra | undefined>(capacity).fill(undefined);
+  const built = new Array<Entry | undefined>(capacity).fill(undefined);
+  let arena: Buffer | undefined;
+  let arenaWritten = 0;
+  const bigIds: number[] = [];
+  let bigBytes = 0;
   let nextId = 1;
   const listeners = new Set<(id: number) => void>();
 
-  const materialize = (slot: Slot): Entry => {
-    slot.entry ??= { ...slot.build(), id: slot.id, hasBody: false };
-    slot.entry.hasBody = slot.body !== undefined;
-    return slot.entry;
-  };
-  const dropBody = (slot: Slot) => {
-    if (slot.body === undefined) return;
-    const entry = materialize(slot);
-    // The closure holds the bytes; the built entry is all that is needed from now on.
-    slot.build = () => entry;
-    bodyBytes -= slot.body.length;
-    slot.body = undefined;
-    entry.hasBody = false;
-  };
-  const add = (build: Slot['build'], body?: Buffer): number => {
-    const slot: Slot = { id: nextId++, build, entry: undefined, body };
-    slots.push(slot);
-    if (body !== undefined) bodyBytes += body.length;
-    // Trimmed in steps, not one shift per request: the array is copied once per 256 requests.
-    if (slots.length > limits.maxEntries + 256) {
-      const gone = slots.slice(0, slots.length - limits.maxEntries);
-      slots = slots.slice(slots.length - limits.maxEntries);
-      for (const old of gone) if (old.body !== undefined) bodyBytes -= old.body.length;
+  const held = (id: number) => Number.isInteger(id) && id >= 1 && id < nextId && nextId - id <= capacity;
+  const slotOf = (id: number) => (id - 1) % capacity;
+
+  /** Takes the next id; its slot's previous occupant (the oldest request) is forgotten. */
+  const claim = (): { id: number; slot: number } => {
+    const id = nextId++;
+    const slot = slotOf(id);
+    const old = extras[slot];
+    if (old?.body !== undefined) {
+      bigBytes -= old.body.length;
+      const at = bigIds.indexOf(id - capacity);
+      if (at >= 0) bigIds.splice(at, 1);
     }
-    for (let index = 0; bodyBytes > limits.maxBodyBytes && index < slots.length - 1; index += 1) dropBody(slots[index] as Slot);
-    for (const listener of listeners) listener(slot.id);
-    return slot.id;
+    extras[slot] = undefined;
+    built[slot] = undefined;
+    regionStart[slot] = -1;
+    return { id, slot };
   };
-  const live = () => slots.slice(-limits.maxEntries);
+
+  const keepBytes = (id: number, slot: number, headers: string, body: Buffer) => {
+    const headerBytes = Buffer.byteLength(headers);
+    const total = headerBytes + body.length;
+    if (total > arenaSize / 8) {
+      extras[slot] = { ...extras[slot], body: ownBytes(body), headerText: headers };
+      bigIds.push(id);
+      bigBytes += body.length;
+      // The newest is always kept, whatever its size.
+      while (bigBytes > bigBudget && bigIds.length > 1) {
+        const dropped = extras[slotOf(bigIds.shift() as number)];
+        bigBytes -= dropped?.body?.length ?? 0;
+        if (dropped !== undefined) dropped.body = undefined;
+      }
+      return;
+    }
+    arena ??= Buffer.allocUnsafeSlow(arenaSize);
+    const offset = arenaWritten % arenaSize;
+    if (offset + total > arenaSize) arenaWritten += arenaSize - offset;
+    const at = arenaWritten % arenaSize;
+    arena.write(headers, at, 'utf8');
+    body.copy(arena, at + headerBytes);
+    regionStart[slot] = arenaWritten;
+    headerLength[slot] = headerBytes;
+    bodyLength[slot] = body.length;
+    arenaWritten += total;
+  };
+
+  /** The arena region of a slot, while later writes have not reached it. */
+  const region = (slot: number): number | undefined => {
+    const start = regionStart[slot] as number;
+    return start >= 0 && arena !== undefined && arenaWritten <= start + arenaSize ? start % arenaSize : undefined;
+  };
+  const bodyIn = (slot: number): Buffer | undefined => {
+    const big = extras[slot]?.body;
+    if (big !== undefined) return big;
+    const at = region(slot);
+    // A copy: the arena is reused, and a caller may hold the bytes across a replay.
+    return at === undefined ? undefined : Buffer.from((arena as Buffer).subarray(at + (headerLength[slot] as number), at + (headerLength[slot] as number) + (bodyLength[slot] as number)));
+  };
+  const headersIn = (slot: number): Record<string, string> => {
+    const text = extras[slot]?.headerText;
+    if (text !== undefined) return headersFromText(text);
+    const at = region(slot);
+    return at === undefined ? {} : headersFromText((arena as Buffer).toString('utf8', at, at + (headerLength[slot] as number)));
+  };
+
+  const build = (id: number, slot: number): Omit<Entry, 'id' | 'hasBody'> => {
+    const builder = extras[slot]?.build;
+    if (builder !== undefined) return builder();
+    const body = bodyIn(slot);
+    const parsed = body === undefined ? undefined : parseBody(body);
+    const payload = parsed?.ok ? parsed.body.payload : undefined;
+    const type = types[slot];
+    const entryKind = KINDS[kind[slot] as number] as Entry['kind'];
+    const fromCapture = verified[slot] === FROM_CAPTURE;
+    const outcome = { status: status[slot] as number, storedAs: storedAs[slot], forward: extras[slot]?.forward };
+    const about = body === undefined ? '(body no longer held)' : summarizePayload(type ?? 'unknown', payload);
+    return {
+      at: new Date(atMs[slot] as number).toISOString(),
+      kind: entryKind,
+      type,
+      messageId: messageIds[slot],
+      patientId: patientIds[slot],
+      verdict: fromCapture ? 'from a capture file' : verified[slot] === SIGNATURE ? 'signature' : 'legacy key',
+      status: fromCapture ? undefined : outcome.status,
+      summary: fromCapture ? about : `${about} → ${describeOutcome(outcome, { duplicate: entryKind === 'duplicate' })}`,
+      storedAs: outcome.storedAs,
+      forward: outcome.forward === undefined ? undefined : describeForward(outcome.forward),
+      headers: headersIn(slot),
+      from: undefined,
+    };
+  };
+  const get = (id: number): Entry | undefined => {
+    if (!held(id)) return undefined;
+    const slot = slotOf(id);
+    const entry = (built[slot] ??= { ...build(id, slot), id, hasBody: false });
+    entry.hasBody = extras[slot]?.body !== undefined || region(slot) !== undefined;
+    return entry;
+  };
+  const heldIds = (): number[] => {
+    const ids: number[] = [];
+    for (let id = Math.max(1, nextId - capacity); id < nextId; id += 1) ids.push(id);
+    return ids;
+  };
+  const announce = (id: number) => {
+    for (const listener of listeners) listener(id);
+  };
+  const addRare = (when: Date, entryKind: Entry['kind'], builder: () => Omit<Entry, 'id' | 'hasBody'>) => {
+    const { id, slot } = claim();
+    atMs[slot] = when.getTime();
+    kind[slot] = KINDS.indexOf(entryKind);
+    types[slot] = undefined;
+    messageIds[slot] = undefined;
+    storedAs[slot] = undefined;
+    patientIds[slot] = undefined;
+    extras[slot] = { build: builder };
+    announce(id);
+  };
 
   return {
     record(event) {
-      // Turned into text only when shown: the receiving path pays for a reference, not a formatted date.
-      const when = 'at' in event ? event.at : event.type === 'message' ? event.message.receivedAt : new Date();
       switch (event.type) {
         case 'message':
         case 'duplicate': {
           const { message, outcome } = event;
-          const kind = event.type;
-          const { type, messageId, verifiedBy, headers } = message;
-          const raw = ownBytes(message.raw);
-          add(() => {
-            const parsed = parseBody(raw);
-            const payload = parsed.ok ? parsed.body.payload : undefined;
-            return {
-              at: when.toISOString(),
-              kind,
-              type,
-              messageId,
-              patientId: patientIdOf(payload),
-              verdict: verifiedBy === 'signature' ? 'signature' : 'legacy key',
-              headers: flatten(headers),
-              from: undefined,
-              status: outcome.status,
-              summary: `${summarizePayload(type, payload)} → ${describeOutcome(outcome, { duplicate: kind === 'duplicate' })}`,
-              storedAs: outcome.storedAs,
-              forward: outcome.forward === undefined ? undefined : describeForward(outcome.forward),
-            };
-          }, raw);
+          const { id, slot } = claim();
+          atMs[slot] = message.receivedAt.getTime();
+          status[slot] = outcome.status;
+          kind[slot] = event.type === 'message' ? 0 : 1;
+          verified[slot] = message.verifiedBy === 'signature' ? SIGNATURE : LEGACY_KEY;
+          types[slot] = message.type;
+          messageIds[slot] = message.messageId;
+          storedAs[slot] = outcome.storedAs;
+          // Kept apart from the body, so a row can still be found by patient once its bytes are gone.
+          patientIds[slot] = patientIdOf(message.payload);
+          if (outcome.forward !== undefined) extras[slot] = { forward: outcome.forward };
+          keepBytes(id, slot, headerText(message.headers), message.raw);
+          announce(id);
           return;
         }
         case 'ping': {
-          const { verifiedBy, ping } = event;
-          add(() => ({ at: when.toISOString(), kind: 'ping', type: 'ping', messageId: undefined, patientId: undefined, verdict: verifiedBy === 'signature' ? 'signature' : 'legacy key', status: 200, summary: `answered {"pong":"${ping}"}`, storedAs: undefined, forward: undefined, headers: {}, from: undefined }));
+          const { verifiedBy, ping, at } = event;
+          addRare(at, 'ping', () => ({ at: at.toISOString(), kind: 'ping', type: 'ping', messageId: undefined, patientId: undefined, verdict: verifiedBy === 'signature' ? 'signature' : 'legacy key', status: 200, summary: `answered {"pong":"${ping}"}`, storedAs: undefined, forward: undefined, headers: {}, from: undefined }));
           return;
         }
         case 'filtered': {
-          const { messageType, messageId } = event;
-          add(() => ({ at: when.toISOString(), kind: 'filtered', type: messageType, messageId, patientId: undefined, verdict: 'signature', status: 200, summary: 'not in --events: answered 200, not shown or stored', storedAs: undefined, forward: undefined, headers: {}, from: undefined }));
+          const { messageType, messageId, at } = event;
+          addRare(at, 'filtered', () => ({ at: at.toISOString(), kind: 'filtered', type: messageType, messageId, patientId: undefined, verdict: 'signature', status: 200, summary: 'not in --events: answered 200, not shown or stored', storedAs: undefined, forward: undefined, headers: {}, from: undefined }));
           return;
         }
         case 'verify-failed':
         case 'rejected': {
           const reason = event.type === 'verify-failed' ? describeVerifyFailure(event.reason) : describeRefusal(event.refusal);
-          const status = event.type === 'verify-failed' ? 401 : event.status;
-          const from = event.from;
-          add(() => ({
-            at: when.toISOString(),
+          const refusedWith = event.type === 'verify-failed' ? 401 : event.status;
+          const { from, at } = event;
+          addRare(at, 'refused', () => ({
+            at: at.toISOString(),
             kind: 'refused',
             type: undefined,
             messageId: undefined,
             patientId: undefined,
             verdict: `refused: ${reason}`,
-            status,
+            status: refusedWith,
             summary: reason,
             storedAs: undefined,
             forward: undefined,
-            headers: flatten(from?.headers ?? {}),
+            headers: headersFromText(headerText(from?.headers ?? {})),
             from: [from?.address, from?.userAgent].filter(Boolean).join(', ') || undefined,
           }));
           return;
@@ -175,44 +282,30 @@ export function createInspectorStore(limits: InspectorLimits = DEFAULT_INSPECTOR
       }
     },
     addCapture(input) {
-      const id = add(
-        () => ({
-          at: input.at.toISOString(),
-          kind: 'message',
-          type: input.type,
-          messageId: input.messageId,
-          patientId: patientIdOf(input.payload),
-          verdict: 'from a capture file',
-          status: undefined,
-          summary: summarizePayload(input.type, input.payload),
-          storedAs: input.fileName,
-          forward: undefined,
-          headers: {},
-          from: undefined,
-        }),
-        input.raw,
-      );
-      return materialize(slotOf(id) as Slot);
+      const { id, slot } = claim();
+      atMs[slot] = input.at.getTime();
+      status[slot] = 0;
+      kind[slot] = 0;
+      verified[slot] = FROM_CAPTURE;
+      types[slot] = input.type;
+      messageIds[slot] = input.messageId;
+      storedAs[slot] = input.fileName;
+      patientIds[slot] = patientIdOf(input.payload);
+      keepBytes(id, slot, '', input.raw);
+      announce(id);
+      return get(id) as Entry;
     },
-    list: () => live().reverse().map(materialize),
+    list: () => heldIds().reverse().map((id) => get(id) as Entry),
     received: () => nextId - 1,
-    newest(ids) {
-      return ids.flatMap((id) => {
-        const slot = slotOf(id);
-        return slot === undefined ? [] : [materialize(slot)];
-      });
-    },
-    get(id) {
-      const slot = slotOf(id);
-      return slot === undefined ? undefined : materialize(slot);
-    },
-    body: (id) => slotOf(id)?.body,
+    newest: (ids) => ids.filter(held).map((id) => get(id) as Entry),
+    get,
+    body: (id) => (held(id) ? bodyIn(slotOf(id)) : undefined),
     attempts(id) {
-      const entry = this.get(id);
+      const entry = get(id);
       if (entry?.messageId === undefined) return entry === undefined ? [] : [entry];
-      return live()
-        .map(materialize)
-        .filter((item) => item.messageId === entry.messageId);
+      return heldIds()
+        .filter((other) => messageIds[slotOf(other)] === entry.messageId)
+        .map((other) => get(other) as Entry);
     },
     subscribe(listener) {
       listeners.add(listener);
@@ -240,12 +333,23 @@ function patientIdOf(payload: unknown): string | undefined {
   return typeof first?.patientId === 'string' ? first.patientId : undefined;
 }
 
-/** Headers as strings; a legacy `x-webhook-key` (the secret itself) is never kept. */
-function flatten(headers: Readonly<Record<string, string | string[] | undefined>>): Record<string, string> {
-  const flat: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
+/** `name: value` lines, one per header; a legacy `x-webhook-key` (the secret itself) is never kept. */
+function headerText(headers: Readonly<Record<string, string | string[] | undefined>>): string {
+  let text = '';
+  for (const name in headers) {
+    const value = headers[name];
     if (value === undefined) continue;
-    flat[name] = name === 'x-webhook-key' ? '(the webhook key, not kept)' : Array.isArray(value) ? value.join(', ') : value;
+    // Node refuses header values with CR or LF, so a newline always ends a header here.
+    text += `${text === '' ? '' : '\n'}${name}: ${name === 'x-webhook-key' ? '(the webhook key, not kept)' : Array.isArray(value) ? value.join(', ') : value}`;
   }
-  return flat;
+  return text;
+}
+
+function headersFromText(text: string): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const line of text === '' ? [] : text.split('\n')) {
+    const colon = line.indexOf(': ');
+    headers[line.slice(0, colon)] = line.slice(colon + 2);
+  }
+  return headers;
 }

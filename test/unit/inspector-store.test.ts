@@ -31,14 +31,37 @@ describe('inspector store', () => {
     expect(store.get(600)?.summary).toMatch(/answered 200 · stored file-600\.json/);
   });
 
-  it('drops the oldest bodies past the byte bound but keeps their rows', () => {
-    const store = createInspectorStore({ maxEntries: 100, maxBodyBytes: 3000 });
+  it('drops the oldest big bodies past their share of the byte bound but keeps their rows', () => {
+    // 4,000 bytes: a 1,024-byte arena, so these 1 KB bodies are held by reference within the other 2,976.
+    const store = createInspectorStore({ maxEntries: 100, maxBodyBytes: 4000 });
     for (let index = 1; index <= 5; index += 1) store.record(messageEvent(index, { bytes: 1000 }));
     const held = store.list().filter((entry) => entry.hasBody).map((entry) => entry.id);
     expect(held).toEqual([5, 4]);
     expect(store.body(1)).toBeUndefined();
     expect(store.get(1)?.patientId).toBe('patient-1');
     expect(JSON.parse(store.body(5)?.toString() ?? '').payload.patientId).toBe('patient-5');
+  });
+
+  it('keeps small bodies and headers in a reused arena: the newest exact bytes survive its wrapping, older rows stay', () => {
+    const store = createInspectorStore({ maxEntries: 1000, maxBodyBytes: 16 * 1024 });
+    const sent = new Map<number, Buffer>();
+    for (let index = 1; index <= 300; index += 1) {
+      const event = messageEvent(index, { bytes: index % 7 * 20, headers: { 'content-type': 'application/json', 'x-n': String(index) } });
+      store.record(event);
+      if (event.type === 'message') sent.set(index, event.message.raw);
+    }
+    const withBody = store.list().filter((entry) => entry.hasBody).map((entry) => entry.id);
+    expect(withBody.length).toBeGreaterThan(5);
+    expect(withBody.length).toBeLessThan(300);
+    // The held ones are the newest, contiguous, byte-identical, with their own headers.
+    expect(withBody).toEqual(Array.from({ length: withBody.length }, (_, index) => 300 - index));
+    for (const id of withBody) {
+      expect(store.body(id)?.equals(sent.get(id) as Buffer)).toBe(true);
+      expect(store.get(id)?.headers['x-n']).toBe(String(id));
+    }
+    expect(store.body(1)).toBeUndefined();
+    expect(store.get(1)?.messageId).toBe('m-1');
+    expect(store.get(1)?.summary).toMatch(/body no longer held/);
   });
 
   it('groups deliveries of one messageId and never keeps a legacy webhook key header', () => {
