@@ -2,7 +2,7 @@
 // each as a ratio to a baseline measured in this same run. Loopback only; a few minutes at most.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -68,6 +68,20 @@ function start(args, { pattern, env = {}, stdout = 'devnull' }) {
   });
 }
 
+/** CPU time all chromium processes have used so far, in ms (the tab's renderer, GPU and browser processes). */
+function chromiumCpuMs() {
+  let total = 0;
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      if (!/chrom/i.test(readFileSync(`/proc/${pid}/comm`, 'utf8'))) continue;
+      total += cpuMs(pid);
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return total;
+}
+
 /** CPU time (user + system) a process has used so far, in ms. */
 function cpuMs(pid) {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
@@ -131,12 +145,15 @@ async function measure(args, how = {}) {
   const tab = how.tab ? await openTab(stderr()) : undefined;
   await load(url, 1); // warm-up
   const cpuBefore = cpuMs(pid);
+  const browserBefore = tab === undefined ? 0 : chromiumCpuMs();
+  const started = performance.now();
   const result = await load(url, SECONDS);
   const cpuPerRequest = ((cpuMs(pid) - cpuBefore) * 1000) / result.total;
+  const browserShare = tab === undefined ? undefined : (chromiumCpuMs() - browserBefore) / (performance.now() - started);
   const rowsShown = tab === undefined ? undefined : await tab.page.locator('#list li').count();
   await tab?.browser.close();
   await stop(child);
-  return { ...result, cpuPerRequest, rowsShown };
+  return { ...result, cpuPerRequest, rowsShown, browserShare };
 }
 
 const describe = (result, baseCpu) =>
@@ -190,7 +207,7 @@ async function inspectorCost(baseCpu) {
     const ratio = result.rps / off.rps;
     rows.push({
       bench: `Inspector: ${name}, median of 3`,
-      value: `${describe(result, baseCpu)}${result.rowsShown === undefined ? '' : ` · the tab drew ${result.rowsShown} rows`}`,
+      value: `${describe(result, baseCpu)}${result.rowsShown === undefined ? '' : ` · the tab drew ${result.rowsShown} rows; chromium used ${(100 * result.browserShare).toFixed(0)} % of a core`}`,
       ratio,
       target: index === 0 ? '' : `≥ 95 % of inspector off: ${ratio >= 0.95 ? 'met' : 'MISSED'}`,
     });

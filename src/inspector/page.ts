@@ -25,7 +25,7 @@ export const INSPECTOR_HTML = `<!doctype html>
   <span id="count"></span>
 </header>
 <main>
-  <ul id="list" aria-label="Requests, newest first"></ul>
+  <div id="rows"><ul id="list" aria-label="Requests, newest first"></ul><p id="more" class="hint"></p></div>
   <section id="detail"><p class="hint">Select a request.</p></section>
 </main>
 <script src="/app.js"></script>
@@ -40,7 +40,9 @@ header { display: flex; gap: 12px; align-items: center; padding: 8px 12px; backg
 header h1 { font-size: 15px; margin: 0 12px 0 0; }
 header input { flex: 1; padding: 4px 8px; }
 main { display: grid; grid-template-columns: minmax(360px, 42%) 1fr; height: calc(100vh - 44px); }
-#list { list-style: none; margin: 0; padding: 0; overflow: auto; border-right: 1px solid #d6dbe4; }
+#rows { overflow: auto; border-right: 1px solid #d6dbe4; }
+#list { list-style: none; margin: 0; padding: 0; }
+#more { padding: 6px 10px; }
 #list li { padding: 6px 10px; border-bottom: 1px solid #eef0f4; cursor: pointer; display: grid; grid-template-columns: 64px 74px 1fr auto; gap: 6px; }
 #list li:hover, #list li.selected { background: #eaf2ff; }
 .kind { font-size: 11px; border-radius: 3px; padding: 1px 4px; text-align: center; background: #e4e8ef; }
@@ -113,14 +115,35 @@ function row(entry) {
   return item;
 }
 
-function render() {
-  const shown = state.entries.filter(matches);
-  const rows = shown.slice(0, DRAWN_ROWS).map(row);
-  if (shown.length > DRAWN_ROWS) rows.push(el('li', { class: 'hint' }, (shown.length - DRAWN_ROWS) + ' more: filter to narrow the list'));
-  list.replaceChildren(...rows);
+function shownCount() {
+  let shown = 0;
+  for (const entry of state.entries) if (matches(entry)) shown += 1;
+  return shown;
+}
+
+function updateCounts(shown) {
+  document.getElementById('more').textContent = shown > DRAWN_ROWS ? (shown - DRAWN_ROWS) + ' more: filter to narrow the list' : '';
   // In a burst the live feed sends the newest requests only (a reload lists the latest 2,000 in full), and
   // only 2,000 are kept: say how many arrived in all.
-  count.textContent = shown.length + ' of ' + state.entries.length + (state.received > state.entries.length ? ' · ' + state.received + ' received' : '');
+  count.textContent = shown + ' of ' + state.entries.length + (state.received > state.entries.length ? ' · ' + state.received + ' received' : '');
+}
+
+let drawnFor;
+function render() {
+  const shown = state.entries.filter(matches);
+  list.replaceChildren(...shown.slice(0, DRAWN_ROWS).map(row));
+  drawnFor = filter.value + '\u0000' + kind.value;
+  updateCounts(shown.length);
+}
+
+// New rows are added at the top and the oldest drawn ones removed: a burst costs the tab the rows that
+// arrived, not a redraw of the whole list.
+function addRows(batch) {
+  if (drawnFor !== filter.value + '\u0000' + kind.value) return render();
+  const fresh = batch.filter(matches).reverse().slice(0, DRAWN_ROWS).map(row);
+  list.prepend(...fresh);
+  while (list.children.length > DRAWN_ROWS) list.lastElementChild.remove();
+  updateCounts(shownCount());
 }
 
 function tree(value, depth, budget) {
@@ -198,36 +221,36 @@ async function copyCurl(id) {
   if (navigator.clipboard) navigator.clipboard.writeText(text).catch(() => undefined);
 }
 
-// Under a burst of deliveries the list is redrawn at most every 250 ms, not once per message, so a tab stays
-// cheap for the machine that is also receiving.
-let renderPending = false;
-function scheduleRender() {
-  if (renderPending) return;
-  renderPending = true;
-  setTimeout(() => {
-    renderPending = false;
-    render();
-  }, 250);
-}
-
 filter.addEventListener('input', render);
 kind.addEventListener('change', render);
 
+function apply(batch) {
+  // A batch, oldest first; the list is newest first. What the list already holds is skipped.
+  const newest = state.entries.length > 0 ? state.entries[0].id : 0;
+  const fresh = batch.entries.filter((entry) => entry.id > newest);
+  for (const entry of fresh) state.entries.unshift(entry);
+  state.received = Math.max(state.received, batch.received);
+  if (state.entries.length > MAX_ROWS) state.entries.length = MAX_ROWS;
+  // The server sends at most four batches a second, so each is drawn as it comes.
+  addRows(fresh);
+}
+
 (async () => {
+  // The feed opens before the list is read, so nothing that arrives in between is missed.
+  const early = [];
+  let loaded = false;
+  const events = new EventSource('/api/events');
+  events.onmessage = (event) => {
+    const batch = JSON.parse(event.data);
+    if (loaded) apply(batch); else early.push(batch);
+  };
   const response = await fetch('/api/entries');
   const data = await response.json();
   state.entries = data.entries;
   state.received = data.received;
   state.replay = data.replay;
   render();
-  const events = new EventSource('/api/events');
-  events.onmessage = (event) => {
-    // A batch, oldest first; the list is newest first.
-    const batch = JSON.parse(event.data);
-    for (const entry of batch.entries) state.entries.unshift(entry);
-    state.received = batch.received;
-    if (state.entries.length > MAX_ROWS) state.entries.length = MAX_ROWS;
-    scheduleRender();
-  };
+  loaded = true;
+  for (const batch of early) apply(batch);
 })();
 `;

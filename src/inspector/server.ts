@@ -39,8 +39,8 @@ const SECURITY_HEADERS: Record<string, string> = {
 };
 /** An SSE client this far behind is dropped: a slow or sleeping tab must never hold memory or the receiver. */
 const MAX_PENDING_EVENT_BYTES = 1024 * 1024;
-const EVENT_BATCH_MS = 250;
-const MAX_EVENTS_PER_BATCH = 50;
+const EVENT_BATCH_MS = 500;
+const MAX_EVENTS_PER_BATCH = 25;
 
 /**
  * The local web inspector: its own loopback listener (never the tunnel's), a per-session token (then a
