@@ -112,6 +112,7 @@ describe('the inspector, in a real browser (chromium)', () => {
     expect(storedName).toBeDefined();
     expect(await readFile(join(world.cwd, 'caps', storedName ?? ''), 'utf8')).toBe(edited);
     expect(edited).toContain('ext-EDITED');
+    await expect.poll(() => rows(page, 'message').first().textContent()).toContain('patient.admit 11111111');
 
     // Copy as curl: a fresh signature, never the key.
     await page.click('#curl');
