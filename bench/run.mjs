@@ -1,5 +1,5 @@
-// `npm run bench`: receiver throughput and latency, a 20 MB message, start-up, and emulator → listener,
-// each as a ratio to a baseline measured in this same run. Loopback only; a few minutes at most.
+// `npm run bench`: receiver throughput and latency, the inspector's cost, a 20 MB message, start-up, and
+// emulator → listener, each as a ratio to a baseline measured in this same run. Loopback only; a few minutes.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { existsSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync } from 'node:fs';

@@ -1,6 +1,8 @@
-import { readFile, readdir } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { type Browser, type Page, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useCliWorlds } from '../helpers/cli-env.js';
@@ -117,6 +119,14 @@ describe('the inspector, in a real browser (chromium)', () => {
     // Copy as curl: a fresh signature, never the key.
     await page.click('#curl');
     await expect.poll(() => page.locator('#curl-text').textContent()).toMatch(/x-metriport-signature: [0-9a-f]{64}/);
+    // Run as printed, beside the downloaded file it names: the listener verifies it and reports a second
+    // duplicate of the message shown (the first came from Replay).
+    const curl = (await page.locator('#curl-text').textContent()) ?? '';
+    const href = (await page.locator('#download').getAttribute('href')) ?? '';
+    const bytes = await page.evaluate(async (path) => Array.from(new Uint8Array(await (await fetch(path)).arrayBuffer())), href);
+    await writeFile(join(world.cwd, (await page.locator('#download').getAttribute('download')) ?? ''), Buffer.from(bytes));
+    await promisify(execFile)('bash', ['-c', curl], { cwd: world.cwd });
+    await listen.waitFor(/duplicate\s+patient\.admit[\s\S]*duplicate\s+patient\.admit/, 'stderr');
 
     if (process.env.MW_SCREENSHOT !== undefined) {
       await page.fill('#filter', '');
