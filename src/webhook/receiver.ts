@@ -82,8 +82,11 @@ export interface ReceiverOptions {
   /** How long a request waits for a key that is not known yet, in ms. */
   keyWaitMs: number;
   filter: EventFilter;
-  /** Stores a verified message; resolves once it is on disk, with the `--out` file name if any. Absent when capture is off. */
-  store?: ((message: ReceivedMessage) => Promise<string | undefined>) | undefined;
+  /**
+   * Stores a verified message; returns (or resolves, when the write is not synchronous) once it is on disk,
+   * with the `--out` file name if any. Absent when capture is off.
+   */
+  store?: ((message: ReceivedMessage) => string | undefined | Promise<string | undefined>) | undefined;
   /** messageId keys already stored before this session (see `capture/file-names.ts` `messageIdKey`). */
   knownMessageIds?: ReadonlySet<string>;
   /** Turns a messageId into its duplicate-detection key. */
@@ -95,7 +98,8 @@ export interface ReceiverOptions {
 }
 
 export interface Receiver {
-  handle(request: IncomingWebhook): Promise<ReceiverReply>;
+  /** The answer, at once when nothing had to be waited for (no promise per request on the usual path). */
+  handle(request: IncomingWebhook): ReceiverReply | Promise<ReceiverReply>;
   /** For refusals decided before the body reached `handle` (size limit, method, load). */
   noteRejected(status: number, refusal: Refusal, from?: Sender): void;
   /** For a request refused 401 before its body was read (no credential at all). */
@@ -114,13 +118,28 @@ export function createReceiver(options: ReceiverOptions): Receiver {
   const stats: ReceiverStats = { received: 0, verified: 0, rejected: 0, duplicates: 0, filtered: 0, stored: 0, forwarded: 0, forwardFailed: 0 };
 
   /** Hands the message to the app when forwarding; the app's answer becomes the sender's. */
-  async function answer(message: ReceivedMessage, storedAs: string | undefined): Promise<{ reply: ReceiverReply; outcome: MessageOutcome }> {
-    if (forward === undefined) return { reply: ACCEPTED, outcome: { status: ACCEPTED.status, storedAs, forward: undefined } };
-    const forwarded = await forward(message);
-    if (forwarded.outcome.kind === 'answered' && forwarded.outcome.status >= 200 && forwarded.outcome.status < 300) stats.forwarded += 1;
+  async function forwarded(message: ReceivedMessage, storedAs: string | undefined, app: NonNullable<typeof forward>): Promise<{ reply: ReceiverReply; outcome: MessageOutcome }> {
+    const result = await app(message);
+    if (result.outcome.kind === 'answered' && result.outcome.status >= 200 && result.outcome.status < 300) stats.forwarded += 1;
     else stats.forwardFailed += 1;
-    return { reply: forwarded.reply, outcome: { status: forwarded.reply.status, storedAs, forward: forwarded.outcome } };
+    return { reply: result.reply, outcome: { status: result.reply.status, storedAs, forward: result.outcome } };
   }
+
+  /** Answers a stored (or duplicate) message, and publishes it once the whole outcome is known. */
+  function finish(type: 'message' | 'duplicate', message: ReceivedMessage, storedAs: string | undefined): ReceiverReply | Promise<ReceiverReply> {
+    // Published once the whole outcome is known, so one line can tell the truth about it.
+    const tell = (outcome: MessageOutcome) =>
+      type === 'message' ? publish({ type, message, outcome }) : publish({ type, at: message.receivedAt, message, outcome });
+    if (forward === undefined) {
+      tell({ status: ACCEPTED.status, storedAs, forward: undefined });
+      return ACCEPTED;
+    }
+    return forwarded(message, storedAs, forward).then(({ reply, outcome }) => {
+      tell(outcome);
+      return reply;
+    });
+  }
+
   // messageId key -> stored (true), or the store of its first arrival still under way (a repeat waits for it).
   const seen = new Map<string, Promise<boolean> | true>();
   for (const key of options.knownMessageIds ?? []) seen.set(key, true);
@@ -131,12 +150,15 @@ export function createReceiver(options: ReceiverOptions): Receiver {
     return { status };
   }
 
-  async function handle(request: IncomingWebhook): Promise<ReceiverReply> {
+  function handle(request: IncomingWebhook): ReceiverReply | Promise<ReceiverReply> {
     stats.received += 1;
-    const key = keys.current() ?? (await keys.wait(keyWaitMs));
+    const key = keys.current();
+    if (key !== undefined) return handleWith(key, request);
     // Metriport counts a 503 as failed, so `retry` can resend it once the key is known.
-    if (key === undefined) return refuse(503, { reason: 'key-unknown' }, request.from);
+    return keys.wait(keyWaitMs).then((known) => (known === undefined ? refuse(503, { reason: 'key-unknown' }, request.from) : handleWith(known, request)));
+  }
 
+  function handleWith(key: string, request: IncomingWebhook): ReceiverReply | Promise<ReceiverReply> {
     const verdict = verify({
       key,
       body: request.body,
@@ -178,37 +200,52 @@ export function createReceiver(options: ReceiverOptions): Receiver {
     };
     const idKey = message.messageId === undefined ? undefined : options.messageIdKey(message.messageId);
     const earlier = idKey === undefined ? undefined : seen.get(idKey);
-    if (earlier === true || (earlier !== undefined && (await earlier))) {
-      stats.duplicates += 1;
-      const { reply, outcome } = await answer(message, undefined);
-      publish({ type: 'duplicate', at: message.receivedAt, message, outcome });
-      return reply;
-    }
+    if (earlier === true) return duplicate(message);
+    if (earlier !== undefined) return earlier.then((stored) => (stored ? duplicate(message) : storeAndAnswer(message, idKey)));
+    return storeAndAnswer(message, idKey);
+  }
 
-    const stored = store === undefined ? Promise.resolve(undefined) : store(message);
-    if (idKey !== undefined) {
-      // Only while the store is under way is a promise kept; then a plain `true` (or nothing, if it failed).
-      const kept = stored.then(
-        () => true,
-        () => false,
-      );
-      seen.set(idKey, kept);
-      void kept.then((ok) => (ok ? seen.set(idKey, true) : undefined));
+  function duplicate(message: ReceivedMessage): ReceiverReply | Promise<ReceiverReply> {
+    stats.duplicates += 1;
+    return finish('duplicate', message, undefined);
+  }
+
+  function storeAndAnswer(message: ReceivedMessage, idKey: string | undefined): ReceiverReply | Promise<ReceiverReply> {
+    if (store === undefined) {
+      if (idKey !== undefined) seen.set(idKey, true);
+      return finish('message', message, undefined);
     }
-    let storedAs: string | undefined;
-    try {
-      storedAs = await stored;
-    } catch (error) {
+    const failed = (error: unknown): ReceiverReply => {
       if (idKey !== undefined) seen.delete(idKey);
       publish({ type: 'store-failed', at: now(), message, error: error instanceof Error ? error : new Error(String(error)) });
       // Our failure, not the sender's: a 5xx makes Metriport count it as failed, so `retry` can resend it.
       return { status: 500 };
+    };
+    const stored = (storedAs: string | undefined) => {
+      if (idKey !== undefined) seen.set(idKey, true);
+      stats.stored += 1;
+      return finish('message', message, storedAs);
+    };
+    let result: string | undefined | Promise<string | undefined>;
+    try {
+      result = store(message);
+    } catch (error) {
+      return failed(error);
     }
-    if (store !== undefined) stats.stored += 1;
-    const { reply, outcome } = await answer(message, storedAs);
-    // Published once the whole outcome is known, so one line can tell the truth about it.
-    publish({ type: 'message', message, outcome });
-    return reply;
+    if (!(result instanceof Promise)) return stored(result);
+    // First the arrival's own answer, then any repeat that arrived meanwhile (it waits on the promise kept
+    // in `seen` only while the store is under way).
+    const answered = result.then(stored, failed);
+    if (idKey !== undefined) {
+      seen.set(
+        idKey,
+        result.then(
+          () => true,
+          () => false,
+        ),
+      );
+    }
+    return answered;
   }
 
   return {

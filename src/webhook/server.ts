@@ -1,8 +1,8 @@
-import { STATUS_CODES, createServer } from 'node:http';
+import { type IncomingMessage, STATUS_CODES, type ServerResponse, createServer } from 'node:http';
 import { type Duplex, Transform } from 'node:stream';
 import Fastify, { type FastifyError } from 'fastify';
 import { listenOn } from '../http/listen.js';
-import type { Receiver, Sender } from './receiver.js';
+import type { Receiver, ReceiverReply, Sender } from './receiver.js';
 import { LEGACY_KEY_HEADER, SIGNATURE_HEADER } from './signature.js';
 
 /**
@@ -64,38 +64,18 @@ export interface ReceiverServer {
 
 const OTHER_METHODS = ['GET', 'HEAD', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'] as const;
 
-/** The Fastify adapter: raw-buffer body, one POST route, nothing else answers. */
+/**
+ * The HTTP adapter. POSTs to the webhook path are answered by `deliveries` straight on Node's server (the one
+ * hot route: Fastify's routing, hooks and reply cost more than verifying a message; BENCHMARKS.md); every
+ * other request, and any spelling of the path only Fastify's router recognises, goes to Fastify, which
+ * answers 404, 405 and the rest. Both paths share the limits, the byte budget, the connection book and the
+ * drain on shutdown, and the hardening tests run against both.
+ */
 export async function startReceiverServer(options: ReceiverServerOptions): Promise<ReceiverServer> {
   const { receiver, path } = options;
-  // return503OnClosing off: requests on a connection that is still open while we close are answered normally
-  // (and that connection is then closed), rather than with a framework-made 503.
   const limits: ReceiverLimits = { ...DEFAULT_LIMITS, unverifiedBytes: unverifiedBudgetFor(options.maxBodyBytes), ...options.limits };
   const connections = createConnectionBook();
-  const app = Fastify({
-    logger: false,
-    bodyLimit: options.maxBodyBytes,
-    exposeHeadRoutes: false,
-    return503OnClosing: false,
-    keepAliveTimeout: limits.keepAliveTimeoutMs,
-    requestTimeout: limits.requestTimeoutMs,
-    clientErrorHandler: (error, socket) => connections.onClientError(error, socket),
-    // Node checks request and header deadlines on this interval (30 s by default): check often enough to keep them.
-    serverFactory: (handler) =>
-      createServer(
-        {
-          headersTimeout: limits.headersTimeoutMs,
-          requestTimeout: limits.requestTimeoutMs,
-          keepAliveTimeout: limits.keepAliveTimeoutMs,
-          connectionsCheckingInterval: Math.max(100, Math.min(1000, limits.headersTimeoutMs / 4)),
-        },
-        handler,
-      ),
-  });
   const budget = createByteBudget({ large: limits.unverifiedBytes, small: SMALL_BODIES_BUDGET });
-
-  // Verification needs the bytes exactly as sent, so no parser may touch them, whatever the content-type.
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
   // Fastify's close() resolves without waiting for requests whose body is still arriving, so in-flight
   // requests are counted here and close() waits for them: an acknowledged message must never be cut off.
@@ -105,14 +85,55 @@ export async function startReceiverServer(options: ReceiverServerOptions): Promi
     inFlight -= 1;
     if (inFlight === 0) onDrained?.();
   };
-  // Callback-style hooks: they run on every request, and async ones cost a promise each.
+  let closingDown = false;
+  const drained = () => (inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => (onDrained = resolve)));
+  const deliveries = createDeliveryRoute({ receiver, maxBodyBytes: options.maxBodyBytes, limits, budget, connections, onInternalError: options.onInternalError, closingDown: () => closingDown });
+  const hotPath = `${path}?`;
+
+  // return503OnClosing off: requests on a connection that is still open while we close are answered normally
+  // (and that connection is then closed), rather than with a framework-made 503.
+  const app = Fastify({
+    logger: false,
+    bodyLimit: options.maxBodyBytes,
+    exposeHeadRoutes: false,
+    return503OnClosing: false,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    clientErrorHandler: (error, socket) => connections.onClientError(error, socket),
+    // Node checks request and header deadlines on this interval (30 s by default): check often enough to keep them.
+    serverFactory: (fastifyHandler) =>
+      createServer(
+        {
+          headersTimeout: limits.headersTimeoutMs,
+          requestTimeout: limits.requestTimeoutMs,
+          keepAliveTimeout: limits.keepAliveTimeoutMs,
+          connectionsCheckingInterval: Math.max(100, Math.min(1000, limits.headersTimeoutMs / 4)),
+        },
+        (request, response) => {
+          const url = request.url ?? '';
+          if (request.method === 'POST' && (url === path || url.startsWith(hotPath))) {
+            inFlight += 1;
+            response.once('close', settle);
+            deliveries(request, response);
+          } else {
+            fastifyHandler(request, response);
+          }
+        },
+      ),
+  });
+
+  // Verification needs the bytes exactly as sent, so no parser may touch them, whatever the content-type.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+
+  // Callback-style hooks: they run on every request Fastify answers, and async ones cost a promise each.
   app.addHook('onRequest', (request, reply, done) => {
     inFlight += 1;
     reply.raw.once('close', settle);
     connections.onRequest(request.raw.socket, request.headers.connection, reply.raw);
     // Nothing without a credential is worth reading: refuse it before its body costs memory or time.
-    if (request.method === 'POST' && request.url.split('?')[0] === path && request.headers[SIGNATURE_HEADER] === undefined && request.headers[LEGACY_KEY_HEADER] === undefined) {
-      receiver.noteUnverified('header-missing', senderOf(request));
+    if (request.method === 'POST' && request.routeOptions.url === path && !hasCredential(request.headers)) {
+      receiver.noteUnverified('header-missing', senderOf(request.raw));
       void reply.code(401).header('connection', 'close').send();
       return;
     }
@@ -121,9 +142,8 @@ export async function startReceiverServer(options: ReceiverServerOptions): Promi
   // Every body is held in memory until verified: the bytes held at once are bounded, and a request that would
   // pass the bound gets 503 (Metriport counts it failed, retry resends it) before it is read.
   app.addHook('preParsing', (request, reply, payload, done) => {
-    const declared = Number(request.headers['content-length']);
-    const known = Number.isFinite(declared) && declared >= 0;
-    const pool = known && declared <= SMALL_BODY_BYTES ? 'small' : 'large';
+    const declared = declaredLength(request.headers);
+    const pool = poolFor(declared);
     let held = 0;
     const take = (bytes: number) => {
       if (!budget.take(pool, bytes)) return false;
@@ -132,8 +152,8 @@ export async function startReceiverServer(options: ReceiverServerOptions): Promi
     };
     reply.raw.once('close', () => budget.give(pool, held));
     // Over --max-body: Fastify answers 413 without reading it.
-    if (known && declared > options.maxBodyBytes) return done(null, payload);
-    if (known) {
+    if (declared !== undefined && declared > options.maxBodyBytes) return done(null, payload);
+    if (declared !== undefined) {
       if (!take(declared)) return done(overBudget());
       return done(null, payload);
     }
@@ -147,18 +167,17 @@ export async function startReceiverServer(options: ReceiverServerOptions): Promi
     payload.on('error', (error) => counted.destroy(error));
     done(null, payload.pipe(counted));
   });
-  let closingDown = false;
   // Answers given while closing end their connection, otherwise a keep-alive socket would hold close() open.
   app.addHook('onSend', (request, reply, payload, done) => {
     if (closingDown) reply.header('connection', 'close');
     connections.onAnswer(request.raw.socket);
     done(null, payload);
   });
-  const drained = () => (inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => (onDrained = resolve)));
 
+  // The same path in a spelling only the router recognises (percent-encoded, say): answered as on the hot route.
   app.post(path, async (request, reply) => {
     const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-    const answer = await receiver.handle({ headers: request.headers, body, from: senderOf(request) });
+    const answer = await receiver.handle({ headers: request.headers, body, from: senderOf(request.raw) });
     reply.code(answer.status);
     return answer.body === undefined ? reply.send() : reply.send(answer.body);
   });
@@ -167,7 +186,7 @@ export async function startReceiverServer(options: ReceiverServerOptions): Promi
     method: [...OTHER_METHODS],
     url: path,
     handler: async (request, reply) => {
-      receiver.noteRejected(405, { reason: 'method', method: request.method, path }, senderOf(request));
+      receiver.noteRejected(405, { reason: 'method', method: request.method, path }, senderOf(request.raw));
       return reply.code(405).header('allow', 'POST').header('connection', 'close').send();
     },
   });
@@ -177,15 +196,15 @@ export async function startReceiverServer(options: ReceiverServerOptions): Promi
   app.setErrorHandler(async (error: FastifyError, request, reply) => {
     const status = error.statusCode ?? 500;
     if (status === 503 && error.code === OVER_BUDGET) {
-      receiver.noteRejected(503, { reason: 'busy', limitBytes: limits.unverifiedBytes }, senderOf(request));
+      receiver.noteRejected(503, { reason: 'busy', limitBytes: limits.unverifiedBytes }, senderOf(request.raw));
       return reply.code(503).header('connection', 'close').header('retry-after', '1').send();
     }
     if (status === 413) {
-      receiver.noteRejected(413, { reason: 'too-large', limitBytes: options.maxBodyBytes }, senderOf(request));
+      receiver.noteRejected(413, { reason: 'too-large', limitBytes: options.maxBodyBytes }, senderOf(request.raw));
       return reply.code(413).header('connection', 'close').send();
     }
     if (status >= 400 && status < 500) {
-      if (request.url.split('?')[0] === path) receiver.noteRejected(status, { reason: 'unreadable', detail: error.message }, senderOf(request));
+      if (request.routeOptions.url === path) receiver.noteRejected(status, { reason: 'unreadable', detail: error.message }, senderOf(request.raw));
       return reply.code(status).header('connection', 'close').send();
     }
     options.onInternalError(error);
@@ -215,18 +234,158 @@ export async function startReceiverServer(options: ReceiverServerOptions): Promi
   };
 }
 
+type ByteBudget = ReturnType<typeof createByteBudget>;
+type ConnectionBook = ReturnType<typeof createConnectionBook>;
+
+const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
+
+/**
+ * POST to the webhook path on Node's own request and response: the same checks, in the same order, as the
+ * Fastify hooks and error handler above (credential before the body, --max-body, the byte budget, then the
+ * receiver), with the answers Fastify gives, minus its per-request machinery.
+ */
+function createDeliveryRoute(input: {
+  receiver: Receiver;
+  maxBodyBytes: number;
+  limits: ReceiverLimits;
+  budget: ByteBudget;
+  connections: ConnectionBook;
+  onInternalError: (error: Error) => void;
+  closingDown: () => boolean;
+}) {
+  const { receiver, maxBodyBytes, limits, budget, connections, onInternalError, closingDown } = input;
+  // The usual answer ({ received: true }) is one shared object: its text is made once, not per request.
+  let lastBody: Record<string, unknown> | undefined;
+  let lastText = '';
+
+  /**
+   * Writes one answer, unless the client has gone. A refusal before the body was read (`early`) ends its
+   * connection (see the book); the receiver's answers, given once the body is in, keep it.
+   */
+  const answer = (request: IncomingMessage, response: ServerResponse, reply: ReceiverReply, early = false, extra?: readonly string[]) => {
+    if (response.destroyed || response.headersSent) return;
+    connections.onAnswer(request.socket);
+    const headers: string[] = early || closingDown() ? ['connection', 'close'] : [];
+    if (extra !== undefined) headers.push(...extra);
+    if (reply.body === undefined) {
+      headers.push('content-length', '0');
+      response.writeHead(reply.status, headers);
+      response.end();
+      return;
+    }
+    if (reply.body !== lastBody) {
+      lastBody = reply.body;
+      lastText = JSON.stringify(reply.body);
+    }
+    const text = lastText;
+    headers.push('content-type', JSON_CONTENT_TYPE, 'content-length', String(Buffer.byteLength(text)));
+    response.writeHead(reply.status, headers);
+    response.end(text);
+  };
+
+  return (request: IncomingMessage, response: ServerResponse) => {
+    const { headers } = request;
+    connections.onRequest(request.socket, headers.connection, response);
+    if (!hasCredential(headers)) {
+      receiver.noteUnverified('header-missing', senderOf(request));
+      answer(request, response, { status: 401 }, true);
+      return;
+    }
+    const declared = declaredLength(headers);
+    if (declared !== undefined && declared > maxBodyBytes) {
+      receiver.noteRejected(413, { reason: 'too-large', limitBytes: maxBodyBytes }, senderOf(request));
+      answer(request, response, { status: 413 }, true);
+      return;
+    }
+    const pool = poolFor(declared);
+    let held = 0;
+    const busy = () => {
+      receiver.noteRejected(503, { reason: 'busy', limitBytes: limits.unverifiedBytes }, senderOf(request));
+      answer(request, response, { status: 503 }, true, ['retry-after', '1']);
+    };
+    if (declared !== undefined) {
+      if (!budget.take(pool, declared)) return busy();
+      held = declared;
+    }
+    response.once('close', () => budget.give(pool, held));
+
+    const chunks: Buffer[] = [];
+    let received = 0;
+    // Once refused, the rest of the body is dropped as it arrives; the connection closes after the answer.
+    let refused = false;
+    request.on('data', (chunk: Buffer) => {
+      if (refused) return;
+      received += chunk.length;
+      if (declared === undefined) {
+        if (received > maxBodyBytes) {
+          refused = true;
+          receiver.noteRejected(413, { reason: 'too-large', limitBytes: maxBodyBytes }, senderOf(request));
+          answer(request, response, { status: 413 }, true);
+          return;
+        }
+        if (!budget.take(pool, chunk.length)) {
+          refused = true;
+          busy();
+          return;
+        }
+        held += chunk.length;
+      }
+      chunks.push(chunk);
+    });
+    request.once('error', (error) => {
+      if (refused) return;
+      refused = true;
+      receiver.noteRejected(400, { reason: 'unreadable', detail: error.message }, senderOf(request));
+      answer(request, response, { status: 400 }, true);
+    });
+    request.once('end', () => {
+      if (refused) return;
+      const body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, received);
+      let reply: ReceiverReply | Promise<ReceiverReply>;
+      try {
+        reply = receiver.handle({ headers, body, from: senderOf(request) });
+      } catch (error) {
+        failed(error);
+        return;
+      }
+      if (reply instanceof Promise) reply.then((settled) => answer(request, response, settled), failed);
+      else answer(request, response, reply);
+    });
+    const failed = (error: unknown) => {
+      onInternalError(error instanceof Error ? error : new Error(String(error)));
+      answer(request, response, { status: 500 });
+    };
+  };
+}
+
+function hasCredential(headers: Readonly<Record<string, string | string[] | undefined>>): boolean {
+  return headers[SIGNATURE_HEADER] !== undefined || headers[LEGACY_KEY_HEADER] !== undefined;
+}
+
+/** The body length a request announces, when it announces a usable one (not when chunked). */
+function declaredLength(headers: Readonly<Record<string, string | string[] | undefined>>): number | undefined {
+  const header = headers['content-length'];
+  if (header === undefined) return undefined;
+  const declared = Number(header);
+  return Number.isFinite(declared) && declared >= 0 ? declared : undefined;
+}
+
+const poolFor = (declared: number | undefined): 'small' | 'large' => (declared !== undefined && declared <= SMALL_BODY_BYTES ? 'small' : 'large');
+
 const OVER_BUDGET = 'MW_UNVERIFIED_BYTES';
 
 /**
  * Who sent a request. A tunnel (ngrok, cloudflared) connects from this machine and names the real sender in
  * X-Forwarded-For; that header is believed only from a loopback peer.
  */
-function senderOf(request: { ip: string; headers: Readonly<Record<string, string | string[] | undefined>> }): Sender {
-  const forwarded = request.headers['x-forwarded-for'];
+function senderOf(request: IncomingMessage): Sender {
+  const { headers } = request;
+  const peer = request.socket.remoteAddress;
+  const forwarded = headers['x-forwarded-for'];
   const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
-  const loopback = request.ip === '127.0.0.1' || request.ip === '::1' || request.ip === '::ffff:127.0.0.1';
-  const userAgent = request.headers['user-agent'];
-  return { address: loopback && first ? first : request.ip, userAgent: Array.isArray(userAgent) ? userAgent[0] : userAgent, headers: request.headers };
+  const loopback = peer === '127.0.0.1' || peer === '::1' || peer === '::ffff:127.0.0.1';
+  const userAgent = headers['user-agent'];
+  return { address: loopback && first ? first : peer, userAgent: Array.isArray(userAgent) ? userAgent[0] : userAgent, headers };
 }
 
 function overBudget(): Error {

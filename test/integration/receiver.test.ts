@@ -126,6 +126,35 @@ describe('receiver on a real socket', () => {
     expect(elsewhere.headers.get('server')).toBeNull();
   });
 
+  it("answers alike on Node's hot route and on a spelling of the path only Fastify's router takes", async () => {
+    const outDir = await folder();
+    const listener = await session({ maxBodyBytes: 4096, outDir });
+    const encoded = listener.url.replace('/webhook', '/web%68ook');
+    const shape = (answer: Awaited<ReturnType<typeof post>>) => ({
+      status: answer.status,
+      body: answer.text,
+      type: answer.headers.get('content-type'),
+      length: answer.headers.get('content-length'),
+      connection: answer.headers.get('connection'),
+      retryAfter: answer.headers.get('retry-after'),
+    });
+    const cases: Array<[string, (url: string) => Promise<Awaited<ReturnType<typeof post>>>]> = [
+      ['signed message', (url) => postSigned(url, messageBody('medical.document-download', {}, `id-${url.length}`))],
+      ['signed ping', (url) => postSigned(url, Buffer.from(JSON.stringify({ ping: 'p1', meta: { type: 'ping' } })))],
+      ['no credential', (url) => post(url, messageBody())],
+      ['bad signature', (url) => post(url, messageBody(), { 'x-metriport-signature': 'a'.repeat(64) })],
+      ['over --max-body', (url) => postSigned(url, messageBody('medical.document-download', { padding: 'x'.repeat(8192) }))],
+      ['invalid JSON', (url) => postSigned(url, Buffer.from('{"meta":'))],
+    ];
+    for (const [name, send] of cases) {
+      const hot = shape(await send(listener.url));
+      expect(hot.status, name).toBeGreaterThan(0);
+      expect(shape(await send(encoded)), name).toEqual(hot);
+    }
+    // Both deliveries of the signed message were stored, one per route.
+    expect((await visibleFiles(outDir)).filter((name) => name.endsWith('.json'))).toHaveLength(2);
+  });
+
   it('verifies a body sent without a content-type', async () => {
     const listener = await session();
     const body = messageBody();
