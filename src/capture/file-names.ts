@@ -20,10 +20,29 @@ export function messageIdKey(messageId: string): string {
 }
 
 export function captureFileName(input: { receivedAt: Date; sequence: number; type: string; messageId: string | undefined }): string {
-  const stamp = input.receivedAt.toISOString().replace(/[-:.]/g, '');
-  const type = input.type.toLowerCase().replace(/[^a-z0-9.-]/g, '-').slice(0, 64) || 'unknown';
   const id = input.messageId === undefined ? NO_ID : messageIdKey(input.messageId);
-  return `${stamp}_${String(input.sequence).padStart(6, '0')}_${type}_${id}.json`;
+  return `${stampOf(input.receivedAt)}_${String(input.sequence).padStart(6, '0')}_${typeInName(input.type)}_${id}.json`;
+}
+
+// A name is made for every stored message: under a burst most share their millisecond and all share a
+// handful of types, so both parts are remembered rather than formatted again (BENCHMARKS.md, --out).
+let lastStamp = { ms: Number.NaN, text: '' };
+function stampOf(at: Date): string {
+  const ms = at.getTime();
+  if (ms !== lastStamp.ms) lastStamp = { ms, text: at.toISOString().replace(/[-:.]/g, '') };
+  return lastStamp.text;
+}
+
+const typeNames = new Map<string, string>();
+/** Types are few, but a signed sender could invent many: past this many, names are made each time. */
+const TYPE_NAMES_KEPT = 256;
+function typeInName(type: string): string {
+  let name = typeNames.get(type);
+  if (name === undefined) {
+    name = type.toLowerCase().replace(/[^a-z0-9.-]/g, '-').slice(0, 64) || 'unknown';
+    if (typeNames.size < TYPE_NAMES_KEPT) typeNames.set(type, name);
+  }
+  return name;
 }
 
 /** The messageId key of a capture file, or `undefined` for files that are not captures (or have no id). */

@@ -1,7 +1,7 @@
-import { fstatSync, ftruncateSync, rename as renameCallback, renameSync, writeFile as writeFileCallback, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, ftruncateSync, openSync, rename as renameCallback, renameSync, rmSync, writeFile as writeFileCallback, writeSync } from 'node:fs';
 import { chmod, mkdir, open, readdir, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import { promisify } from 'node:util';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve, sep } from 'node:path';
 import { MwError } from '../errors.js';
 import { fileError as buildFileError } from '../util/file-error.js';
 import { type ReceivedMessage, jsonLineBytes } from '../webhook/message.js';
@@ -10,12 +10,24 @@ import { captureFileName, messageIdKey, messageIdKeyOfFile } from './file-names.
 /** What a capture needs of a message: its identity and the exact bytes received. */
 export type CaptureRecord = Pick<ReceivedMessage, 'receivedAt' | 'type' | 'messageId' | 'verifiedBy' | 'raw'>;
 
-/** Where verified messages are kept. `store` resolves only once the message is complete on disk. */
+/** The `--out` file name of a stored message (undefined without a folder), or a promise of it. */
+export type Stored = string | undefined | Promise<string | undefined>;
+
+/** Where verified messages are kept. `store` returns (or resolves) only once the message is complete on disk. */
 export interface Capture {
   /** messageId keys already on disk when the capture opened (see `messageIdKey`). */
   readonly knownMessageIds: ReadonlySet<string>;
-  /** Resolves once the message is complete on disk, with its `--out` file name when there is a folder. */
-  store(record: CaptureRecord): Promise<string | undefined>;
+  /**
+   * Returns once the message is complete on disk, with its `--out` file name when there is a folder; a
+   * promise when a write had to wait (a big file, or a `--jsonl` group commit). Throws, or rejects, when
+   * it could not be stored.
+   */
+  store(record: CaptureRecord): Stored;
+  close(): Promise<void>;
+}
+
+interface CapturePart {
+  store(record: CaptureRecord): Stored;
   close(): Promise<void>;
 }
 
@@ -34,34 +46,43 @@ const PRIVATE_FILE = 0o600;
 const SYNC_WRITE_LIMIT = 256 * 1024;
 
 export async function openCapture(options: CaptureOptions): Promise<Capture | undefined> {
-  const parts: Array<{ store(record: CaptureRecord): Promise<string | undefined>; close(): Promise<void> }> = [];
+  const parts: CapturePart[] = [];
   const knownMessageIds = new Set<string>();
   if (options.outDir !== undefined) parts.push(await openOutDir(options.outDir, knownMessageIds));
   if (options.jsonlFile !== undefined) parts.push(await openJsonl(options.jsonlFile));
-  if (parts.length === 0) return undefined;
-  // Per output, the messages it already holds: when one output fails and another succeeds, the 500 makes
-  // Metriport send it again, and the output that has it must not get it twice.
+  const [only] = parts;
+  if (only === undefined) return undefined;
+  if (parts.length === 1) return { knownMessageIds, store: (record) => only.store(record), close: () => only.close() };
+  return { knownMessageIds, store: storeInAll(parts), close: async () => void (await Promise.all(parts.map((part) => part.close()))) };
+}
+
+/**
+ * `--out` and `--jsonl` together. Per output, the messages it already holds: when one output fails and the
+ * other succeeds, the 500 makes Metriport send it again, and the output that has it must not get it twice.
+ */
+function storeInAll(parts: readonly CapturePart[]): (record: CaptureRecord) => Stored {
   const held = parts.map(() => new Set<string>());
-  return {
-    knownMessageIds,
-    async store(record) {
-      const key = record.messageId === undefined ? undefined : messageIdKey(record.messageId);
-      const results = await Promise.allSettled(
-        parts.map(async (part, index) => {
-          const holds = held[index] as Set<string>;
-          if (key !== undefined && holds.has(key)) return undefined;
-          const name = await part.store(record);
-          if (key !== undefined) holds.add(key);
-          return name;
-        }),
-      );
-      const failed = results.find((result) => result.status === 'rejected');
+  return (record) => {
+    const key = record.messageId === undefined ? undefined : messageIdKey(record.messageId);
+    const results = parts.map((part, index): Stored => {
+      const holds = held[index] as Set<string>;
+      if (key !== undefined && holds.has(key)) return undefined;
+      const kept = (name: string | undefined) => {
+        if (key !== undefined) holds.add(key);
+        return name;
+      };
+      try {
+        const stored = part.store(record);
+        return stored instanceof Promise ? stored.then(kept) : kept(stored);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    });
+    return Promise.allSettled(results).then((settled) => {
+      const failed = settled.find((result) => result.status === 'rejected');
       if (failed !== undefined) throw (failed as PromiseRejectedResult).reason;
-      return results.map((result) => (result.status === 'fulfilled' ? result.value : undefined)).find((name) => name !== undefined);
-    },
-    async close() {
-      await Promise.all(parts.map((part) => part.close()));
-    },
+      return settled.map((result) => (result.status === 'fulfilled' ? result.value : undefined)).find((name) => name !== undefined);
+    });
   };
 }
 
@@ -89,32 +110,50 @@ async function openOutDir(dir: string, knownMessageIds: Set<string>) {
     else if (name.startsWith('.') && name.endsWith('.json.tmp')) await rm(join(dir, name), { force: true });
   }
   let sequence = 0;
+  const folder = dir.endsWith(sep) ? dir : `${dir}${sep}`;
   return {
-    async store(record: CaptureRecord) {
+    store(record: CaptureRecord): Stored {
       sequence += 1;
-      const name = captureFileName({ ...record, sequence });
+      const name = captureFileName({ receivedAt: record.receivedAt, type: record.type, messageId: record.messageId, sequence });
       // Temp names start with '.', so a reader of the folder never takes a half-written file for a message.
-      const temp = join(dir, `.${name}.tmp`);
+      const temp = `${folder}.${name}.tmp`;
+      const final = `${folder}${name}`;
+      if (record.raw.length > SYNC_WRITE_LIMIT) return writeInBackground(temp, final, name, record.raw);
+      // Small files are written synchronously: the thread-pool round trips of open/write/close/rename cost
+      // three times the calls themselves (~40 µs against ~13 µs per file on tmpfs; BENCHMARKS.md), and the
+      // event loop is held only for that long.
+      let fd: number | undefined;
       try {
-        if (record.raw.length <= SYNC_WRITE_LIMIT) {
-          // Small files are written synchronously: the thread-pool round trips of open/write/close/rename cost
-          // three times the calls themselves (~40 µs against ~13 µs per file on tmpfs; BENCHMARKS.md), and
-          // the event loop is held only for that long.
-          writeFileSync(temp, record.raw, { mode: PRIVATE_FILE, flag: 'wx' });
-          renameSync(temp, join(dir, name));
-          return name;
-        }
-        // The callback API, promisified: fs/promises' writeFile costs several times more CPU per file.
-        await writeFileFast(temp, record.raw, { mode: PRIVATE_FILE, flag: 'wx' });
-        await renameFast(temp, join(dir, name));
+        fd = openSync(temp, 'wx', PRIVATE_FILE);
+        for (let written = 0; written < record.raw.length; ) written += writeSync(fd, record.raw, written);
+        closeSync(fd);
+        fd = undefined;
+        renameSync(temp, final);
         return name;
       } catch (error) {
-        await rm(temp, { force: true }).catch(() => undefined);
-        throw fileError(`write ${join(dir, name)}`, error);
+        try {
+          if (fd !== undefined) closeSync(fd);
+          rmSync(temp, { force: true });
+        } catch {
+          // The write already failed; the error below says so (a leftover temp file is removed on the next start).
+        }
+        throw fileError(`write ${final}`, error);
       }
     },
     close: async () => undefined,
   };
+}
+
+/** A big body: the callback API, promisified (fs/promises' writeFile costs several times more CPU per file). */
+async function writeInBackground(temp: string, final: string, name: string, raw: Buffer): Promise<string> {
+  try {
+    await writeFileFast(temp, raw, { mode: PRIVATE_FILE, flag: 'wx' });
+    await renameFast(temp, final);
+    return name;
+  } catch (error) {
+    await rm(temp, { force: true }).catch(() => undefined);
+    throw fileError(`write ${final}`, error);
+  }
 }
 
 async function openJsonl(file: string) {
@@ -123,13 +162,14 @@ async function openJsonl(file: string) {
   const fd = handle.fd;
   // Where the last whole line ends: a failed append is cut back to it, so the file stays JSON lines.
   let size = fstatSync(fd).size;
-  // Group commit: lines stored in the same tick go out in one synchronous append, and every caller's
-  // promise resolves only after it. One write per batch keeps lines whole and syscalls few under a burst.
+  // Group commit: lines stored in the same turn of the event loop go out in one synchronous append, and
+  // every caller's promise resolves only after it: one write per batch keeps lines whole and syscalls few
+  // under a burst, and the answers of the batch then go out together.
   let batch: Array<{ line: Buffer; done: (value: undefined) => void; failed: (error: unknown) => void }> = [];
   const flush = () => {
     const current = batch;
     batch = [];
-    const data = Buffer.concat(current.map((entry) => entry.line));
+    const data = current.length === 1 ? (current[0] as (typeof current)[0]).line : Buffer.concat(current.map((entry) => entry.line));
     try {
       for (let written = 0; written < data.length; ) written += writeSync(fd, data, written);
       size += data.length;
@@ -145,7 +185,7 @@ async function openJsonl(file: string) {
     }
   };
   return {
-    store(record: CaptureRecord) {
+    store(record: CaptureRecord): Promise<undefined> {
       const line = jsonLineBytes(record);
       return new Promise<undefined>((done, failed) => {
         if (batch.length === 0) setImmediate(flush);
