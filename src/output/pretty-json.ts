@@ -53,7 +53,7 @@ export function prettyJson(value: unknown, options: PrettyJsonOptions): PrettyJs
     }
     const i = frame.index++;
     const key = frame.keys?.[i];
-    const prefix = key === undefined ? '' : `${palette.cyan(visible(JSON.stringify(key)))}: `;
+    const prefix = key === undefined ? '' : `${palette.cyan(quoted(key))}: `;
     const indent = frame.indent.length >= MAX_INDENT_LEVELS * 2 ? frame.indent : `${frame.indent}  `;
     emit(indent, prefix, frame.values[i], i < frame.values.length - 1 ? ',' : '');
   }
@@ -61,12 +61,23 @@ export function prettyJson(value: unknown, options: PrettyJsonOptions): PrettyJs
   return { lines: lines.slice(0, maxLines), truncated };
 }
 
+/** What needs escaping in a JSON string, or on a terminal: quote, backslash, C0, DEL, C1, and surrogates (lone ones are escaped by JSON.stringify). */
+const NEEDS_ESCAPING = /["\\\u0000-\u001f\u007f-\u009f\ud800-\udfff]/;
+
+/**
+ * A string as JSON shows it, safe for a terminal. Most keys and values need no escaping at all, and
+ * quoting them directly is much cheaper than stringifying and scanning (a preview runs per message).
+ */
+function quoted(text: string): string {
+  return NEEDS_ESCAPING.test(text) ? visible(JSON.stringify(text)) : `"${text}"`;
+}
+
 function scalar(value: unknown, options: PrettyJsonOptions): string {
   const { palette } = options;
   if (typeof value === 'string') {
     const cut = value.length > options.maxStringLength;
     // JSON.stringify escapes C0 controls but not DEL or C1 (the 8-bit CSI): those are escaped for the terminal.
-    const shown = visible(JSON.stringify(cut ? value.slice(0, options.maxStringLength) : value));
+    const shown = quoted(cut ? value.slice(0, options.maxStringLength) : value);
     return palette.green(shown) + (cut ? palette.dim(` …+${value.length - options.maxStringLength} chars`) : '');
   }
   if (typeof value === 'number') return palette.yellow(String(value));

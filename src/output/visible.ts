@@ -4,8 +4,11 @@
  * `\x1b`, never dropped, so nothing a sender writes can clear the screen, forge lines or set the clipboard.
  */
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+/** The same class, not global: most text has no control character, and a test is far cheaper than a replace. */
+const HAS_CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
 export function visible(text: string): string {
+  if (!HAS_CONTROL.test(text)) return text;
   return text.replace(CONTROL, (char) => {
     const code = char.charCodeAt(0);
     if (char === '\n') return '\\n';

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { captureFileName, messageIdKey, messageIdKeyOfFile } from '../../src/capture/file-names.js';
 import { loadSample } from '../../src/samples/samples.js';
 import { colorLevel, createPalette } from '../../src/output/color.js';
@@ -109,6 +110,17 @@ describe('terminal view', () => {
     const { lines, truncated } = prettyJson(value, { maxLines: Infinity, maxStringLength: Infinity, palette: plain });
     expect(truncated).toBe(false);
     expect(JSON.parse(lines.join('\n'))).toEqual(value);
+  });
+
+  it('shows every key and string as JSON writes it, with control characters escaped for the terminal', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), fc.string({ unit: 'binary' }), (key, text) => {
+        const [line] = prettyJson({ [key]: text }, { maxLines: Infinity, maxStringLength: Infinity, palette: plain }).lines.slice(1, 2);
+        const expected = `  ${JSON.stringify(key)}: ${JSON.stringify(text)}`.replace(/[\u007f-\u009f]/g, (char) => `\\x${char.charCodeAt(0).toString(16)}`);
+        expect(line).toBe(expected);
+        expect(line).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
+      }),
+    );
   });
 
   it('survives deeply nested payloads', () => {
