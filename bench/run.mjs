@@ -238,8 +238,10 @@ async function bigMessage() {
   const results = [];
   for (const [name, args, how] of [
     ['bare Fastify route (baseline)', [BARE], { pattern: /ready (\S+)/ }],
-    ['listen --out DIR', [BIN, 'listen', '--no-tunnel', '--port', '0', '--out', join(work, 'big')]],
-    ['listen --json to a pipe', [BIN, 'listen', '--no-tunnel', '--port', '0', '--json'], { stdout: 'cat' }],
+    ['listen, terminal view', [BIN, 'listen', '--no-tunnel', '--port', '0', '--inspect-port', '0']],
+    ['listen --json to a pipe', [BIN, 'listen', '--no-tunnel', '--port', '0', '--inspect-port', '0', '--json'], { stdout: 'cat' }],
+    ['listen --jsonl FILE', [BIN, 'listen', '--no-tunnel', '--port', '0', '--inspect-port', '0', '--jsonl', join(work, 'big.jsonl')]],
+    ['listen --json --out DIR', [BIN, 'listen', '--no-tunnel', '--port', '0', '--inspect-port', '0', '--json', '--out', join(work, 'big')], { stdout: 'cat' }],
   ]) {
     const { child, match, pid } = await start(args, { pattern: /Ready: listening on (\S+)/, env: { METRIPORT_WEBHOOK_KEY: KEY }, ...how });
     const started = performance.now();

@@ -22,21 +22,42 @@ export function fanOut(sinks: readonly Sink[]): Sink {
   };
 }
 
+/** Above this many bytes in one turn, the parts are written one by one rather than copied into one. */
+const JOIN_LIMIT = 1024 * 1024;
+
 /**
- * Coalesces writes made in the same tick into one: under a burst, one syscall carries many lines instead of
- * one each (a measurable share of the per-message cost). Order is kept; `flush()` empties it at once.
+ * Coalesces writes made in the same turn of the event loop into one: under a burst, one syscall carries many
+ * lines instead of one each (a measurable share of the per-message cost), and the parts are copied once,
+ * into one buffer. A turn that wrote more than JOIN_LIMIT (a 20 MB message) is written part by part, so a
+ * big payload is never copied again. Order is kept; `flush()` empties it at once.
  */
 export function batchedOutput(stream: TextOutput): TextOutput & { flush(): void } {
   let pending: Array<string | Buffer> = [];
+  let bytes = 0;
   let scheduled = false;
   const flush = () => {
     scheduled = false;
     if (pending.length === 0) return;
-    const text = pending.length === 1 ? (pending[0] as string | Buffer) : pending.every((item) => typeof item === 'string') ? pending.join('') : Buffer.concat(pending.map((item) => (typeof item === 'string' ? Buffer.from(item) : item)));
+    const parts = pending;
+    const total = bytes;
     pending = [];
+    bytes = 0;
     // A closed pipe reports through the stream's 'error' event; nothing more to do here.
     try {
-      stream.write(text);
+      if (parts.length === 1 || total > JOIN_LIMIT) {
+        for (const part of parts) stream.write(part);
+        return;
+      }
+      const joined = Buffer.allocUnsafe(total);
+      let at = 0;
+      for (const part of parts) {
+        if (typeof part === 'string') at += joined.write(part, at);
+        else {
+          joined.set(part, at);
+          at += part.length;
+        }
+      }
+      stream.write(joined);
     } catch {
       // Synchronous EPIPE on some platforms.
     }
@@ -44,6 +65,7 @@ export function batchedOutput(stream: TextOutput): TextOutput & { flush(): void 
   return {
     write(text) {
       pending.push(text);
+      bytes += typeof text === 'string' ? Buffer.byteLength(text) : text.length;
       if (!scheduled) {
         scheduled = true;
         setImmediate(flush);
