@@ -1,5 +1,9 @@
-// `npm run bench`: receiver throughput and latency, the inspector's cost, a 20 MB message, start-up, and
-// emulator → listener, each as a ratio to a baseline measured in this same run. Loopback only; a few minutes.
+// `npm run bench`: receiver throughput and latency under two load generators, the inspector's cost, a 20 MB
+// message in every output mode, start-up, and emulator → listener, each as a ratio to a baseline measured in
+// this same run. Loopback only; about eight minutes. `node bench/run.mjs throughput|inspector|big|startup|e2e`
+// runs one group. Knobs: BENCH_SECONDS (per load run, default 5), BENCH_ROUNDS (interleaved rounds whose
+// median is kept, default 3), BENCH_GENERATORS ('autocannon,node http'), BENCH_TARGETS (a regular expression
+// narrowing the receiver rows), BENCH_EXTRA (listen flags for one more row, e.g. '--json --no-inspect').
 import { spawn, spawnSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { existsSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -184,7 +188,11 @@ async function throughput() {
       const result = medianRun(runs[index]);
       const ratio = result.rps / base.rps;
       const wanted = /≥ (\d+) %/.exec(target);
-      const verdict = wanted === null ? target : `${target}: ${ratio * 100 >= Number(wanted[1]) && result.p99 <= 10 ? 'met' : 'MISSED'}`;
+      // Where the generator alone keeps even the bare route's p99 above 10 ms (node http queues in its own
+      // event loop), the receiver's p99 is held to the bare route's instead.
+      const p99Limit = Math.max(10, base.p99);
+      const met = wanted !== null && ratio * 100 >= Number(wanted[1]) && result.p99 <= p99Limit;
+      const verdict = wanted === null ? target : `${target}${p99Limit > 10 ? ` (bare p99 ${base.p99} ms)` : ''}: ${met ? 'met' : 'MISSED'}`;
       rows.push({ bench: `Receiver (${generator}): ${name}, median of ${ROUNDS}`, value: describe(result, base.cpuPerRequest), ratio, target: verdict });
     }
   }
