@@ -136,6 +136,8 @@ const GENERATORS = { autocannon: autocannonLoad, 'node http': httpLoad };
 
 /** One load run against a freshly started listener; with `tab`, a chromium tab is open on its inspector. */
 async function measure(args, how = {}, generator = 'autocannon') {
+  // Every run starts with an empty --out folder and --jsonl file, as a developer's session would.
+  for (const [index, arg] of args.entries()) if (arg === '--out' || arg === '--jsonl') rmSync(args[index + 1], { recursive: true, force: true });
   const { child, match, pid, stderr } = await start(args, { pattern: /(?:Ready: listening on|ready) (\S+)/, env: { METRIPORT_WEBHOOK_KEY: KEY }, ...how });
   const url = match[1];
   // A real tab on the live list, as a developer would keep open while their app is hammered.
