@@ -1,16 +1,17 @@
 #!/usr/bin/env node
 // `--version`, and `--help` printed to a pipe, come from text rendered at build time (scripts/render-help.mjs)
 // without loading the CLI: start-up then costs little more than Node itself. On a terminal commander wraps
-// help to its width, so that goes the full way.
-import { readFileSync } from 'node:fs';
+// help to its width, so that goes the full way. This file is CommonJS (bin/package.json): Node starts a
+// CommonJS entry point several milliseconds sooner than an ES module one (BENCHMARKS.md, start-up).
+'use strict';
+const { readFileSync } = require('node:fs');
+const { join } = require('node:path');
 
-const args = process.argv.slice(2);
-const quick = quickAnswer(args);
+const quick = quickAnswer(process.argv.slice(2));
 if (quick !== undefined) {
   process.stdout.write(quick);
 } else {
-  const { main } = await import('../dist/cli.js');
-  await main(process.argv);
+  import('../dist/cli.js').then(({ main }) => main(process.argv));
 }
 
 function quickAnswer(argv) {
@@ -19,7 +20,7 @@ function quickAnswer(argv) {
   if (!asksVersion && (helpOf === undefined || process.stdout.isTTY)) return undefined;
   let rendered;
   try {
-    rendered = JSON.parse(readFileSync(new URL('../dist/help.json', import.meta.url), 'utf8'));
+    rendered = JSON.parse(readFileSync(join(__dirname, '..', 'dist', 'help.json'), 'utf8'));
   } catch {
     return undefined;
   }
