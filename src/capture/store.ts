@@ -162,42 +162,52 @@ async function openJsonl(file: string) {
   const fd = handle.fd;
   // Where the last whole line ends: a failed append is cut back to it, so the file stays JSON lines.
   let size = fstatSync(fd).size;
-  // Group commit: lines stored in the same turn of the event loop go out in one synchronous append, and
-  // every caller's promise resolves only after it: one write per batch keeps lines whole and syscalls few
-  // under a burst, and the answers of the batch then go out together. The lines' parts are handed to one
-  // writev, so a payload is not copied on its way to the file (a 20 MB message, BENCHMARKS.md).
-  let batch: Array<{ parts: Buffer[]; done: (value: undefined) => void; failed: (error: unknown) => void }> = [];
+  // Group commit: lines stored in the same turn of the event loop go out in one synchronous append, and the
+  // batch's one promise settles only after it (a promise per line cost more than the write, BENCHMARKS.md):
+  // syscalls stay few under a burst, and the answers of the batch then go out together. The lines' parts are
+  // handed to one writev, so a payload is not copied on its way to the file (a 20 MB message).
+  let parts: Buffer[] = [];
+  let batch: { written: Promise<undefined>; done: (value: undefined) => void; failed: (error: unknown) => void } | undefined;
   const flush = () => {
     const current = batch;
-    batch = [];
-    const parts = current.flatMap((entry) => entry.parts);
-    const total = parts.reduce((sum, part) => sum + part.length, 0);
+    const lines = parts;
+    batch = undefined;
+    parts = [];
+    if (current === undefined) return;
+    const total = lines.reduce((sum, part) => sum + part.length, 0);
     try {
-      const written = writevSync(fd, parts);
+      const written = writevSync(fd, lines);
       // Node writes every part of a writev to a file, or throws; a short count is completed all the same.
       if (written < total) {
-        const rest = Buffer.concat(parts).subarray(written);
+        const rest = Buffer.concat(lines).subarray(written);
         for (let more = 0; more < rest.length; ) more += writeSync(fd, rest, more);
       }
       size += total;
-      for (const entry of current) entry.done(undefined);
+      current.done(undefined);
     } catch (error) {
       try {
         ftruncateSync(fd, size);
       } catch {
         // The append already failed; the error below says so.
       }
-      const failure = fileError(`append to ${file}`, error);
-      for (const entry of current) entry.failed(failure);
+      current.failed(fileError(`append to ${file}`, error));
     }
   };
   return {
     store(record: CaptureRecord): Promise<undefined> {
       const { head, payload, end } = jsonLineParts(record);
-      return new Promise<undefined>((done, failed) => {
-        if (batch.length === 0) setImmediate(flush);
-        batch.push({ parts: [Buffer.from(head), payload, end], done, failed });
-      });
+      parts.push(Buffer.from(head), payload, end);
+      if (batch === undefined) {
+        let done: (value: undefined) => void = () => undefined;
+        let failed: (error: unknown) => void = () => undefined;
+        const written = new Promise<undefined>((resolve, reject) => {
+          done = resolve;
+          failed = reject;
+        });
+        batch = { written, done, failed };
+        setImmediate(flush);
+      }
+      return batch.written;
     },
     async close() {
       await handle.close();

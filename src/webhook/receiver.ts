@@ -140,8 +140,9 @@ export function createReceiver(options: ReceiverOptions): Receiver {
     });
   }
 
-  // messageId key -> stored (true), or the store of its first arrival still under way (a repeat waits for it).
-  const seen = new Map<string, Promise<boolean> | true>();
+  // messageId key -> stored (true), or the store of its first arrival still under way: a repeat waits for it,
+  // and is a duplicate if it succeeds, stored in its place if it fails.
+  const seen = new Map<string, Promise<unknown> | true>();
   for (const key of options.knownMessageIds ?? []) seen.set(key, true);
 
   function refuse(status: number, refusal: Refusal, from?: Sender): ReceiverReply {
@@ -201,7 +202,12 @@ export function createReceiver(options: ReceiverOptions): Receiver {
     const idKey = message.messageId === undefined ? undefined : options.messageIdKey(message.messageId);
     const earlier = idKey === undefined ? undefined : seen.get(idKey);
     if (earlier === true) return duplicate(message);
-    if (earlier !== undefined) return earlier.then((stored) => (stored ? duplicate(message) : storeAndAnswer(message, idKey)));
+    if (earlier !== undefined) {
+      return earlier.then(
+        () => duplicate(message),
+        () => storeAndAnswer(message, idKey),
+      );
+    }
     return storeAndAnswer(message, idKey);
   }
 
@@ -233,18 +239,10 @@ export function createReceiver(options: ReceiverOptions): Receiver {
       return failed(error);
     }
     if (!(result instanceof Promise)) return stored(result);
-    // First the arrival's own answer, then any repeat that arrived meanwhile (it waits on the promise kept
-    // in `seen` only while the store is under way).
+    // First the arrival's own answer, then any repeat that arrived meanwhile (it waits on the store's own
+    // promise, kept in `seen` only while the store is under way; no promise is made for it).
     const answered = result.then(stored, failed);
-    if (idKey !== undefined) {
-      seen.set(
-        idKey,
-        result.then(
-          () => true,
-          () => false,
-        ),
-      );
-    }
+    if (idKey !== undefined) seen.set(idKey, result);
     return answered;
   }
 
