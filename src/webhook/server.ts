@@ -87,7 +87,7 @@ export async function startReceiverServer(options: ReceiverServerOptions): Promi
   };
   let closingDown = false;
   const drained = () => (inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => (onDrained = resolve)));
-  const deliveries = createDeliveryRoute({ receiver, maxBodyBytes: options.maxBodyBytes, limits, budget, connections, onInternalError: options.onInternalError, closingDown: () => closingDown });
+  const deliveries = createDeliveryRoute({ receiver, maxBodyBytes: options.maxBodyBytes, limits, budget, connections, onInternalError: options.onInternalError, closingDown: () => closingDown, settle });
   const hotPath = `${path}?`;
 
   // return503OnClosing off: requests on a connection that is still open while we close are answered normally
@@ -113,7 +113,6 @@ export async function startReceiverServer(options: ReceiverServerOptions): Promi
           const url = request.url ?? '';
           if (request.method === 'POST' && (url === path || url.startsWith(hotPath))) {
             inFlight += 1;
-            response.once('close', settle);
             deliveries(request, response);
           } else {
             fastifyHandler(request, response);
@@ -130,7 +129,8 @@ export async function startReceiverServer(options: ReceiverServerOptions): Promi
   app.addHook('onRequest', (request, reply, done) => {
     inFlight += 1;
     reply.raw.once('close', settle);
-    connections.onRequest(request.raw.socket, request.headers.connection, reply.raw);
+    const connection = connections.begin(request.raw.socket, request.headers.connection);
+    reply.raw.once('close', () => connections.finished(connection, reply.raw.shouldKeepAlive));
     // Nothing without a credential is worth reading: refuse it before its body costs memory or time.
     if (request.method === 'POST' && request.routeOptions.url === path && !hasCredential(request.headers)) {
       receiver.noteUnverified('header-missing', senderOf(request.raw));
@@ -252,8 +252,10 @@ function createDeliveryRoute(input: {
   connections: ConnectionBook;
   onInternalError: (error: Error) => void;
   closingDown: () => boolean;
+  /** Called once per request when its response closes (the in-flight count). */
+  settle: () => void;
 }) {
-  const { receiver, maxBodyBytes, limits, budget, connections, onInternalError, closingDown } = input;
+  const { receiver, maxBodyBytes, limits, budget, connections, onInternalError, closingDown, settle } = input;
   // The usual answer ({ received: true }) is one shared object: its text is made once, not per request.
   let lastBody: Record<string, unknown> | undefined;
   let lastText = '';
@@ -300,7 +302,15 @@ function createDeliveryRoute(input: {
 
   return (request: IncomingMessage, response: ServerResponse) => {
     const { headers } = request;
-    connections.onRequest(request.socket, headers.connection, response);
+    const connection = connections.begin(request.socket, headers.connection);
+    const pool = poolFor(declaredLength(headers));
+    let held = 0;
+    // One listener for everything a request holds (it runs on every request: one closure, not three).
+    response.on('close', () => {
+      settle();
+      budget.give(pool, held);
+      connections.finished(connection, response.shouldKeepAlive);
+    });
     if (!hasCredential(headers)) {
       receiver.noteUnverified('header-missing', senderOf(request));
       answer(request, response, { status: 401 }, true);
@@ -312,8 +322,6 @@ function createDeliveryRoute(input: {
       answer(request, response, { status: 413 }, true);
       return;
     }
-    const pool = poolFor(declared);
-    let held = 0;
     const busy = () => {
       receiver.noteRejected(503, { reason: 'busy', limitBytes: limits.unverifiedBytes }, senderOf(request));
       answer(request, response, { status: 503 }, true, ['retry-after', '1']);
@@ -322,12 +330,15 @@ function createDeliveryRoute(input: {
       if (!budget.take(pool, declared)) return busy();
       held = declared;
     }
-    response.once('close', () => budget.give(pool, held));
 
     const chunks: Buffer[] = [];
     let received = 0;
     // Once refused, the rest of the body is dropped as it arrives; the connection closes after the answer.
     let refused = false;
+    const failed = (error: unknown) => {
+      onInternalError(error instanceof Error ? error : new Error(String(error)));
+      answer(request, response, { status: 500 });
+    };
     request.on('data', (chunk: Buffer) => {
       if (refused) return;
       received += chunk.length;
@@ -347,14 +358,17 @@ function createDeliveryRoute(input: {
       }
       chunks.push(chunk);
     });
-    request.once('error', (error) => {
+    // 'error' and 'end' come at most once each, and one excludes the other: plain listeners, no `once` wrappers.
+    request.on('error', (error) => {
       if (refused) return;
       refused = true;
       receiver.noteRejected(400, { reason: 'unreadable', detail: error.message }, senderOf(request));
       answer(request, response, { status: 400 }, true);
     });
-    request.once('end', () => {
+    request.on('end', () => {
       if (refused) return;
+      // Whatever the socket does after this (a reset while the answer is on its way) is no refusal.
+      refused = true;
       const body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, received);
       let reply: ReceiverReply | Promise<ReceiverReply>;
       try {
@@ -366,10 +380,6 @@ function createDeliveryRoute(input: {
       if (reply instanceof Promise) reply.then((settled) => answer(request, response, settled), failed);
       else answerAfterThisTurn(request, response, reply);
     });
-    const failed = (error: unknown) => {
-      onInternalError(error instanceof Error ? error : new Error(String(error)));
-      answer(request, response, { status: 500 });
-    };
   };
 }
 
@@ -474,16 +484,18 @@ function createConnectionBook() {
     closeGently(socket);
   };
   return {
-    onRequest(socket: Duplex, connectionHeader: string | undefined, response: { once(event: 'close', listener: () => void): unknown; shouldKeepAlive: boolean }) {
+    /** A request begins on `socket`; `finished` must be called when its response closes. */
+    begin(socket: Duplex, connectionHeader: string | undefined): Connection {
       const connection = of(socket);
       connection.pending += 1;
       connection.answered = false;
       if (connectionHeader !== undefined && /(^|,)\s*close\s*(,|$)/i.test(connectionHeader)) connection.closing = true;
-      response.once('close', () => {
-        connection.pending -= 1;
-        if (!response.shouldKeepAlive) connection.closing = true;
-        if (connection.pending === 0) connection.afterPending?.();
-      });
+      return connection;
+    },
+    finished(connection: Connection, keptAlive: boolean) {
+      connection.pending -= 1;
+      if (!keptAlive) connection.closing = true;
+      if (connection.pending === 0) connection.afterPending?.();
     },
     onAnswer(socket: Duplex) {
       of(socket).answered = true;
