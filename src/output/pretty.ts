@@ -27,13 +27,42 @@ export const PREVIEW_LINES = 10;
 const PREVIEW_STRING = 120;
 
 /**
+ * Previews shown per second of arrivals before they pause. Metriport delivers one message at a time (a bulk
+ * retry included); more than this in a second is a load test or a replay, where 11 lines a message would
+ * scroll by unread and make a slow terminal hold up the answers.
+ */
+export const PREVIEWS_PER_SECOND = 30;
+
+/**
  * The terminal view: one line per message with its outcome (what the sender got, where it was stored, what
- * the app said), then a short preview. Data, so it goes to stdout.
+ * the app said), then a short preview. Data, so it goes to stdout. Under a burst, previews pause (one line
+ * per message, said once) and come back in the next second with fewer arrivals; `--full` never pauses.
  */
 export function createPrettySink(options: PrettySinkOptions): Sink {
+  const withPreview = { palette: options.palette, verbose: options.verbose, preview: options.preview };
+  const oneLine = { ...withPreview, preview: 'none' as const };
+  let second = Number.NaN;
+  let shownThisSecond = 0;
+  let paused = false;
+  const shapeFor = (at: Date) => {
+    if (options.preview !== 'preview') return withPreview;
+    const now = Math.floor(at.getTime() / 1000);
+    if (now !== second) {
+      second = now;
+      shownThisSecond = 0;
+      paused = false;
+    }
+    shownThisSecond += 1;
+    if (shownThisSecond <= PREVIEWS_PER_SECOND) return withPreview;
+    if (!paused) {
+      paused = true;
+      options.out.write(options.palette.dim(`  (more than ${PREVIEWS_PER_SECOND} messages this second: previews pause, one line each; the inspector, --out and --jsonl keep every payload)\n`));
+    }
+    return oneLine;
+  };
   return {
     write(event) {
-      if (event.type === 'message') options.out.write(formatMessage(event.message, event.outcome, options));
+      if (event.type === 'message') options.out.write(formatMessage(event.message, event.outcome, shapeFor(event.message.receivedAt)));
     },
     close: async () => undefined,
   };

@@ -5,7 +5,7 @@ import { loadSample } from '../../src/samples/samples.js';
 import { colorLevel, createPalette } from '../../src/output/color.js';
 import { createJsonSink } from '../../src/output/json.js';
 import { createLogSink, readinessLine } from '../../src/output/log.js';
-import { PREVIEW_LINES, formatMessage } from '../../src/output/pretty.js';
+import { PREVIEWS_PER_SECOND, PREVIEW_LINES, createPrettySink, formatMessage } from '../../src/output/pretty.js';
 import { prettyJson } from '../../src/output/pretty-json.js';
 import { type ReceivedMessage, toJsonLine } from '../../src/webhook/message.js';
 import type { MessageOutcome } from '../../src/webhook/receiver.js';
@@ -79,6 +79,27 @@ describe('terminal view', () => {
     expect(header).toContain('→ answered 202 · stored 20261128T101112345Z_000001_medical.document-download_7a1e1f0c.json · app 202 in 12 ms');
     expect(rest[0]).toBe('  {');
     expect(text.split('\n').length).toBeLessThanOrEqual(PREVIEW_LINES + 4);
+  });
+
+  it('pauses previews past a burst, says so once, and shows them again the next second; --full never pauses', () => {
+    const render = (preview: 'preview' | 'full', arrivals: Date[]) => {
+      const written: string[] = [];
+      const sink = createPrettySink({ out: { write: (text) => written.push(String(text)) }, palette: plain, preview });
+      for (const receivedAt of arrivals) sink.write({ type: 'message', message: { ...message, receivedAt }, outcome });
+      return written;
+    };
+    const second = Date.parse('2026-11-29T10:00:00.000Z');
+    const burst = Array.from({ length: PREVIEWS_PER_SECOND + 5 }, (_, index) => new Date(second + index));
+    const written = render('preview', [...burst, new Date(second + 1000)]);
+    const notes = written.filter((text) => text.includes('previews pause'));
+    expect(notes).toHaveLength(1);
+    const messages = written.filter((text) => !text.includes('previews pause'));
+    const withPreview = (text: string) => text.split('\n').filter(Boolean).length > 1;
+    expect(messages.slice(0, PREVIEWS_PER_SECOND).every(withPreview)).toBe(true);
+    expect(messages.slice(PREVIEWS_PER_SECOND, -1).some(withPreview)).toBe(false);
+    expect(written.indexOf(notes[0] as string)).toBe(PREVIEWS_PER_SECOND);
+    expect(withPreview(messages.at(-1) as string)).toBe(true);
+    expect(render('full', burst).every(withPreview)).toBe(true);
   });
 
   it('cuts long payloads unless --full, and shows none with --no-preview', () => {
