@@ -303,7 +303,8 @@ function createDeliveryRoute(input: {
   return (request: IncomingMessage, response: ServerResponse) => {
     const { headers } = request;
     const connection = connections.begin(request.socket, headers.connection);
-    const pool = poolFor(declaredLength(headers));
+    const declared = declaredLength(headers);
+    const pool = poolFor(declared);
     let held = 0;
     // One listener for everything a request holds (it runs on every request: one closure, not three).
     response.on('close', () => {
@@ -316,7 +317,6 @@ function createDeliveryRoute(input: {
       answer(request, response, { status: 401 }, true);
       return;
     }
-    const declared = declaredLength(headers);
     if (declared !== undefined && declared > maxBodyBytes) {
       receiver.noteRejected(413, { reason: 'too-large', limitBytes: maxBodyBytes }, senderOf(request));
       answer(request, response, { status: 413 }, true);
