@@ -56,7 +56,7 @@ export function createPrettySink(options: PrettySinkOptions): Sink {
     if (shownThisSecond <= PREVIEWS_PER_SECOND) return withPreview;
     if (!paused) {
       paused = true;
-      options.out.write(options.palette.dim(`  (more than ${PREVIEWS_PER_SECOND} messages this second: previews pause, one line each; the inspector, --out and --jsonl keep every payload)\n`));
+      options.out.write(options.palette.dim(`  (more than ${PREVIEWS_PER_SECOND} messages a second: previews paused until a quieter second)\n`));
     }
     return oneLine;
   };

@@ -91,9 +91,9 @@ describe('terminal view', () => {
     const second = Date.parse('2026-11-29T10:00:00.000Z');
     const burst = Array.from({ length: PREVIEWS_PER_SECOND + 5 }, (_, index) => new Date(second + index));
     const written = render('preview', [...burst, new Date(second + 1000)]);
-    const notes = written.filter((text) => text.includes('previews pause'));
+    const notes = written.filter((text) => text.includes('previews paused'));
     expect(notes).toHaveLength(1);
-    const messages = written.filter((text) => !text.includes('previews pause'));
+    const messages = written.filter((text) => !text.includes('previews paused'));
     const withPreview = (text: string) => text.split('\n').filter(Boolean).length > 1;
     expect(messages.slice(0, PREVIEWS_PER_SECOND).every(withPreview)).toBe(true);
     expect(messages.slice(PREVIEWS_PER_SECOND, -1).some(withPreview)).toBe(false);
