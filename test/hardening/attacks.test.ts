@@ -103,6 +103,27 @@ describe('memory held for unverified bodies', () => {
     expect(JSON.parse(answer.text)).toEqual({ pong: 'still-here' });
   });
 
+  it('counts chunked bodies as they arrive: past the bound the sender gets 503, and the bytes come back', async () => {
+    const server = await receiverServer({ maxBodyBytes: 1024 * 1024, limits: { unverifiedBytes: 64 * 1024 } });
+    const { hostname, port } = new URL(server.url);
+    // 16 KB chunks and then the end: the bound is passed on the way, never announced.
+    const chunkedPost = (bytes: number): Promise<string> => {
+      const socket = connect({ host: hostname, port: Number(port) }, () => {
+        socket.write(`POST /webhook HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\nx-metriport-signature: ${'0'.repeat(64)}\r\n\r\n`);
+        for (let sent = 0; sent < bytes; sent += 16 * 1024) socket.write(`4000\r\n${' '.repeat(16 * 1024)}\r\n`);
+        socket.end('0\r\n\r\n');
+      });
+      socket.on('error', () => undefined);
+      return closed(socket);
+    };
+    const refused = await chunkedPost(128 * 1024);
+    expect(refused).toMatch(/^HTTP\/1\.1 503 Service Unavailable\r\n/);
+    expect(refused).toMatch(/\r\nretry-after: 1\r\n/i);
+    expect(refused).toMatch(/\r\nconnection: close\r\n/i);
+    // What the refused request held was given back: a body under the bound is read and verified (401: wrong signature).
+    expect(await chunkedPost(32 * 1024)).toMatch(/^HTTP\/1\.1 401 /);
+  });
+
   it('a POST with no credential at all is refused 401 before its body is read, whatever it announces', async () => {
     const server = await receiverServer({ maxBodyBytes: 64 * 1024 * 1024 });
     const unauthenticated = await openSlowPost(server.url, { length: 64 * 1024 * 1024, initial: '{' });
