@@ -89,6 +89,8 @@ export interface ReceiverOptions {
   store?: ((message: ReceivedMessage) => string | undefined | Promise<string | undefined>) | undefined;
   /** messageId keys already stored before this session (see `capture/file-names.ts` `messageIdKey`). */
   knownMessageIds?: ReadonlySet<string>;
+  /** How many messageIds duplicate detection remembers; default REMEMBERED_MESSAGE_IDS. */
+  rememberedMessageIds?: number;
   /** Turns a messageId into its duplicate-detection key. */
   messageIdKey: (messageId: string) => string;
   /** `--forward-to`: hands each shown message (and each duplicate: retries reach production apps too) to the app. */
@@ -108,6 +110,13 @@ export interface Receiver {
 }
 
 const ACCEPTED: ReceiverReply = { status: 200, body: { received: true } };
+
+/**
+ * MessageIds remembered for duplicate detection, the oldest forgotten first: far more than any Metriport
+ * session delivers, and a bound (~100 MB of ids) for a load test that runs for hours. A repeat of a forgotten
+ * id is stored again, as on a fresh start without --out.
+ */
+export const REMEMBERED_MESSAGE_IDS = 1_000_000;
 
 /**
  * The framework-free heart of `listen`: verify over raw bytes, answer pings, drop filtered and duplicate
@@ -144,6 +153,14 @@ export function createReceiver(options: ReceiverOptions): Receiver {
   // and is a duplicate if it succeeds, stored in its place if it fails.
   const seen = new Map<string, Promise<unknown> | true>();
   for (const key of options.knownMessageIds ?? []) seen.set(key, true);
+  const remembered = options.rememberedMessageIds ?? REMEMBERED_MESSAGE_IDS;
+  const remember = (key: string, value: Promise<unknown> | true) => {
+    seen.set(key, value);
+    if (seen.size <= remembered) return;
+    // The oldest goes, unless its store is still under way (a repeat must wait for that one).
+    const [oldestKey, oldest] = seen.entries().next().value as [string, Promise<unknown> | true];
+    if (oldest === true) seen.delete(oldestKey);
+  };
 
   function refuse(status: number, refusal: Refusal, from?: Sender): ReceiverReply {
     stats.rejected += 1;
@@ -218,7 +235,7 @@ export function createReceiver(options: ReceiverOptions): Receiver {
 
   function storeAndAnswer(message: ReceivedMessage, idKey: string | undefined): ReceiverReply | Promise<ReceiverReply> {
     if (store === undefined) {
-      if (idKey !== undefined) seen.set(idKey, true);
+      if (idKey !== undefined) remember(idKey, true);
       return finish('message', message, undefined);
     }
     const failed = (error: unknown): ReceiverReply => {
@@ -228,7 +245,7 @@ export function createReceiver(options: ReceiverOptions): Receiver {
       return { status: 500 };
     };
     const stored = (storedAs: string | undefined) => {
-      if (idKey !== undefined) seen.set(idKey, true);
+      if (idKey !== undefined) remember(idKey, true);
       stats.stored += 1;
       return finish('message', message, storedAs);
     };
@@ -242,7 +259,7 @@ export function createReceiver(options: ReceiverOptions): Receiver {
     // First the arrival's own answer, then any repeat that arrived meanwhile (it waits on the store's own
     // promise, kept in `seen` only while the store is under way; no promise is made for it).
     const answered = result.then(stored, failed);
-    if (idKey !== undefined) seen.set(idKey, result);
+    if (idKey !== undefined) remember(idKey, result);
     return answered;
   }
 
