@@ -59,20 +59,14 @@ export function parseBody(raw: Buffer): ParseResult {
   return { ok: true, body: { type, messageId: stringOrUndefined(meta?.messageId), when: stringOrUndefined(meta?.when), ping, payload } };
 }
 
-/**
- * The `--json` / `--jsonl` line for a message, without the trailing newline. The payload is the received
- * JSON text itself, not a re-serialisation: nothing is rounded or reordered, and a payload nested too deeply
- * for JSON.stringify cannot break the line. In valid JSON a CR or LF byte can only be whitespace, so turning
- * them into spaces keeps the payload identical and the line one line.
- */
-export function toJsonLine(message: Pick<ReceivedMessage, 'receivedAt' | 'type' | 'messageId' | 'verifiedBy' | 'raw'>): string {
-  const { head, payload } = jsonLineParts(message);
-  return `${head}${payload.toString('utf8')}}`;
-}
-
 const LINE_END = Buffer.from('}\n');
 
 /**
+ * The `--json` / `--jsonl` line for a message: the payload is the received JSON text itself, not a
+ * re-serialisation, so nothing is rounded or reordered, and a payload nested too deeply for JSON.stringify
+ * cannot break the line. In valid JSON a CR or LF byte can only be whitespace, so turning them into spaces
+ * keeps the payload identical and the line one line.
+ *
  * The line in three parts (everything before the payload, the payload's bytes, the closing brace and
  * newline), for an output that joins them itself: the payload is not copied at all unless it holds a CR or
  * LF. CR and LF bytes are never part of a multi-byte UTF-8 sequence, so replacing them byte by byte is safe.

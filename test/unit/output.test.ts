@@ -7,7 +7,7 @@ import { createJsonSink } from '../../src/output/json.js';
 import { createLogSink, readinessLine } from '../../src/output/log.js';
 import { PREVIEWS_PER_SECOND, PREVIEW_LINES, createPrettySink, formatMessage } from '../../src/output/pretty.js';
 import { prettyJson } from '../../src/output/pretty-json.js';
-import { type ReceivedMessage, toJsonLine } from '../../src/webhook/message.js';
+import type { ReceivedMessage } from '../../src/webhook/message.js';
 import type { MessageOutcome } from '../../src/webhook/receiver.js';
 import { createEventFilter } from '../../src/webhook/event-filter.js';
 
@@ -27,7 +27,15 @@ const message: ReceivedMessage = {
 
 function collect() {
   const chunks: string[] = [];
-  return { out: { write: (text: string) => chunks.push(text) }, text: () => chunks.join('') };
+  return { out: { write: (text: string | Buffer) => chunks.push(text.toString()) }, text: () => chunks.join('') };
+}
+
+/** The line the --json sink writes for one message, as a reader of stdout gets it, without its newline. */
+function toJsonLine(received: ReceivedMessage): string {
+  const { out, text } = collect();
+  createJsonSink(out).write({ type: 'message', message: received, outcome: { status: 200, storedAs: undefined, forward: undefined } });
+  expect(text().endsWith('\n')).toBe(true);
+  return text().slice(0, -1);
 }
 
 describe('JSON lines', () => {
