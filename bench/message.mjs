@@ -1,4 +1,6 @@
-// The message both load generators send.
+// The message both load generators send, and the signed autocannon run the bench and the profiler share.
+import { createHmac } from 'node:crypto';
+import autocannon from 'autocannon';
 
 /** Bodies of ~2 KB document-download messages, a fresh messageId each; the generator signs them. */
 export function messageFactory() {
@@ -19,4 +21,26 @@ export function messageFactory() {
     });
     return body;
   };
+}
+
+/** autocannon POSTing signed messages (a fresh messageId each) for `seconds`; `rate` caps requests per second. */
+export async function signedAutocannon({ url, key, seconds, connections, rate }) {
+  const next = messageFactory();
+  const result = await autocannon({
+    url,
+    connections,
+    duration: seconds,
+    ...(rate === undefined ? {} : { overallRate: rate }),
+    requests: [
+      {
+        method: 'POST',
+        setupRequest: (request) => {
+          const body = next();
+          return { ...request, body, headers: { 'content-type': 'application/json', 'x-metriport-signature': createHmac('sha256', key).update(body).digest('hex') } };
+        },
+      },
+    ],
+  });
+  const non2xx = result.non2xx + result.errors + result.timeouts;
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx, total: result.requests.total };
 }

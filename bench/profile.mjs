@@ -7,13 +7,11 @@
 // Sampled time is wall time on the listener's main thread while it is not idle: a syscall's share includes
 // the kernel's work for it. Run on a quiet machine; compare builds in the same session.
 import { spawn } from 'node:child_process';
-import { createHmac } from 'node:crypto';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import autocannon from 'autocannon';
-import { messageFactory } from './message.mjs';
+import { signedAutocannon } from './message.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const BIN = process.env.MW_BIN ?? join(root, 'bin', 'metriport-webhook.js');
@@ -53,21 +51,7 @@ const url = await new Promise((resolve, reject) => {
   });
   child.on('exit', (code) => reject(new Error(`listen exited ${code}: ${seen}`)));
 });
-const next = messageFactory();
-const result = await autocannon({
-  url,
-  connections: 50,
-  duration: SECONDS,
-  requests: [
-    {
-      method: 'POST',
-      setupRequest: (request) => {
-        const body = next();
-        return { ...request, body, headers: { 'content-type': 'application/json', 'x-metriport-signature': createHmac('sha256', KEY).update(body).digest('hex') } };
-      },
-    },
-  ],
-});
+const result = await signedAutocannon({ url, key: KEY, seconds: SECONDS, connections: 50 });
 await new Promise((resolve) => {
   child.removeAllListeners('exit');
   child.on('exit', resolve);
@@ -88,8 +72,8 @@ for (const [index, id] of profile.samples.entries()) {
   byPart.set(label, byPart.get(label) + µs);
 }
 // Requests answered while profiled, warm-up included: the profile covers the listener's whole run.
-const requests = result.requests.total;
-console.log(`listen ${process.argv.slice(2).join(' ')} — ${Math.round(result.requests.average)} req/s under the profiler, ${(busy / requests).toFixed(1)} µs busy per request\n`);
+const requests = result.total;
+console.log(`listen ${process.argv.slice(2).join(' ')} — ${Math.round(result.rps)} req/s under the profiler, ${(busy / requests).toFixed(1)} µs busy per request\n`);
 console.log('| part of the receiving path | µs per request | share |');
 console.log('|---|---|---|');
 for (const [label, µs] of [...byPart].sort((a, b) => b[1] - a[1])) {

@@ -11,7 +11,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { messageFactory } from './message.mjs';
+import { signedAutocannon } from './message.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const BIN = join(root, 'bin', 'metriport-webhook.js');
@@ -105,25 +105,8 @@ async function stop(child) {
 }
 
 /** autocannon in this process: cheap per request, so it leaves the receiver the most CPU. */
-async function autocannonLoad(url, seconds, rate) {
-  const next = messageFactory();
-  const result = await autocannon({
-    url,
-    connections: CONNECTIONS,
-    duration: seconds,
-    ...(rate === undefined ? {} : { overallRate: rate }),
-    requests: [
-      {
-        method: 'POST',
-        setupRequest: (request) => {
-          const body = next();
-          return { ...request, body, headers: { 'content-type': 'application/json', 'x-metriport-signature': sign(body) } };
-        },
-      },
-    ],
-  });
-  const non2xx = result.non2xx + result.errors + result.timeouts;
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx, total: result.requests.total };
+function autocannonLoad(url, seconds, rate) {
+  return signedAutocannon({ url, key: KEY, seconds, connections: CONNECTIONS, rate });
 }
 
 /** Node's own `http` client in a child process (bench/http-load.mjs): the harder generator, the figure of record. */
