@@ -127,7 +127,8 @@ export function createInspectorStore(limits: InspectorLimits = DEFAULT_INSPECTOR
   };
 
   const keepBytes = (id: number, slot: number, headers: string, body: Buffer) => {
-    const headerBytes = Buffer.byteLength(headers);
+    // Node decodes header bytes as latin1, so one byte per character keeps them exactly, without a UTF-8 pass.
+    const headerBytes = headers.length;
     const total = headerBytes + body.length;
     if (total > arenaSize / 8) {
       extras[slot] = { ...extras[slot], body: ownBytes(body), headerText: headers };
@@ -145,8 +146,9 @@ export function createInspectorStore(limits: InspectorLimits = DEFAULT_INSPECTOR
     const offset = arenaWritten % arenaSize;
     if (offset + total > arenaSize) arenaWritten += arenaSize - offset;
     const at = arenaWritten % arenaSize;
-    arena.write(headers, at, 'utf8');
-    body.copy(arena, at + headerBytes);
+    arena.write(headers, at, 'latin1');
+    // TypedArray#set: Buffer#copy builds a view of the source per call, a measurable part of each message.
+    arena.set(body, at + headerBytes);
     regionStart[slot] = arenaWritten;
     headerLength[slot] = headerBytes;
     bodyLength[slot] = body.length;
@@ -169,7 +171,7 @@ export function createInspectorStore(limits: InspectorLimits = DEFAULT_INSPECTOR
     const text = extras[slot]?.headerText;
     if (text !== undefined) return headersFromText(text);
     const at = region(slot);
-    return at === undefined ? {} : headersFromText((arena as Buffer).toString('utf8', at, at + (headerLength[slot] as number)));
+    return at === undefined ? {} : headersFromText((arena as Buffer).toString('latin1', at, at + (headerLength[slot] as number)));
   };
 
   const build = (id: number, slot: number): Omit<Entry, 'id' | 'hasBody'> => {

@@ -64,6 +64,14 @@ describe('inspector store', () => {
     expect(store.get(1)?.summary).toMatch(/body no longer held/);
   });
 
+  it('keeps header values exactly as Node decoded them (one byte per character)', () => {
+    // Node reads header bytes as latin1: a UTF-8 "é" sent on the wire arrives as two characters, "Ã©".
+    const store = createInspectorStore();
+    const headers = { 'user-agent': 'caf\u00c3\u00a9 \u00ff', 'x-empty': '' };
+    store.record(messageEvent(1, { headers }));
+    expect(store.get(1)?.headers).toEqual(headers);
+  });
+
   it('groups deliveries of one messageId and never keeps a legacy webhook key header', () => {
     const store = createInspectorStore();
     store.record(messageEvent(1, { messageId: 'same', headers: { 'x-webhook-key': 'the-secret-key' } }));
