@@ -6,6 +6,7 @@ import { sameSecret } from '../util/secret.js';
 import { SIGNATURE_HEADER, sign } from '../webhook/signature.js';
 import { MESSAGE_TIMEOUT_MS, WEBHOOK_USER_AGENT } from '../metriport/types.js';
 import { sendSigned } from '../webhook/send.js';
+import { startFeed } from './feed.js';
 import { INSPECTOR_CSS, INSPECTOR_HTML, INSPECTOR_JS } from './page.js';
 import type { Entry, InspectorStore } from './store.js';
 
@@ -39,8 +40,6 @@ const SECURITY_HEADERS: Record<string, string> = {
 };
 /** An SSE client this far behind is dropped: a slow or sleeping tab must never hold memory or the receiver. */
 const MAX_PENDING_EVENT_BYTES = 1024 * 1024;
-const EVENT_BATCH_MS = 500;
-const MAX_EVENTS_PER_BATCH = 25;
 
 /**
  * The local web inspector: its own loopback listener (never the tunnel's), a per-session token (then a
@@ -122,29 +121,17 @@ export async function startInspector(options: InspectorOptions): Promise<Running
     const response = reply.raw;
     response.writeHead(200, { ...SECURITY_HEADERS, 'content-type': 'text/event-stream', connection: 'keep-alive' });
     response.write(': connected\n\n');
-    // New requests are sent in batches, a few times a second, newest ones only: under a flood the feed costs
-    // the receiver a bounded amount of work, however many requests arrive.
-    let pending: number[] = [];
-    let timer: NodeJS.Timeout | undefined;
-    const flush = () => {
-      timer = undefined;
-      const ids = pending.slice(-MAX_EVENTS_PER_BATCH);
-      pending = [];
-      if (response.writableLength > MAX_PENDING_EVENT_BYTES) {
-        response.destroy();
-        return;
-      }
-      response.write(`data: ${JSON.stringify({ entries: options.store.newest(ids), received: options.store.received() })}\n\n`);
-    };
-    const unsubscribe = options.store.subscribe((id) => {
-      pending.push(id);
-      if (pending.length > MAX_EVENTS_PER_BATCH * 2) pending = pending.slice(-MAX_EVENTS_PER_BATCH);
-      timer ??= setTimeout(flush, EVENT_BATCH_MS);
+    const feed = startFeed({
+      store: options.store,
+      send(batch) {
+        if (response.writableLength > MAX_PENDING_EVENT_BYTES) {
+          response.destroy();
+          return;
+        }
+        response.write(`data: ${JSON.stringify(batch)}\n\n`);
+      },
     });
-    request.raw.on('close', () => {
-      unsubscribe();
-      if (timer !== undefined) clearTimeout(timer);
-    });
+    request.raw.on('close', () => feed.stop());
   });
 
   let fellBack = false;

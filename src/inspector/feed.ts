@@ -1,0 +1,63 @@
+import type { Entry, InspectorStore } from './store.js';
+
+/** What one live-feed message carries: the newest entries (oldest first) and how many requests arrived in all. */
+export interface FeedBatch {
+  entries: Entry[];
+  received: number;
+}
+
+/** setTimeout and clearTimeout, injectable so the feed's pacing is tested without waiting. */
+export interface FeedTimers {
+  set(run: () => void, ms: number): unknown;
+  clear(handle: unknown): void;
+}
+
+/** New requests wait this long, so a few arriving together reach the page as one batch. */
+export const FEED_BATCH_MS = 500;
+/**
+ * After a batch that could not show everything that arrived, the next one waits this long: every batch
+ * redraws the page's list, and on a two-core machine each redraw took chromium ~15 ms of a core, taken from
+ * the receiver under a flood (BENCHMARKS.md, the inspector's cost). A flood is shown as its newest rows anyway.
+ */
+export const FLOOD_BATCH_MS = 1000;
+/** The most entries one batch carries: the newest ones. */
+export const MAX_ENTRIES_PER_BATCH = 25;
+
+const NODE_TIMERS: FeedTimers = { set: (run, ms) => setTimeout(run, ms), clear: (handle) => clearTimeout(handle as NodeJS.Timeout) };
+
+/**
+ * One page's live feed: told each new request's id by the store, it sends the newest ones in batches, a
+ * bounded number a second, so under a flood the feed costs the receiver and the tab a bounded amount of work
+ * however many requests arrive. Entries are built only when a batch goes out.
+ */
+export function startFeed(options: { store: InspectorStore; send(batch: FeedBatch): void; timers?: FeedTimers }): { stop(): void } {
+  const timers = options.timers ?? NODE_TIMERS;
+  let pending: number[] = [];
+  let overflowed = false;
+  let flooded = false;
+  let timer: unknown;
+
+  const flush = () => {
+    timer = undefined;
+    flooded = overflowed || pending.length > MAX_ENTRIES_PER_BATCH;
+    const ids = pending.slice(-MAX_ENTRIES_PER_BATCH);
+    pending = [];
+    overflowed = false;
+    options.send({ entries: options.store.newest(ids), received: options.store.received() });
+  };
+  const unsubscribe = options.store.subscribe((id) => {
+    pending.push(id);
+    if (pending.length > MAX_ENTRIES_PER_BATCH * 2) {
+      pending = pending.slice(-MAX_ENTRIES_PER_BATCH);
+      overflowed = true;
+    }
+    timer ??= timers.set(flush, flooded ? FLOOD_BATCH_MS : FEED_BATCH_MS);
+  });
+  return {
+    stop() {
+      unsubscribe();
+      if (timer !== undefined) timers.clear(timer);
+      timer = undefined;
+    },
+  };
+}
