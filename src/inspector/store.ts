@@ -50,9 +50,15 @@ export interface InspectorLimits {
   maxEntries: number;
   /** Bytes of bodies kept (oldest bodies dropped first; their metadata stays). */
   maxBodyBytes: number;
+  /**
+   * Messages a second whose headers and bytes are kept; past that (a flood) the rest keep their row only,
+   * spread evenly. Copying them is most of what the inspector costs a request, and under a flood most would
+   * be pushed out of the history within a second anyway (BENCHMARKS.md, the inspector's cost).
+   */
+  bytesKeptPerSecond: number;
 }
 
-export const DEFAULT_INSPECTOR_LIMITS: InspectorLimits = { maxEntries: 2000, maxBodyBytes: 64 * 1024 * 1024 };
+export const DEFAULT_INSPECTOR_LIMITS: InspectorLimits = { maxEntries: 2000, maxBodyBytes: 64 * 1024 * 1024, bytesKeptPerSecond: 200 };
 
 /** How a message was accepted: the codes of the `verified` column. */
 const LEGACY_KEY = 0;
@@ -81,7 +87,8 @@ interface Extra {
  * garbage collector the receiving path's cost (BENCHMARKS.md, the inspector's cost). Entries are built when
  * the page or the live feed asks for them.
  */
-export function createInspectorStore(limits: InspectorLimits = DEFAULT_INSPECTOR_LIMITS): InspectorStore {
+export function createInspectorStore(chosen: Partial<InspectorLimits> = {}): InspectorStore {
+  const limits: InspectorLimits = { ...DEFAULT_INSPECTOR_LIMITS, ...chosen };
   const capacity = limits.maxEntries;
   // A quarter of the byte budget is the arena for ordinary bodies; the rest holds big ones by reference.
   const arenaSize = Math.max(1024, Math.floor(limits.maxBodyBytes / 4));
@@ -90,6 +97,8 @@ export function createInspectorStore(limits: InspectorLimits = DEFAULT_INSPECTOR
   const status = new Uint16Array(capacity);
   const kind = new Uint8Array(capacity);
   const verified = new Uint8Array(capacity);
+  /** 1: a flood's message whose headers and bytes were not kept (`bytesKeptPerSecond`). */
+  const skipped = new Uint8Array(capacity);
   /** Where the header text and body start in the arena, counted from the first byte ever written; -1: not there. */
   const regionStart = new Float64Array(capacity).fill(-1);
   const headerLength = new Uint32Array(capacity);
@@ -123,7 +132,21 @@ export function createInspectorStore(limits: InspectorLimits = DEFAULT_INSPECTOR
     extras[slot] = undefined;
     built[slot] = undefined;
     regionStart[slot] = -1;
+    skipped[slot] = 0;
     return { id, slot };
+  };
+
+  // A token bucket over the messages' arrival times: a second's worth of tokens, refilled continuously, so
+  // under a flood the kept ones are spread through it rather than all at its start.
+  let tokens = limits.bytesKeptPerSecond;
+  let refilledAt = -Infinity;
+  const mayKeepBytes = (nowMs: number): boolean => {
+    const rate = limits.bytesKeptPerSecond;
+    tokens = Math.min(rate, tokens + (Math.max(0, nowMs - refilledAt) * rate) / 1000);
+    refilledAt = nowMs;
+    if (tokens < 1) return false;
+    tokens -= 1;
+    return true;
   };
 
   const keepBytes = (id: number, slot: number, headers: string, body: Buffer) => {
@@ -184,7 +207,12 @@ export function createInspectorStore(limits: InspectorLimits = DEFAULT_INSPECTOR
     const entryKind = KINDS[kind[slot] as number] as Entry['kind'];
     const fromCapture = verified[slot] === FROM_CAPTURE;
     const outcome = { status: status[slot] as number, storedAs: storedAs[slot], forward: extras[slot]?.forward };
-    const about = body === undefined ? '(body no longer held)' : summarizePayload(type ?? 'unknown', payload);
+    const about =
+      body !== undefined
+        ? summarizePayload(type ?? 'unknown', payload)
+        : skipped[slot] === 1
+          ? `(headers and body not kept: over ${limits.bytesKeptPerSecond} messages a second arrived; --out keeps every one)`
+          : '(body no longer held)';
     return {
       at: new Date(atMs[slot] as number).toISOString(),
       kind: entryKind,
@@ -244,7 +272,8 @@ export function createInspectorStore(limits: InspectorLimits = DEFAULT_INSPECTOR
           // Kept apart from the body, so a row can still be found by patient once its bytes are gone.
           patientIds[slot] = patientIdOf(message.payload);
           if (outcome.forward !== undefined) extras[slot] = { forward: outcome.forward };
-          keepBytes(id, slot, headerText(message.headers), message.raw);
+          if (mayKeepBytes(atMs[slot] as number)) keepBytes(id, slot, headerText(message.headers), message.raw);
+          else skipped[slot] = 1;
           announce(id);
           return;
         }

@@ -21,9 +21,10 @@ function manualTimers() {
     timers,
     delays: () => [...waiting.values()].map((timer) => timer.ms),
     fire() {
-      const [[handle, timer]] = [...waiting];
-      waiting.delete(handle);
-      timer.run();
+      const [first] = [...waiting];
+      if (first === undefined) throw new Error('no timer is waiting');
+      waiting.delete(first[0]);
+      first[1].run();
     },
   };
 }

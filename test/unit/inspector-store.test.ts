@@ -3,11 +3,11 @@ import { createInspectorStore } from '../../src/inspector/store.js';
 import type { SessionEvent } from '../../src/session/events.js';
 import type { ReceivedMessage } from '../../src/webhook/message.js';
 
-function messageEvent(index: number, options: { messageId?: string; bytes?: number; headers?: Record<string, string> } = {}): SessionEvent {
+function messageEvent(index: number, options: { messageId?: string; bytes?: number; headers?: Record<string, string>; atMs?: number } = {}): SessionEvent {
   const body = { meta: { messageId: options.messageId ?? `m-${index}`, type: 'patient.admit' }, payload: { patientId: `patient-${index}`, pad: 'x'.repeat(options.bytes ?? 10) } };
   const raw = Buffer.from(JSON.stringify(body));
   const message: ReceivedMessage = {
-    receivedAt: new Date(Date.UTC(2026, 10, 29, 12, 0, index)),
+    receivedAt: new Date(options.atMs ?? Date.UTC(2026, 10, 29, 12, 0, index)),
     type: 'patient.admit',
     messageId: body.meta.messageId,
     when: undefined,
@@ -62,6 +62,31 @@ describe('inspector store', () => {
     expect(store.body(1)).toBeUndefined();
     expect(store.get(1)?.messageId).toBe('m-1');
     expect(store.get(1)?.summary).toMatch(/body no longer held/);
+  });
+
+  it('under a flood keeps the headers and bytes of so many messages a second, spread through it, and every row', () => {
+    const store = createInspectorStore({ bytesKeptPerSecond: 100 });
+    const start = Date.UTC(2026, 10, 29, 12, 0, 0);
+    // 1,000 messages a second for two seconds: a second's worth of tokens goes first, then one per 10 ms.
+    for (let index = 1; index <= 2000; index += 1) store.record(messageEvent(index, { atMs: start + index }));
+    const rows = store.list();
+    expect(rows).toHaveLength(2000);
+    const kept = rows.filter((entry) => entry.hasBody).map((entry) => entry.id);
+    expect(kept.length).toBeGreaterThanOrEqual(290);
+    expect(kept.length).toBeLessThanOrEqual(301);
+    const late = kept.filter((id) => id > 1000).sort((a, b) => a - b);
+    expect(late.length).toBeGreaterThanOrEqual(95);
+    // Spread evenly: about one in ten, never a long run without one.
+    expect(Math.max(...late.slice(1).map((id, index) => id - (late[index] as number)))).toBeLessThanOrEqual(11);
+    const skipped = store.get(1500);
+    expect(skipped?.hasBody).toBe(false);
+    expect(skipped?.headers).toEqual({});
+    expect(skipped?.messageId).toBe('m-1500');
+    expect(skipped?.patientId).toBe('patient-1500');
+    expect(skipped?.summary).toMatch(/not kept: over 100 messages a second arrived; --out keeps every one/);
+    // A quiet second later, every message is kept again.
+    for (let index = 2001; index <= 2050; index += 1) store.record(messageEvent(index, { atMs: start + 4000 + index }));
+    expect(store.list().slice(0, 50).every((entry) => entry.hasBody)).toBe(true);
   });
 
   it('keeps header values exactly as Node decoded them (one byte per character)', () => {
