@@ -236,7 +236,7 @@ function apply(batch) {
   for (const entry of fresh) state.entries.unshift(entry);
   state.received = Math.max(state.received, batch.received);
   if (state.entries.length > MAX_ROWS) state.entries.length = MAX_ROWS;
-  // The server sends at most two batches a second (one under a flood), so each is drawn as it comes.
+  // The server sends at most two batches a second (one every two seconds under a flood): each is drawn as it comes.
   addRows(fresh);
 }
 
