@@ -2,7 +2,7 @@
 // message in every output mode, start-up, and emulator → listener, each as a ratio to a baseline measured in
 // this same run. Loopback only; about seven minutes. `node bench/run.mjs throughput|inspector|big|startup|e2e`
 // runs one group. Knobs: BENCH_SECONDS (per load run, default 5), BENCH_ROUNDS (interleaved rounds whose
-// median is kept, default 3), BENCH_INSPECTOR_ROUNDS (the inspector group's, default 5), BENCH_GENERATORS
+// median is kept, default 3), BENCH_INSPECTOR_ROUNDS (the inspector group's, default 7), BENCH_GENERATORS
 // ('autocannon,node http'), BENCH_TARGETS (a regular expression narrowing the receiver rows), BENCH_EXTRA
 // (listen flags for one more row, e.g. '--json --no-inspect').
 import { spawn, spawnSync } from 'node:child_process';
@@ -24,7 +24,7 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 /** Rounds per comparison; medians, because one run differs from the next by more than some effects. */
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 /** The inspector group's rounds: its effects are a few per cent, so it takes more. */
-const INSPECTOR_ROUNDS = Number(process.env.BENCH_INSPECTOR_ROUNDS ?? 5);
+const INSPECTOR_ROUNDS = Number(process.env.BENCH_INSPECTOR_ROUNDS ?? 7);
 const CONNECTIONS = 50;
 const work = mkdtempSync(join(tmpdir(), 'mw-bench-'));
 /** A tmpfs folder, to tell the file system's cost from ours (--out is one file per message). */
