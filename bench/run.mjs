@@ -1,6 +1,6 @@
 // `npm run bench`: receiver throughput and latency under two load generators, the inspector's cost, a 20 MB
 // message in every output mode, start-up, and emulator → listener, each as a ratio to a baseline measured in
-// this same run. Loopback only; about seven minutes. `node bench/run.mjs throughput|inspector|big|startup|e2e`
+// this same run. Loopback only; about fifteen minutes. `node bench/run.mjs throughput|inspector|big|startup|e2e`
 // runs one group. Knobs: BENCH_SECONDS (per load run, default 5), BENCH_ROUNDS (interleaved rounds whose
 // median is kept, default 3), BENCH_INSPECTOR_ROUNDS (the inspector group's, default 7), BENCH_GENERATORS
 // ('autocannon,node http'), BENCH_TARGETS (a regular expression narrowing the receiver rows), BENCH_EXTRA
