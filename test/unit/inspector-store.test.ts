@@ -83,7 +83,16 @@ describe('inspector store', () => {
     expect(skipped?.headers).toEqual({});
     expect(skipped?.messageId).toBe('m-1500');
     expect(skipped?.patientId).toBe('patient-1500');
-    expect(skipped?.summary).toMatch(/not kept: over 100 messages a second arrived; --out keeps every one/);
+    // Stored by --out (as messageEvent's are): the row points at its file.
+    expect(skipped?.summary).toMatch(/not kept here: over 100 messages a second arrived; its file has the body\) → answered 200 · stored file-1500\.json/);
+    // Without --out, the row says how to keep them all.
+    const unstored = createInspectorStore({ bytesKeptPerSecond: 1 });
+    for (const index of [1, 2]) {
+      const event = messageEvent(index, { atMs: start });
+      unstored.record(event.type === 'message' ? { ...event, outcome: { ...event.outcome, storedAs: undefined } } : event);
+    }
+    expect(unstored.get(1)?.hasBody).toBe(true);
+    expect(unstored.get(2)?.summary).toMatch(/not kept here: over 1 messages a second arrived; --out keeps every one\) → answered 200$/);
     // A quiet second later, every message is kept again.
     for (let index = 2001; index <= 2050; index += 1) store.record(messageEvent(index, { atMs: start + 4000 + index }));
     expect(store.list().slice(0, 50).every((entry) => entry.hasBody)).toBe(true);
