@@ -211,7 +211,7 @@ export function createInspectorStore(chosen: Partial<InspectorLimits> = {}): Ins
       body !== undefined
         ? summarizePayload(type ?? 'unknown', payload)
         : skipped[slot] === 1
-          ? `(headers and body not kept here: over ${limits.bytesKeptPerSecond} messages a second arrived; ${storedAs[slot] === undefined ? '--out keeps every one' : 'its file has the body'})`
+          ? `(headers and body not kept here: over ${limits.bytesKeptPerSecond} messages a second arrived; ${storedAs[slot] === undefined ? '--out or --jsonl keeps every one' : 'its file has the body'})`
           : '(body no longer held)';
     return {
       at: new Date(atMs[slot] as number).toISOString(),

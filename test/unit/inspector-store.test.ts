@@ -92,7 +92,7 @@ describe('inspector store', () => {
       unstored.record(event.type === 'message' ? { ...event, outcome: { ...event.outcome, storedAs: undefined } } : event);
     }
     expect(unstored.get(1)?.hasBody).toBe(true);
-    expect(unstored.get(2)?.summary).toMatch(/not kept here: over 1 messages a second arrived; --out keeps every one\) → answered 200$/);
+    expect(unstored.get(2)?.summary).toMatch(/not kept here: over 1 messages a second arrived; --out or --jsonl keeps every one\) → answered 200$/);
     // A quiet second later, every message is kept again.
     for (let index = 2001; index <= 2050; index += 1) store.record(messageEvent(index, { atMs: start + 4000 + index }));
     expect(store.list().slice(0, 50).every((entry) => entry.hasBody)).toBe(true);
