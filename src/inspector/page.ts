@@ -176,7 +176,10 @@ async function select(id) {
   const fields = [['Time', entry.at], ['Kind', entry.kind], ['Verdict', entry.verdict], ['Answered', entry.status], ['messageId', entry.messageId], ['Patient', entry.patientId], ['Stored as', entry.storedAs], ['App', entry.forward], ['From', entry.from]];
   const parts = [el('h2', {}, (entry.type || entry.kind) + (entry.messageId ? ' · ' + entry.messageId : '')), el('p', { id: 'summary' }, entry.summary)];
   parts.push(el('table', { id: 'fields' }, ...fields.filter(([, value]) => value !== undefined && value !== null).map(([name, value]) => el('tr', {}, el('td', {}, name), el('td', {}, String(value))))));
-  parts.push(el('h3', {}, 'Headers'), el('table', { id: 'headers' }, ...Object.entries(entry.headers).map(([name, value]) => el('tr', {}, el('td', {}, name), el('td', {}, value)))));
+  const headers = Object.entries(entry.headers);
+  parts.push(el('h3', {}, 'Headers'), headers.length === 0
+    ? el('p', { id: 'headers', class: 'hint' }, 'Not kept for this request.')
+    : el('table', { id: 'headers' }, ...headers.map(([name, value]) => el('tr', {}, el('td', {}, name), el('td', {}, value)))));
   if (attempts.length > 1) {
     parts.push(el('h3', {}, 'Deliveries of this messageId'), el('ol', { id: 'attempts' }, ...attempts.map((attempt) => el('li', {}, attempt.at + ' · ' + attempt.kind + ' · answered ' + attempt.status))));
   }

@@ -72,6 +72,9 @@ describe('the inspector, in a real browser (chromium)', () => {
     const captured = (await readdir(join(world.cwd, 'caps'))).filter((name) => name.endsWith('.json'));
     await expect.poll(() => rows(page, 'message').count()).toBe(captured.length);
     expect(await rows(page, 'ping').count()).toBeGreaterThanOrEqual(1);
+    // A request whose headers were not kept says so rather than showing an empty table.
+    await rows(page, 'ping').first().click();
+    await expect.poll(() => page.locator('#headers').textContent()).toBe('Not kept for this request.');
 
     // A request with a bad signature appears, refused, with the reason.
     const bad = messageBody('patient.admit');
