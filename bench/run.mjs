@@ -32,15 +32,18 @@ const SHM = existsSync('/dev/shm') ? mkdtempSync('/dev/shm/mw-bench-') : undefin
 
 const CHROMIUM = process.env.MW_CHROMIUM ?? '/usr/bin/chromium';
 
-/** Debian's chromium on the inspector URL the listener printed, with the page loaded and its live feed open. */
-async function openTab(stderr, on) {
-  const url = on === 'blank' ? 'about:blank' : /Inspector:\s+(\S+)/.exec(stderr)?.[1];
+/**
+ * Debian's chromium with one tab: on the inspector URL the listener printed, with the page loaded and its live
+ * feed open, or (`showing` 'blank') on a blank page.
+ */
+async function openTab(stderr, showing) {
+  const url = showing === 'blank' ? 'about:blank' : /Inspector:\s+(\S+)/.exec(stderr)?.[1];
   if (url === undefined) throw new Error(`no inspector URL in: ${stderr}`);
   const { chromium } = await import('playwright-core');
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
   const page = await browser.newPage();
   await page.goto(url);
-  if (on !== 'blank') await page.locator('#count').waitFor();
+  if (showing !== 'blank') await page.locator('#count').waitFor();
   return { browser, page };
 }
 
@@ -208,7 +211,11 @@ async function inspectorCost() {
   ];
   const browserNote = (result) =>
     `${result.rowsShown === undefined ? '' : ` · the tab drew ${result.rowsShown} rows`}${result.browserShare === undefined ? '' : ` · chromium used ${(100 * result.browserShare).toFixed(0)} % of a core`}`;
-  /** Runs every variant once per round; returns, per variant, its runs and its ratios to the same round's baseline. */
+  /**
+   * Runs every variant once per round. Per variant: the median of its ratios to the same round's baseline,
+   * that round's run and baseline, the lowest and highest ratio, every round's ratio, and the median of
+   * what it added to the baseline's p99.
+   */
   const paired = async (how, ratioOf) => {
     const runs = variants.map(() => []);
     for (let round = 0; round < INSPECTOR_ROUNDS; round += 1) {
