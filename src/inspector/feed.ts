@@ -15,8 +15,8 @@ export interface FeedTimers {
 /** New requests wait this long, so a few arriving together reach the page as one batch. */
 export const FEED_BATCH_MS = 500;
 /**
- * After a batch that could not show everything that arrived (a flood: over 50 requests a second), the next one
- * waits this long. Every batch redraws the page's list; on a two-core machine a redraw took chromium ~15 ms of
+ * After a batch that could not show everything that arrived (more than 25 in its wait: a flood starts at 50
+ * requests a second and goes on while more than 25 arrive in two seconds), the next one waits this long. Every batch redraws the page's list; on a two-core machine a redraw took chromium ~15 ms of
  * a core, taken from the receiver: at one batch a second the tab used 3 % of a core, at one every two seconds
  * about what a blank tab uses (BENCHMARKS.md, the inspector's cost). A flood is shown as its newest rows anyway.
  */
