@@ -63,5 +63,7 @@ await Promise.all(Array.from({ length: connections }, loop));
 const elapsed = (performance.now() - started) / 1000;
 latencies.sort((a, b) => a - b);
 const at = (q) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
-process.stdout.write(`${JSON.stringify({ total: latencies.length, rps: latencies.length / elapsed, p50: Math.round(at(0.5)), p99: Math.round(at(0.99)), non2xx })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ total: latencies.length, rps: latencies.length / elapsed, p50: Math.round(at(0.5)), p99: Math.round(at(0.99)), non2xx })}\n`,
+);
 agent.destroy();

@@ -16,7 +16,11 @@ export function messageFactory() {
   return () => {
     counter += 1;
     const body = JSON.stringify({
-      meta: { messageId: `bench-${process.pid}-${Date.now()}-${counter}`, when: new Date().toISOString(), type: 'medical.document-download' },
+      meta: {
+        messageId: `bench-${process.pid}-${Date.now()}-${counter}`,
+        when: new Date().toISOString(),
+        type: 'medical.document-download',
+      },
       patients: [{ patientId: '0195d964-d166-7226-8912-76934c23c140', externalId: 'ext-1001', status: 'completed', documents }],
     });
     return body;
@@ -36,7 +40,11 @@ export async function signedAutocannon({ url, key, seconds, connections, rate })
         method: 'POST',
         setupRequest: (request) => {
           const body = next();
-          return { ...request, body, headers: { 'content-type': 'application/json', 'x-metriport-signature': createHmac('sha256', key).update(body).digest('hex') } };
+          return {
+            ...request,
+            body,
+            headers: { 'content-type': 'application/json', 'x-metriport-signature': createHmac('sha256', key).update(body).digest('hex') },
+          };
         },
       },
     ],

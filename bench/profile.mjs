@@ -7,7 +7,7 @@
 // Sampled time is wall time on the listener's main thread while it is not idle: a syscall's share includes
 // the kernel's work for it. Run on a quiet machine; compare builds in the same session.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,13 +21,22 @@ const work = mkdtempSync(join(tmpdir(), 'mw-profile-'));
 
 /** Parts of the path, first match wins: [label, test on the sampled function's script URL and name]. */
 const PARTS = [
-  ['garbage collector', (url, name) => name === '(garbage collector)'],
-  ['native, outside JS (HTTP parser, libuv, V8 runtime)', (url, name) => name === '(program)'],
-  ['socket writes (writev: the answers, kernel included)', (url, name) => name === 'writev' || name === 'writeUtf8String' || name === 'writeBuffer'],
-  ['file system calls (open, write, close, rename)', (url, name) => url === '' && /^(open|close|rename|writeBuffers?|writeString|fstat|ftruncate)$/.test(name)],
+  ['garbage collector', (_url, name) => name === '(garbage collector)'],
+  ['native, outside JS (HTTP parser, libuv, V8 runtime)', (_url, name) => name === '(program)'],
+  [
+    'socket writes (writev: the answers, kernel included)',
+    (_url, name) => name === 'writev' || name === 'writeUtf8String' || name === 'writeBuffer',
+  ],
+  [
+    'file system calls (open, write, close, rename)',
+    (url, name) => url === '' && /^(open|close|rename|writeBuffers?|writeString|fstat|ftruncate)$/.test(name),
+  ],
   ['HMAC (verification)', (url) => url.includes('internal/crypto') || url.endsWith('/webhook/signature.js')],
   ['JSON parse of the body', (url, name) => url.endsWith('/webhook/message.js') && name === 'parseBody'],
-  ['the receiver (duplicates, events)', (url) => url.endsWith('/webhook/receiver.js') || url.endsWith('/session/listen-session.js') || url.endsWith('/commands/listen/run.js')],
+  [
+    'the receiver (duplicates, events)',
+    (url) => url.endsWith('/webhook/receiver.js') || url.endsWith('/session/listen-session.js') || url.endsWith('/commands/listen/run.js'),
+  ],
   ['outputs (terminal view, JSON lines, batching)', (url) => url.includes('/dist/output/') || url.endsWith('/webhook/message.js')],
   ['capture (--out, --jsonl)', (url) => url.includes('/dist/capture/') || url === 'node:fs'],
   ['inspector history', (url) => url.includes('/dist/inspector/')],
@@ -37,11 +46,15 @@ const PARTS = [
   ['other', () => true],
 ];
 
-const child = spawn(process.execPath, ['--cpu-prof', '--cpu-prof-dir', work, BIN, 'listen', '--no-tunnel', '--port', '0', ...process.argv.slice(2)], {
-  cwd: work,
-  env: { ...process.env, METRIPORT_WEBHOOK_KEY: KEY },
-  stdio: ['ignore', 'ignore', 'pipe'],
-});
+const child = spawn(
+  process.execPath,
+  ['--cpu-prof', '--cpu-prof-dir', work, BIN, 'listen', '--no-tunnel', '--port', '0', ...process.argv.slice(2)],
+  {
+    cwd: work,
+    env: { ...process.env, METRIPORT_WEBHOOK_KEY: KEY },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  },
+);
 const url = await new Promise((resolve, reject) => {
   let seen = '';
   child.stderr.on('data', (chunk) => {
@@ -58,7 +71,15 @@ await new Promise((resolve) => {
   child.kill('SIGTERM');
 });
 
-const profile = JSON.parse(readFileSync(join(work, readdirSync(work).find((name) => name.endsWith('.cpuprofile'))), 'utf8'));
+const profile = JSON.parse(
+  readFileSync(
+    join(
+      work,
+      readdirSync(work).find((name) => name.endsWith('.cpuprofile')),
+    ),
+    'utf8',
+  ),
+);
 rmSync(work, { recursive: true, force: true });
 const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
 const byPart = new Map(PARTS.map(([label]) => [label, 0]));
@@ -73,7 +94,9 @@ for (const [index, id] of profile.samples.entries()) {
 }
 // Requests answered while profiled, warm-up included: the profile covers the listener's whole run.
 const requests = result.total;
-console.log(`listen ${process.argv.slice(2).join(' ')} — ${Math.round(result.rps)} req/s under the profiler, ${(busy / requests).toFixed(1)} µs busy per request\n`);
+console.log(
+  `listen ${process.argv.slice(2).join(' ')} — ${Math.round(result.rps)} req/s under the profiler, ${(busy / requests).toFixed(1)} µs busy per request\n`,
+);
 console.log('| part of the receiving path | µs per request | share |');
 console.log('|---|---|---|');
 for (const [label, µs] of [...byPart].sort((a, b) => b[1] - a[1])) {

@@ -7,7 +7,7 @@
 // (listen flags for one more row, e.g. '--json --no-inspect').
 import { spawn, spawnSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { existsSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -127,8 +127,13 @@ const GENERATORS = { autocannon: autocannonLoad, 'node http': httpLoad };
 /** One load run against a freshly started listener; with `tab`, a chromium tab is open on its inspector. */
 async function measure(args, how = {}, generator = 'autocannon') {
   // Every run starts with an empty --out folder and --jsonl file, as a developer's session would.
-  for (const [index, arg] of args.entries()) if (arg === '--out' || arg === '--jsonl') rmSync(args[index + 1], { recursive: true, force: true });
-  const { child, match, pid, stderr } = await start(args, { pattern: /(?:Ready: listening on|ready) (\S+)/, env: { METRIPORT_WEBHOOK_KEY: KEY }, ...how });
+  for (const [index, arg] of args.entries())
+    if (arg === '--out' || arg === '--jsonl') rmSync(args[index + 1], { recursive: true, force: true });
+  const { child, match, pid, stderr } = await start(args, {
+    pattern: /(?:Ready: listening on|ready) (\S+)/,
+    env: { METRIPORT_WEBHOOK_KEY: KEY },
+    ...how,
+  });
   const url = match[1];
   // A real tab on the live list, as a developer would keep open while their app is hammered.
   const tab = how.tab ? await openTab(stderr(), how.tab) : undefined;
@@ -160,16 +165,29 @@ async function throughput() {
   const allTargets = [
     ['bare Fastify route, buffer parser (baseline)', [BARE], { pattern: /ready (\S+)/ }, ''],
     ['listen --json to a pipe', [...listen, '--json'], { stdout: 'cat' }, '≥ 90 %, p99 ≤ 10 ms'],
-    ...(process.env.BENCH_EXTRA ? [['extra: listen ' + process.env.BENCH_EXTRA, [BIN, 'listen', '--no-tunnel', '--port', '0', ...process.env.BENCH_EXTRA.split(' ')], { stdout: 'cat' }, '']] : []),
+    ...(process.env.BENCH_EXTRA
+      ? [
+          [
+            `extra: listen ${process.env.BENCH_EXTRA}`,
+            [BIN, 'listen', '--no-tunnel', '--port', '0', ...process.env.BENCH_EXTRA.split(' ')],
+            { stdout: 'cat' },
+            '',
+          ],
+        ]
+      : []),
     ['listen --jsonl FILE', [...listen, '--jsonl', join(work, 'messages.jsonl')], {}, '≥ 80 %, p99 ≤ 10 ms'],
     ['listen, terminal view (stdout to /dev/null)', listen, {}, '≥ 80 %, p99 ≤ 10 ms'],
-    ...(SHM === undefined ? [] : [['listen --json --out DIR on tmpfs', [...listen, '--json', '--out', join(SHM, 'out')], { stdout: 'cat' }, '≥ 70 %, p99 ≤ 10 ms']]),
+    ...(SHM === undefined
+      ? []
+      : [['listen --json --out DIR on tmpfs', [...listen, '--json', '--out', join(SHM, 'out')], { stdout: 'cat' }, '≥ 70 %, p99 ≤ 10 ms']]),
     ['listen --json --out DIR on ext4', [...listen, '--json', '--out', join(work, 'out')], { stdout: 'cat' }, 'reported'],
   ];
   // BENCH_TARGETS (a regular expression) narrows the run to matching targets, the baseline always kept.
   const only = new RegExp(process.env.BENCH_TARGETS ?? '.');
   const targets = allTargets.filter(([name], index) => index === 0 || only.test(name));
-  const generators = Object.keys(GENERATORS).filter((name) => (process.env.BENCH_GENERATORS ?? 'autocannon,node http').split(',').includes(name));
+  const generators = Object.keys(GENERATORS).filter((name) =>
+    (process.env.BENCH_GENERATORS ?? 'autocannon,node http').split(',').includes(name),
+  );
   for (const generator of generators) {
     const runs = targets.map(() => []);
     for (let round = 0; round < ROUNDS; round += 1) {
@@ -185,7 +203,12 @@ async function throughput() {
       const p99Limit = Math.max(10, base.p99);
       const met = wanted !== null && ratio * 100 >= Number(wanted[1]) && result.p99 <= p99Limit;
       const verdict = wanted === null ? target : `${target}${p99Limit > 10 ? ` (bare p99 ${base.p99} ms)` : ''}: ${met ? 'met' : 'MISSED'}`;
-      rows.push({ bench: `Receiver (${generator}): ${name}, median of ${ROUNDS}`, value: describe(result, base.cpuPerRequest), ratio, target: verdict });
+      rows.push({
+        bench: `Receiver (${generator}): ${name}, median of ${ROUNDS}`,
+        value: describe(result, base.cpuPerRequest),
+        ratio,
+        target: verdict,
+      });
     }
   }
 }
@@ -246,7 +269,8 @@ async function inspectorCost() {
       bench: `Inspector: ${name}, median of ${INSPECTOR_ROUNDS} rounds`,
       value: `${describe(run, base.cpuPerRequest)}${browserNote(run)}${spread(saturated[index], index)}`,
       ratio,
-      target: index === 0 ? '' : `≥ 95 % of inspector off: ${ratio >= 0.95 ? 'met' : 'MISSED'}${index === 3 ? againstBlank(saturated) : ''}`,
+      target:
+        index === 0 ? '' : `≥ 95 % of inspector off: ${ratio >= 0.95 ? 'met' : 'MISSED'}${index === 3 ? againstBlank(saturated) : ''}`,
     });
   }
   // The same four at a fixed rate the machine can carry (well above what Metriport sends): with the cores
@@ -259,7 +283,10 @@ async function inspectorCost() {
       bench: `Inspector at ${FIXED_RATE} req/s: ${name}, median of ${INSPECTOR_ROUNDS} rounds`,
       value: `${describe(run, base.cpuPerRequest)}${browserNote(run)}${spread(fixed[index], index)}${index === 0 ? '' : ` · p99 ${p99Added >= 0 ? '+' : ''}${p99Added} ms`}`,
       ratio,
-      target: index === 0 ? '' : `CPU/req ≤ 105 % and p99 ≤ +1 ms of inspector off (medians of the rounds): ${met ? 'met' : 'MISSED'}${index === 3 ? againstBlank(fixed) : ''}`,
+      target:
+        index === 0
+          ? ''
+          : `CPU/req ≤ 105 % and p99 ≤ +1 ms of inspector off (medians of the rounds): ${met ? 'met' : 'MISSED'}${index === 3 ? againstBlank(fixed) : ''}`,
     });
   }
 }
@@ -278,22 +305,36 @@ async function bigMessage() {
   const patients = [];
   // Count the size as patients are added instead of serialising the whole body again and again.
   for (let length = 0; length < size; ) {
-    const patient = { patientId: `p-${patients.length}`, status: 'completed', documents: [{ id: `d-${patients.length}`, fileName: 'a.xml', description: note }] };
+    const patient = {
+      patientId: `p-${patients.length}`,
+      status: 'completed',
+      documents: [{ id: `d-${patients.length}`, fileName: 'a.xml', description: note }],
+    };
     patients.push(patient);
     length += JSON.stringify(patient).length + 1;
   }
-  const body = Buffer.from(JSON.stringify({ meta: { messageId: 'big-1', when: new Date().toISOString(), type: 'medical.document-download' }, patients }));
+  const body = Buffer.from(
+    JSON.stringify({ meta: { messageId: 'big-1', when: new Date().toISOString(), type: 'medical.document-download' }, patients }),
+  );
   const results = [];
   for (const [name, args, how] of [
     ['bare Fastify route (baseline)', [BARE], { pattern: /ready (\S+)/ }],
     ['listen, terminal view', [BIN, 'listen', '--no-tunnel', '--port', '0', '--inspect-port', '0']],
     ['listen --json to a pipe', [BIN, 'listen', '--no-tunnel', '--port', '0', '--inspect-port', '0', '--json'], { stdout: 'cat' }],
     ['listen --jsonl FILE', [BIN, 'listen', '--no-tunnel', '--port', '0', '--inspect-port', '0', '--jsonl', join(work, 'big.jsonl')]],
-    ['listen --json --out DIR', [BIN, 'listen', '--no-tunnel', '--port', '0', '--inspect-port', '0', '--json', '--out', join(work, 'big')], { stdout: 'cat' }],
+    [
+      'listen --json --out DIR',
+      [BIN, 'listen', '--no-tunnel', '--port', '0', '--inspect-port', '0', '--json', '--out', join(work, 'big')],
+      { stdout: 'cat' },
+    ],
   ]) {
     const { child, match, pid } = await start(args, { pattern: /Ready: listening on (\S+)/, env: { METRIPORT_WEBHOOK_KEY: KEY }, ...how });
     const started = performance.now();
-    const response = await fetch(match[1], { method: 'POST', body, headers: { 'content-type': 'application/json', 'x-metriport-signature': sign(body) } });
+    const response = await fetch(match[1], {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/json', 'x-metriport-signature': sign(body) },
+    });
     await response.arrayBuffer();
     const ms = performance.now() - started;
     const rss = peakRss(pid);
@@ -302,7 +343,12 @@ async function bigMessage() {
   }
   const [bare, ...ours] = results;
   const limit = 4 * body.length + 100 * 1024 * 1024;
-  rows.push({ bench: `${(body.length / 1048576).toFixed(1)} MB message: bare Fastify (baseline)`, value: `${bare.status} in ${Math.round(bare.ms)} ms · peak RSS ${mb(bare.rss)}`, ratio: 1, target: '' });
+  rows.push({
+    bench: `${(body.length / 1048576).toFixed(1)} MB message: bare Fastify (baseline)`,
+    value: `${bare.status} in ${Math.round(bare.ms)} ms · peak RSS ${mb(bare.rss)}`,
+    ratio: 1,
+    target: '',
+  });
   for (const row of ours) {
     rows.push({
       bench: `${(body.length / 1048576).toFixed(1)} MB message: ${row.name}`,
@@ -335,21 +381,36 @@ function startup() {
   rows.push({ bench: 'Start-up: node -e 0 (baseline)', value: `${bare.toFixed(0)} ms`, ratio: 1, target: '' });
   for (const flag of ['--help', '--version']) {
     const ms = timeCommand([BIN, flag]);
-    rows.push({ bench: `Start-up: metriport-webhook ${flag}`, value: `${ms.toFixed(0)} ms`, ratio: bare / ms, target: `≤ 1.15× node: ${ms / bare <= 1.15 ? 'met' : 'MISSED'} (${(ms / bare).toFixed(2)}×)` });
+    rows.push({
+      bench: `Start-up: metriport-webhook ${flag}`,
+      value: `${ms.toFixed(0)} ms`,
+      ratio: bare / ms,
+      target: `≤ 1.15× node: ${ms / bare <= 1.15 ? 'met' : 'MISSED'} (${(ms / bare).toFixed(2)}×)`,
+    });
   }
 }
 
 async function endToEnd() {
-  const { child: emulator, match } = await start([BIN, 'emulator', '--port', '0', '--api-key', API_KEY, '--allow-local-urls'], { pattern: /Emulator ready: (\S+)/ });
+  const { child: emulator, match } = await start([BIN, 'emulator', '--port', '0', '--api-key', API_KEY, '--allow-local-urls'], {
+    pattern: /Emulator ready: (\S+)/,
+  });
   const api = match[1];
   const setUrl = (webhookUrl) =>
-    fetch(`${api}/settings`, { method: 'POST', headers: { 'x-api-key': API_KEY, 'content-type': 'application/json' }, body: JSON.stringify({ webhookUrl }) });
+    fetch(`${api}/settings`, {
+      method: 'POST',
+      headers: { 'x-api-key': API_KEY, 'content-type': 'application/json' },
+      body: JSON.stringify({ webhookUrl }),
+    });
   let baseline;
   for (const [name, args, how] of [
     ['emulator → bare Fastify (baseline)', [BARE], { pattern: /ready (\S+)/ }],
     ['emulator → listen --out', [BIN, 'listen', '--no-tunnel', '--port', '0', '--out', join(work, 'e2e')]],
   ]) {
-    const { child, match: ready } = await start(args, { pattern: /Ready: listening on (\S+)/, env: { METRIPORT_WEBHOOK_KEY: KEY }, ...how });
+    const { child, match: ready } = await start(args, {
+      pattern: /Ready: listening on (\S+)/,
+      env: { METRIPORT_WEBHOOK_KEY: KEY },
+      ...how,
+    });
     await setUrl(ready[1]);
     const key = (await (await fetch(`${api}/settings`, { headers: { 'x-api-key': API_KEY } })).json()).webhookKey;
     // The listener was started with a placeholder key; restart it with the emulator's key.
@@ -357,7 +418,12 @@ async function endToEnd() {
     if (!name.includes('bare')) {
       await stop(child);
       const port = new URL(ready[1]).port;
-      target = (await start([BIN, 'listen', '--no-tunnel', '--port', port, '--out', join(work, 'e2e')], { pattern: /Ready/, env: { METRIPORT_WEBHOOK_KEY: key } })).child;
+      target = (
+        await start([BIN, 'listen', '--no-tunnel', '--port', port, '--out', join(work, 'e2e')], {
+          pattern: /Ready/,
+          env: { METRIPORT_WEBHOOK_KEY: key },
+        })
+      ).child;
     }
     const result = await autocannon({
       url: `${api}/emulator/messages`,
@@ -369,7 +435,12 @@ async function endToEnd() {
     });
     await stop(target);
     baseline ??= result.requests.average;
-    rows.push({ bench: `End to end: ${name}`, value: `${Math.round(result.requests.average)} msg/s · p99 ${result.latency.p99} ms`, ratio: result.requests.average / baseline, target: '' });
+    rows.push({
+      bench: `End to end: ${name}`,
+      value: `${Math.round(result.requests.average)} msg/s · p99 ${result.latency.p99} ms`,
+      ratio: result.requests.average / baseline,
+      target: '',
+    });
   }
   await stop(emulator);
 }
@@ -385,7 +456,9 @@ try {
   if (!only || only === 'big') await bigMessage();
   if (!only || only === 'startup') startup();
   if (!only || only === 'e2e') await endToEnd();
-  console.log(`\nmetriport-webhook benchmarks — node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${SECONDS} s per load run, ${CONNECTIONS} connections\n`);
+  console.log(
+    `\nmetriport-webhook benchmarks — node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${SECONDS} s per load run, ${CONNECTIONS} connections\n`,
+  );
   console.log('| benchmark | result | vs baseline | target |');
   console.log('|---|---|---|---|');
   for (const row of rows) console.log(`| ${row.bench} | ${row.value} | ${(row.ratio * 100).toFixed(0)} % | ${row.target} |`);

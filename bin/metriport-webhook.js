@@ -16,7 +16,12 @@ if (quick !== undefined) {
 
 function quickAnswer(argv) {
   const asksVersion = argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v');
-  const helpOf = argv.length === 1 && (argv[0] === '--help' || argv[0] === '-h') ? '' : argv.length === 2 && (argv[1] === '--help' || argv[1] === '-h') ? argv[0] : undefined;
+  const helpOf =
+    argv.length === 1 && (argv[0] === '--help' || argv[0] === '-h')
+      ? ''
+      : argv.length === 2 && (argv[1] === '--help' || argv[1] === '-h')
+        ? argv[0]
+        : undefined;
   if (!asksVersion && (helpOf === undefined || process.stdout.isTTY)) return undefined;
   let rendered;
   try {

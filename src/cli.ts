@@ -1,30 +1,33 @@
 import { readFileSync } from 'node:fs';
-import { Command, CommanderError } from './commands/shared/commander.js';
-import { readDotenv } from './commands/shared/process.js';
 import { checkCommand } from './commands/check/command.js';
 import { completionCommand } from './commands/completion/command.js';
 import { emulatorCommand } from './commands/emulator/command.js';
+import { inspectCommand } from './commands/inspect/command.js';
 import { keyCommand } from './commands/key/command.js';
 import { listenCommand } from './commands/listen/command.js';
 import { replayCommand } from './commands/replay/command.js';
-import { inspectCommand } from './commands/inspect/command.js';
 import { requestsCommand } from './commands/requests/command.js';
 import { restoreCommand } from './commands/restore/command.js';
 import { retryCommand } from './commands/retry/command.js';
+import { Command, CommanderError } from './commands/shared/commander.js';
+import { invocation } from './commands/shared/invocation.js';
+import { readDotenv } from './commands/shared/process.js';
 import { statusCommand } from './commands/status/command.js';
 import { triggerCommand } from './commands/trigger/command.js';
 import { EXIT_CODES, isMwError } from './errors.js';
 import { exitNow } from './exit.js';
-import { redactSecrets } from './util/secret.js';
-import { visible } from './output/visible.js';
 import { asRun } from './output/invocation.js';
-import { invocation } from './commands/shared/invocation.js';
+import { visible } from './output/visible.js';
+import { redactSecrets } from './util/secret.js';
 
 /**
  * The edge of the program: builds the commander tree, runs it, and is the only place that turns errors into
  * messages and exit codes. Only commander is loaded up front; each command loads its engine when it runs.
  */
-export function buildProgram(done: (exitCode: number) => void, output?: { writeOut(text: string): void; writeErr(text: string): void; width?: number }) {
+export function buildProgram(
+  done: (exitCode: number) => void,
+  output?: { writeOut(text: string): void; writeErr(text: string): void; width?: number },
+) {
   const program = new Command('metriport-webhook')
     .description('Develop against Metriport webhooks on your laptop: receive, verify, inspect, store and replay them.')
     .version(readVersion(), '-v, --version', 'print the version')
@@ -45,7 +48,12 @@ Examples:
   $ metriport-webhook <command> --help`,
     );
   if (output !== undefined) {
-    program.configureOutput({ writeOut: output.writeOut, writeErr: output.writeErr, getOutHelpWidth: () => output.width ?? 80, getErrHelpWidth: () => output.width ?? 80 });
+    program.configureOutput({
+      writeOut: output.writeOut,
+      writeErr: output.writeErr,
+      getOutHelpWidth: () => output.width ?? 80,
+      getErrHelpWidth: () => output.width ?? 80,
+    });
   }
   const commands = [
     listenCommand(done),
@@ -82,7 +90,9 @@ export async function main(argv: readonly string[]): Promise<void> {
   // 'beforeExit' fires only when nothing is left to wait for. Reaching it while a command still runs means a
   // promise can never settle: say so as an internal error instead of Node's silent exit 13.
   const unsettled = () => {
-    process.stderr.write('Error: internal error: the command stopped waiting on something that can never finish. Run again with --debug and report it as a bug.\n');
+    process.stderr.write(
+      'Error: internal error: the command stopped waiting on something that can never finish. Run again with --debug and report it as a bug.\n',
+    );
     exitNow(EXIT_CODES.internal);
   };
   process.once('beforeExit', unsettled);
@@ -125,7 +135,8 @@ function secretsIn(argv: readonly string[]): string[] {
 
 function reportError(error: unknown, options: { debug: boolean; secrets: string[]; invocation: string }): number {
   // Error texts can quote what an API or a peer sent: escaped for the terminal, secrets cut.
-  const write = (text: string) => process.stderr.write(asRun(`${redactSecrets(text, options.secrets).split('\n').map(visible).join('\n')}`, options.invocation));
+  const write = (text: string) =>
+    process.stderr.write(asRun(`${redactSecrets(text, options.secrets).split('\n').map(visible).join('\n')}`, options.invocation));
   const debug = options.debug;
   if (error instanceof CommanderError) {
     // commander has already printed its message; help and version are not failures.
@@ -143,7 +154,6 @@ function reportError(error: unknown, options: { debug: boolean; secrets: string[
   if (debug && error instanceof Error) write(`${error.stack ?? ''}\n`);
   return EXIT_CODES.internal;
 }
-
 
 function readVersion(): string {
   const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };

@@ -39,7 +39,11 @@ const TYPE_NAMES_KEPT = 256;
 function typeInName(type: string): string {
   let name = typeNames.get(type);
   if (name === undefined) {
-    name = type.toLowerCase().replace(/[^a-z0-9.-]/g, '-').slice(0, 64) || 'unknown';
+    name =
+      type
+        .toLowerCase()
+        .replace(/[^a-z0-9.-]/g, '-')
+        .slice(0, 64) || 'unknown';
     if (typeNames.size < TYPE_NAMES_KEPT) typeNames.set(type, name);
   }
   return name;

@@ -1,10 +1,21 @@
-import { closeSync, fstatSync, ftruncateSync, openSync, rename as renameCallback, renameSync, rmSync, writeFile as writeFileCallback, writeSync, writevSync } from 'node:fs';
-import { chmod, mkdir, open, readdir, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
-import { promisify } from 'node:util';
+import {
+  closeSync,
+  fstatSync,
+  ftruncateSync,
+  openSync,
+  rename as renameCallback,
+  renameSync,
+  rmSync,
+  writeFile as writeFileCallback,
+  writeSync,
+  writevSync,
+} from 'node:fs';
+import { chmod, type FileHandle, mkdir, open, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
+import { promisify } from 'node:util';
 import { MwError } from '../errors.js';
 import { fileError as buildFileError } from '../util/file-error.js';
-import { type ReceivedMessage, jsonLineParts } from '../webhook/message.js';
+import { jsonLineParts, type ReceivedMessage } from '../webhook/message.js';
 import { captureFileName, messageIdKey, messageIdKeyOfFile } from './file-names.js';
 
 /** What a capture needs of a message: its identity and the exact bytes received. */
@@ -98,7 +109,12 @@ async function openOutDir(dir: string, knownMessageIds: Set<string>) {
   if (existing === undefined) {
     await createFolders(dir);
     // A folder this tool made for PHI keeps it out of a repository's `git add .`.
-    await guard(`write ${join(dir, '.gitignore')}`, () => writeFile(join(dir, '.gitignore'), '# Captured webhooks hold patient data (PHI): never commit them.\n*\n', { mode: PRIVATE_FILE, flag: 'wx' }));
+    await guard(`write ${join(dir, '.gitignore')}`, () =>
+      writeFile(join(dir, '.gitignore'), '# Captured webhooks hold patient data (PHI): never commit them.\n*\n', {
+        mode: PRIVATE_FILE,
+        flag: 'wx',
+      }),
+    );
   }
   const info = await guard(`read the capture folder ${dir}`, () => stat(dir));
   // PHI: the folder is tightened even when it already existed, so other users cannot list message ids.

@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { MESSAGE_TIMEOUT_MS, PING_TIMEOUT_MS } from '../metriport/types.js';
 import { listMessageTypes, newSampleMessage } from '../samples/samples.js';
 import { isPongFor } from '../webhook/pong.js';
-import { type PostResult, metriportHeaders, postBytes } from '../webhook/send.js';
+import { metriportHeaders, type PostResult, postBytes } from '../webhook/send.js';
 import { sign } from '../webhook/signature.js';
 
 /** The requirements Metriport's docs set for a webhook endpoint, each checked by sending what Metriport sends. */
@@ -53,14 +53,23 @@ const FUTURE_TYPE = 'future.type-not-yet-known';
 export async function runChecks(options: CheckOptions): Promise<CheckResult[]> {
   const timings = new Map<string, number[]>();
   const redirects: Exchange[] = [];
-  const send = async (input: { body: Buffer; headers?: Record<string, string>; timeoutMs?: number; type: string; sent: string }): Promise<{ result: PostResult; exchange: Exchange }> => {
+  const send = async (input: {
+    body: Buffer;
+    headers?: Record<string, string>;
+    timeoutMs?: number;
+    type: string;
+    sent: string;
+  }): Promise<{ result: PostResult; exchange: Exchange }> => {
     const headers = input.headers ?? metriportHeaders(input.body, options.webhookKey);
     const result = await postBytes({ url: options.url, body: input.body, headers, timeoutMs: input.timeoutMs ?? MESSAGE_TIMEOUT_MS });
     const exchange: Exchange = {
       sent: input.sent,
       status: result.status,
       durationMs: result.durationMs,
-      got: result.status === undefined ? result.detail : `${result.status}${result.responseText === '' ? '' : ` ${oneLine(result.responseText)}`}`,
+      got:
+        result.status === undefined
+          ? result.detail
+          : `${result.status}${result.responseText === '' ? '' : ` ${oneLine(result.responseText)}`}`,
       location: result.location,
     };
     if (result.status !== undefined && result.status >= 300 && result.status < 400) redirects.push(exchange);
@@ -77,7 +86,8 @@ export async function runChecks(options: CheckOptions): Promise<CheckResult[]> {
   if (wanted('raw-bytes')) results.push(await checkRawBytes({ send, accepted }));
   if (wanted('types')) results.push(await checkTypes({ send, accepted }));
   if (wanted('idempotency')) results.push(await checkIdempotency({ send, accepted }));
-  if (wanted('size')) results.push(await checkSize({ send, accepted, largeBytes: options.largeBytes ?? 4 * 1024 * 1024, burst: options.burst ?? 20 }));
+  if (wanted('size'))
+    results.push(await checkSize({ send, accepted, largeBytes: options.largeBytes ?? 4 * 1024 * 1024, burst: options.burst ?? 20 }));
   // These two judge every answer the others got; run alone, they send what they need first.
   if (wanted('speed') && !wanted('types')) await checkTypes({ send, accepted });
   if (wanted('redirects')) await send({ body: messageOf('patient.admit'), type: 'patient.admit', sent: 'a signed message' });
@@ -86,7 +96,13 @@ export async function runChecks(options: CheckOptions): Promise<CheckResult[]> {
   return results;
 }
 
-type Send = (input: { body: Buffer; headers?: Record<string, string>; timeoutMs?: number; type: string; sent: string }) => Promise<{ result: PostResult; exchange: Exchange }>;
+type Send = (input: {
+  body: Buffer;
+  headers?: Record<string, string>;
+  timeoutMs?: number;
+  type: string;
+  sent: string;
+}) => Promise<{ result: PostResult; exchange: Exchange }>;
 
 async function checkPing(send: Send): Promise<CheckResult> {
   const ping = randomBytes(16).toString('base64url').slice(0, 21);
@@ -94,11 +110,33 @@ async function checkPing(send: Send): Promise<CheckResult> {
   const { result, exchange } = await send({ body, timeoutMs: PING_TIMEOUT_MS, type: 'ping', sent: `a signed ping "${ping}"` });
   const requirement = 'answers the ping with 200 {"pong": <the same value>} within 2 s';
   if (result.status === undefined) {
-    return { id: 'ping', ok: false, requirement, exchanges: [exchange], cause: `no answer (${result.detail}).`, fix: 'Answer the ping at once, before any slow work: Metriport gives up after 2 s and marks the webhook unhealthy.' };
+    return {
+      id: 'ping',
+      ok: false,
+      requirement,
+      exchanges: [exchange],
+      cause: `no answer (${result.detail}).`,
+      fix: 'Answer the ping at once, before any slow work: Metriport gives up after 2 s and marks the webhook unhealthy.',
+    };
   }
-  if (!result.ok) return { id: 'ping', ok: false, requirement, exchanges: [exchange], cause: `it answered ${result.status}.`, fix: 'Verify the ping like any message, then answer 200 with {"pong": <ping>}.' };
+  if (!result.ok)
+    return {
+      id: 'ping',
+      ok: false,
+      requirement,
+      exchanges: [exchange],
+      cause: `it answered ${result.status}.`,
+      fix: 'Verify the ping like any message, then answer 200 with {"pong": <ping>}.',
+    };
   if (!isPongFor(result.responseText, ping)) {
-    return { id: 'ping', ok: false, requirement, exchanges: [exchange], cause: 'the answer is not {"pong": <the ping value>}.', fix: 'When the body has "ping", answer JSON {"pong": body.ping}; Metriport reports "Bad response from webhook call" otherwise.' };
+    return {
+      id: 'ping',
+      ok: false,
+      requirement,
+      exchanges: [exchange],
+      cause: 'the answer is not {"pong": <the ping value>}.',
+      fix: 'When the body has "ping", answer JSON {"pong": body.ping}; Metriport reports "Bad response from webhook call" otherwise.',
+    };
   }
   return { id: 'ping', ok: true, requirement, exchanges: [exchange] };
 }
@@ -152,7 +190,11 @@ export function reserialisationTrap(): Buffer {
 
 async function checkRawBytes(input: { send: Send; accepted: (result: PostResult) => boolean }): Promise<CheckResult> {
   const plain = await input.send({ body: messageOf('patient.admit'), type: 'patient.admit', sent: 'a plain ASCII message' });
-  const trap = await input.send({ body: reserialisationTrap(), type: 'patient.admit', sent: 'a message with \\u00e9, \\/, emoji, 1.50, a 20-digit number and numeric keys' });
+  const trap = await input.send({
+    body: reserialisationTrap(),
+    type: 'patient.admit',
+    sent: 'a message with \\u00e9, \\/, emoji, 1.50, a 20-digit number and numeric keys',
+  });
   const requirement = 'verifies the signature over the raw bytes received (not a re-serialised body)';
   const exchanges = [plain.exchange, trap.exchange];
   if (input.accepted(trap.result)) return { id: 'raw-bytes', ok: true, requirement, exchanges };
@@ -162,23 +204,40 @@ async function checkRawBytes(input: { send: Send; accepted: (result: PostResult)
       ok: false,
       requirement,
       exchanges,
-      cause: 'the plain message was accepted and the same kind of message with other bytes was refused: the endpoint verifies a re-parsed, re-serialised body, which differs from what Metriport signed.',
+      cause:
+        'the plain message was accepted and the same kind of message with other bytes was refused: the endpoint verifies a re-parsed, re-serialised body, which differs from what Metriport signed.',
       fix: 'Verify before parsing, over the raw bytes: Express `express.raw({ type: "*/*" })` on the webhook route (not express.json()); Fastify `addContentTypeParser("*", { parseAs: "buffer" }, …)`; Next.js route handlers `await request.text()` (Pages API: `export const config = { api: { bodyParser: false } }` and read the stream); Koa/NestJS: keep the raw body (`rawBody: true`).',
     };
   }
-  return { id: 'raw-bytes', ok: false, requirement, exchanges, cause: 'even a plain message was not accepted (see the refusals check).', fix: 'Fix signature verification first.' };
+  return {
+    id: 'raw-bytes',
+    ok: false,
+    requirement,
+    exchanges,
+    cause: 'even a plain message was not accepted (see the refusals check).',
+    fix: 'Fix signature verification first.',
+  };
 }
 
 async function checkTypes(input: { send: Send; accepted: (result: PostResult) => boolean }): Promise<CheckResult> {
   const exchanges: Exchange[] = [];
   const refused: string[] = [];
   for (const type of [...listMessageTypes(), FUTURE_TYPE]) {
-    const body = type === FUTURE_TYPE ? Buffer.from(JSON.stringify({ meta: { messageId: randomUUID(), when: new Date().toISOString(), type }, payload: { patientId: 'p-1' } })) : messageOf(type);
-    const { result, exchange } = await input.send({ body, type, sent: type === FUTURE_TYPE ? `${type} (a type that does not exist yet)` : type });
+    const body =
+      type === FUTURE_TYPE
+        ? Buffer.from(
+            JSON.stringify({ meta: { messageId: randomUUID(), when: new Date().toISOString(), type }, payload: { patientId: 'p-1' } }),
+          )
+        : messageOf(type);
+    const { result, exchange } = await input.send({
+      body,
+      type,
+      sent: type === FUTURE_TYPE ? `${type} (a type that does not exist yet)` : type,
+    });
     exchanges.push(exchange);
     if (!input.accepted(result)) refused.push(`${type} (${result.status ?? result.detail})`);
   }
-  const requirement = "accepts every current message type, and types that do not exist yet (2xx)";
+  const requirement = 'accepts every current message type, and types that do not exist yet (2xx)';
   if (refused.length === 0) return { id: 'types', ok: true, requirement, exchanges };
   const future = refused.some((line) => line.startsWith(FUTURE_TYPE));
   return {
@@ -216,11 +275,26 @@ async function checkIdempotency(input: { send: Send; accepted: (result: PostResu
   };
 }
 
-async function checkSize(input: { send: Send; accepted: (result: PostResult) => boolean; largeBytes: number; burst: number }): Promise<CheckResult> {
+async function checkSize(input: {
+  send: Send;
+  accepted: (result: PostResult) => boolean;
+  largeBytes: number;
+  burst: number;
+}): Promise<CheckResult> {
   const large = largeDocumentDownload(input.largeBytes);
-  const big = await input.send({ body: large.body, type: 'medical.document-download', sent: `a ${(large.body.length / 1024 / 1024).toFixed(1)} MB document-download with ${large.documents} documents` });
+  const big = await input.send({
+    body: large.body,
+    type: 'medical.document-download',
+    sent: `a ${(large.body.length / 1024 / 1024).toFixed(1)} MB document-download with ${large.documents} documents`,
+  });
   const burst = await Promise.all(
-    Array.from({ length: input.burst }, (_, index) => input.send({ body: messageOf('medical.document-conversion'), type: 'medical.document-conversion', sent: `burst ${index + 1} of ${input.burst}` })),
+    Array.from({ length: input.burst }, (_, index) =>
+      input.send({
+        body: messageOf('medical.document-conversion'),
+        type: 'medical.document-conversion',
+        sent: `burst ${index + 1} of ${input.burst}`,
+      }),
+    ),
   );
   const exchanges = [big.exchange, ...burst.map((item) => item.exchange)];
   const requirement = `accepts a large message (${(large.body.length / 1024 / 1024).toFixed(1)} MB) and a burst of ${input.burst} at once`;
@@ -285,7 +359,11 @@ function largeDocumentDownload(bytes: number): { body: Buffer; documents: number
   const template = patient.documents[0];
   const one = JSON.stringify(template).length + 1;
   const count = Math.max(1, Math.ceil(bytes / one));
-  patient.documents = Array.from({ length: count }, (_, index) => ({ ...(template as object), id: `doc-${index}`, fileName: `document-${index}.xml` }));
+  patient.documents = Array.from({ length: count }, (_, index) => ({
+    ...(template as object),
+    id: `doc-${index}`,
+    fileName: `document-${index}.xml`,
+  }));
   return { body: Buffer.from(JSON.stringify(sample)), documents: count };
 }
 

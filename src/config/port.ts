@@ -9,6 +9,11 @@ export function parsePort(text: string): number | undefined {
 /** The port `flag` names, or the usage error that says what a port is. */
 export function requirePort(text: string, flag = '--port'): number {
   const port = parsePort(text);
-  if (port === undefined) throw usageError('BAD_PORT', `${flag} ${JSON.stringify(text)} is not a port number.`, 'Pass a number from 0 to 65535 (0 picks a free one).');
+  if (port === undefined)
+    throw usageError(
+      'BAD_PORT',
+      `${flag} ${JSON.stringify(text)} is not a port number.`,
+      'Pass a number from 0 to 65535 (0 picks a free one).',
+    );
   return port;
 }

@@ -1,5 +1,5 @@
 import { usageError } from '../errors.js';
-import { type Env, type Sourced, pick } from './sources.js';
+import { type Env, pick, type Sourced } from './sources.js';
 
 /** `--webhook-key` > `METRIPORT_WEBHOOK_KEY` > `.env`. */
 export function pickWebhookKey(flag: string | undefined, env: Env, dotenv: Env): Sourced<string> | undefined {

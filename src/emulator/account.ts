@@ -1,11 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { internalError } from '../errors.js';
-import { completeMeta } from '../samples/build-message.js';
 import { MESSAGE_TIMEOUT_MS, PING_TIMEOUT_MS, type Settings, type WebhookRequestRow, type WebhookStatus } from '../metriport/types.js';
-import { type PostResult, sendSigned } from '../webhook/send.js';
-import { isPongFor } from '../webhook/pong.js';
+import { completeMeta } from '../samples/build-message.js';
 import { parseJsonOr } from '../util/json.js';
+import { isPongFor } from '../webhook/pong.js';
+import { type PostResult, sendSigned } from '../webhook/send.js';
 
 /** One webhook request the account sent (Metriport's `WebhookRequest` row). */
 export interface EmulatedRequest {
@@ -163,13 +163,23 @@ export class EmulatedAccount {
    * POST /settings/webhook/sample-payload: `meta` reduced to its `type`, the rest sent as is, nothing stored.
    * Resolves with Metriport's success body, or the failure it reports as a 500 WebhookError.
    */
-  async sendSample(payload: { meta: { type: string } } & Record<string, unknown>): Promise<{ ok: true; status: number; webhookResponse: unknown; url: string; durationMillis: number } | { ok: false; failure: SendFailure }> {
+  async sendSample(
+    payload: { meta: { type: string } } & Record<string, unknown>,
+  ): Promise<
+    { ok: true; status: number; webhookResponse: unknown; url: string; durationMillis: number } | { ok: false; failure: SendFailure }
+  > {
     const { url, key } = this.destination();
     const { meta, ...rest } = payload;
     const body = Buffer.from(JSON.stringify({ meta: { type: meta.type }, ...rest }));
     const result = await sendSigned({ url, body, webhookKey: key, timeoutMs: this.messageTimeoutMs });
     if (!result.ok) return { ok: false, failure: sendFailure(url, result, this.messageTimeoutMs) };
-    return { ok: true, status: result.status ?? 200, webhookResponse: parseJsonOr(result.responseText, result.responseText), url, durationMillis: result.durationMs };
+    return {
+      ok: true,
+      status: result.status ?? 200,
+      webhookResponse: parseJsonOr(result.responseText, result.responseText),
+      url,
+      durationMillis: result.durationMs,
+    };
   }
 
   /**
@@ -177,7 +187,9 @@ export class EmulatedAccount {
    * re-sends them in the background one at a time, oldest first, pausing after each success.
    */
   retryFailed(): void {
-    const failed = this.requests.filter((request) => request.status === 'failure').sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
+    const failed = this.requests
+      .filter((request) => request.status === 'failure')
+      .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
     if (failed.length === 0) return;
     for (const request of failed) request.status = 'processing';
     const destination = this.hasWebhookUrl() ? this.destination() : undefined;
@@ -207,7 +219,10 @@ export class EmulatedAccount {
   async retryOne(id: string): Promise<Record<string, unknown> | undefined> {
     const original = this.requests.find((request) => request.id === id);
     if (original === undefined) return undefined;
-    const payload: Record<string, unknown> = { meta: { type: original.type, ...(original.requestId === undefined ? {} : { requestId: original.requestId }) }, ...original.payload };
+    const payload: Record<string, unknown> = {
+      meta: { type: original.type, ...(original.requestId === undefined ? {} : { requestId: original.requestId }) },
+      ...original.payload,
+    };
     const sent = completeMeta(payload, this.now());
     await this.send(sent);
     return sent;
@@ -215,7 +230,9 @@ export class EmulatedAccount {
 
   /** GET /settings/webhook/request: newest first unless `ascending`. */
   listRequests(options: { ascending: boolean }): WebhookRequestRow[] {
-    const rows = [...this.requests].sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || this.requests.indexOf(a) - this.requests.indexOf(b));
+    const rows = [...this.requests].sort(
+      (a, b) => a.createdAt.getTime() - b.createdAt.getTime() || this.requests.indexOf(a) - this.requests.indexOf(b),
+    );
     if (!options.ascending) rows.reverse();
     return rows.map((request) => ({
       id: request.id,
@@ -244,11 +261,15 @@ export class EmulatedAccount {
   private destination(): { url: string; key: string } {
     const url = this.settings?.webhookUrl;
     const key = this.settings?.webhookKey;
-    if (url == null || key == null) throw internalError('EMULATOR_NO_URL', 'The emulator was asked to send with no webhook URL configured.');
+    if (url == null || key == null)
+      throw internalError('EMULATOR_NO_URL', 'The emulator was asked to send with no webhook URL configured.');
     return { url, key };
   }
 
-  private async attempt(request: EmulatedRequest, options: { retry: boolean; destination: { url: string; key: string }; withData: boolean }): Promise<PostResult> {
+  private async attempt(
+    request: EmulatedRequest,
+    options: { retry: boolean; destination: { url: string; key: string }; withData: boolean },
+  ): Promise<PostResult> {
     const { url, key } = options.destination;
     // Metriport builds meta on every send: messageId and when stay, data only on the first attempt.
     const meta = {
@@ -287,7 +308,11 @@ export class EmulatedAccount {
     const body = Buffer.from(JSON.stringify({ ping, meta: { messageId: randomUUID(), when: this.now().toISOString(), type: 'ping' } }));
     const result = await sendSigned({ url, body, webhookKey: key, timeoutMs: this.pingTimeoutMs });
     const ok = result.ok && isPongFor(result.responseText, ping);
-    const detail = ok ? WEBHOOK_STATUS_OK : result.ok ? WEBHOOK_STATUS_BAD_RESPONSE : describeSendFailure(sendFailure(url, result, this.pingTimeoutMs));
+    const detail = ok
+      ? WEBHOOK_STATUS_OK
+      : result.ok
+        ? WEBHOOK_STATUS_BAD_RESPONSE
+        : describeSendFailure(sendFailure(url, result, this.pingTimeoutMs));
     this.recordHealth(ok, detail);
     this.onEvent({ type: 'ping', url, ok, detail });
   }
@@ -314,4 +339,3 @@ export function sendFailure(url: string, result: PostResult, timeoutMs: number):
 export function describeSendFailure(failure: SendFailure): string {
   return `Failed to send payload (${JSON.stringify(failure)}); caused by ${failure.httpMessage}`;
 }
-

@@ -1,9 +1,9 @@
 import { STATUS_CODES } from 'node:http';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
-import { listMessageTypes, newSampleMessage } from '../samples/samples.js';
+import { listenOn } from '../http/listen.js';
 import { type ApiErrorBody, MAX_WEBHOOK_URL_LENGTH, type WebhookRequestPage } from '../metriport/types.js';
 import { blockedSubstring } from '../metriport/url-rules.js';
-import { listenOn } from '../http/listen.js';
+import { listMessageTypes, newSampleMessage } from '../samples/samples.js';
 import { isRecord, jsonKind } from '../util/json.js';
 import { sameSecret } from '../util/secret.js';
 import { type AccountOptions, EmulatedAccount } from './account.js';
@@ -101,9 +101,15 @@ export function buildEmulatorApp(options: EmulatorOptions): EmulatorApp {
   app.post('/settings/webhook/sample-payload', async (request) => {
     const body = request.body ?? {};
     if (!account.hasWebhookUrl()) throw new MetriportError(400, 'BadRequestError', 'Webhook URL and key must be configured');
-    if (!isRecord(body)) throw new ValidationError(['Expected object, received ' + jsonKind(body) + ', on []']);
-    if (!isRecord(body.meta)) throw new ValidationError([`${body.meta === undefined ? 'Required' : `Expected object, received ${jsonKind(body.meta)}`}, on [meta]`]);
-    if (typeof body.meta.type !== 'string') throw new ValidationError([`${body.meta.type === undefined ? 'Required' : `Expected string, received ${jsonKind(body.meta.type)}`}, on [meta,type]`]);
+    if (!isRecord(body)) throw new ValidationError([`Expected object, received ${jsonKind(body)}, on []`]);
+    if (!isRecord(body.meta))
+      throw new ValidationError([
+        `${body.meta === undefined ? 'Required' : `Expected object, received ${jsonKind(body.meta)}`}, on [meta]`,
+      ]);
+    if (typeof body.meta.type !== 'string')
+      throw new ValidationError([
+        `${body.meta.type === undefined ? 'Required' : `Expected string, received ${jsonKind(body.meta.type)}`}, on [meta,type]`,
+      ]);
     const sent = await account.sendSample(body as { meta: { type: string } } & Record<string, unknown>);
     if (!sent.ok) throw new MetriportError(500, 'WebhookError', 'Failed to send payload', { ...sent.failure });
     const { ok: _ok, ...answer } = sent;
@@ -113,12 +119,17 @@ export function buildEmulatorApp(options: EmulatorOptions): EmulatorApp {
   // Emulator only: make it send a message as Metriport would (stored, counted, retryable).
   app.post('/emulator/messages', async (request) => {
     const body = request.body ?? {};
-    if (!isRecord(body)) throw new MetriportError(400, 'BadRequestError', 'The body must be a JSON object: a full payload or {"type": "<meta.type>"}');
+    if (!isRecord(body))
+      throw new MetriportError(400, 'BadRequestError', 'The body must be a JSON object: a full payload or {"type": "<meta.type>"}');
     let payload = body;
     if (!('meta' in body) && typeof body.type === 'string') {
       const sample = newSampleMessage(body.type, new Date(), body.outcome === 'failed' ? 'failed' : 'completed');
       if (sample === undefined || body.type === 'ping') {
-        throw new MetriportError(400, 'BadRequestError', `No ${body.outcome === 'failed' ? 'failed ' : ''}sample for "${body.type}"; samples: ${listMessageTypes().join(', ')}`);
+        throw new MetriportError(
+          400,
+          'BadRequestError',
+          `No ${body.outcome === 'failed' ? 'failed ' : ''}sample for "${body.type}"; samples: ${listMessageTypes().join(', ')}`,
+        );
       }
       payload = sample;
     }
@@ -129,11 +140,18 @@ export function buildEmulatorApp(options: EmulatorOptions): EmulatorApp {
     throw new MetriportError(404, 'NotFoundError', `Cannot ${request.method} ${request.url.split('?')[0]}`);
   });
   app.setErrorHandler(async (error: FastifyError | MetriportError | ValidationError, _request, reply) => {
-    if (error instanceof MetriportError) return sendError(reply, { status: error.status, title: error.title, detail: error.message, additionalInfo: error.additionalInfo });
-    if (error instanceof ValidationError) return sendError(reply, { status: 400, title: 'Missing or invalid parameters', detail: error.message });
+    if (error instanceof MetriportError)
+      return sendError(reply, { status: error.status, title: error.title, detail: error.message, additionalInfo: error.additionalInfo });
+    if (error instanceof ValidationError)
+      return sendError(reply, { status: 400, title: 'Missing or invalid parameters', detail: error.message });
     const status = error.statusCode;
-    if (status !== undefined && status >= 400 && status < 500) return sendError(reply, { status, title: 'MetriportError', detail: error.message });
-    return sendError(reply, { status: 500, title: 'InternalServerError', detail: 'Please try again or reach out to support@metriport.com' });
+    if (status !== undefined && status >= 400 && status < 500)
+      return sendError(reply, { status, title: 'MetriportError', detail: error.message });
+    return sendError(reply, {
+      status: 500,
+      title: 'InternalServerError',
+      detail: 'Please try again or reach out to support@metriport.com',
+    });
   });
 
   return { app, account };
@@ -158,14 +176,17 @@ class MetriportError extends Error {
 function parseSettingsUpdate(body: unknown): { webhookUrl: string | undefined; mrFilters: unknown } {
   if (!isRecord(body)) throw new ValidationError([`Expected object, received ${jsonKind(body)}, on []`]);
   const unknown = Object.keys(body).filter((key) => key !== 'webhookUrl' && key !== 'mrFilters');
-  if (unknown.length > 0) throw new ValidationError([`Unrecognized key(s) in object: ${unknown.map((key) => `'${key}'`).join(', ')}, on []`]);
+  if (unknown.length > 0)
+    throw new ValidationError([`Unrecognized key(s) in object: ${unknown.map((key) => `'${key}'`).join(', ')}, on []`]);
   const { webhookUrl, mrFilters } = body;
-  if (mrFilters !== undefined && !Array.isArray(mrFilters)) throw new ValidationError([`Expected array, received ${jsonKind(mrFilters)}, on [mrFilters]`]);
+  if (mrFilters !== undefined && !Array.isArray(mrFilters))
+    throw new ValidationError([`Expected array, received ${jsonKind(mrFilters)}, on [mrFilters]`]);
   if (webhookUrl === undefined || webhookUrl === null || webhookUrl === '') return { webhookUrl: undefined, mrFilters };
   if (typeof webhookUrl !== 'string') throw new ValidationError(['Invalid input, on [webhookUrl]']);
   const issues: string[] = [];
   if (!URL.canParse(webhookUrl)) issues.push('Invalid url, on [webhookUrl]');
-  if (webhookUrl.length > MAX_WEBHOOK_URL_LENGTH) issues.push(`String must contain at most ${MAX_WEBHOOK_URL_LENGTH} character(s), on [webhookUrl]`);
+  if (webhookUrl.length > MAX_WEBHOOK_URL_LENGTH)
+    issues.push(`String must contain at most ${MAX_WEBHOOK_URL_LENGTH} character(s), on [webhookUrl]`);
   if (issues.length > 0) throw new ValidationError(issues);
   return { webhookUrl, mrFilters };
 }
@@ -187,7 +208,11 @@ function listRequests(account: EmulatedAccount, query: unknown, origin: string):
     meta: {
       itemsOnPage: page.length,
       itemsInTotal: rows.length,
-      ...(next === undefined ? {} : { nextPage: `${origin}/settings/webhook/request?fromItem=${encodeURIComponent(next.id)}&count=${count}&sort=${encodeURIComponent(sort)}` }),
+      ...(next === undefined
+        ? {}
+        : {
+            nextPage: `${origin}/settings/webhook/request?fromItem=${encodeURIComponent(next.id)}&count=${count}&sort=${encodeURIComponent(sort)}`,
+          }),
     },
     requests: page,
   };
@@ -215,8 +240,15 @@ export async function startEmulator(options: EmulatorOptions & { host: string; p
   };
 }
 
-function sendError(reply: FastifyReply, input: { status: number; title: string; detail: string; additionalInfo?: Record<string, unknown> | undefined }): FastifyReply {
-  const body: ApiErrorBody = { status: input.status, title: input.title, detail: input.detail, name: STATUS_CODES[input.status] ?? 'Error' };
+function sendError(
+  reply: FastifyReply,
+  input: { status: number; title: string; detail: string; additionalInfo?: Record<string, unknown> | undefined },
+): FastifyReply {
+  const body: ApiErrorBody = {
+    status: input.status,
+    title: input.title,
+    detail: input.detail,
+    name: STATUS_CODES[input.status] ?? 'Error',
+  };
   return reply.code(input.status).send(input.additionalInfo === undefined ? body : { ...body, additionalInfo: input.additionalInfo });
 }
-

@@ -2,10 +2,10 @@ import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyRequest } from 'fastify';
 import { MwError } from '../errors.js';
 import { listenOn } from '../http/listen.js';
-import { sameSecret } from '../util/secret.js';
-import { SIGNATURE_HEADER, sign } from '../webhook/signature.js';
 import { MESSAGE_TIMEOUT_MS, WEBHOOK_USER_AGENT } from '../metriport/types.js';
+import { sameSecret } from '../util/secret.js';
 import { sendSigned } from '../webhook/send.js';
+import { SIGNATURE_HEADER, sign } from '../webhook/signature.js';
 import { startFeed } from './feed.js';
 import { INSPECTOR_CSS, INSPECTOR_HTML, INSPECTOR_JS } from './page.js';
 import type { Entry, InspectorStore } from './store.js';
@@ -31,7 +31,8 @@ export interface RunningInspector {
 
 const COOKIE = 'mw_inspector';
 const SECURITY_HEADERS: Record<string, string> = {
-  'content-security-policy': "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  'content-security-policy':
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
   'x-frame-options': 'DENY',
@@ -57,9 +58,13 @@ export async function startInspector(options: InspectorOptions): Promise<Running
     const origin = request.headers.origin;
     const hostOk = allowedHosts().includes(host);
     const originOk = origin === undefined || allowedHosts().some((allowed) => origin === `http://${allowed}`);
-    const fromQuery = typeof (request.query as Record<string, unknown>)?.token === 'string' ? ((request.query as Record<string, string>).token as string) : undefined;
+    const fromQuery =
+      typeof (request.query as Record<string, unknown>)?.token === 'string'
+        ? ((request.query as Record<string, string>).token as string)
+        : undefined;
     const fromCookie = cookieOf(request.headers.cookie);
-    const tokenOk = (fromQuery !== undefined && sameSecret(fromQuery, token)) || (fromCookie !== undefined && sameSecret(fromCookie, token));
+    const tokenOk =
+      (fromQuery !== undefined && sameSecret(fromQuery, token)) || (fromCookie !== undefined && sameSecret(fromCookie, token));
     if (!hostOk || !originOk || !tokenOk) {
       void reply.code(403).send();
       return;
@@ -78,7 +83,11 @@ export async function startInspector(options: InspectorOptions): Promise<Running
   app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(INSPECTOR_HTML));
   app.get('/app.js', async (_request, reply) => reply.type('text/javascript; charset=utf-8').send(INSPECTOR_JS));
   app.get('/app.css', async (_request, reply) => reply.type('text/css; charset=utf-8').send(INSPECTOR_CSS));
-  app.get('/api/entries', async () => ({ entries: options.store.list(), received: options.store.received(), replay: options.replayTo !== undefined }));
+  app.get('/api/entries', async () => ({
+    entries: options.store.list(),
+    received: options.store.received(),
+    replay: options.replayTo !== undefined,
+  }));
   app.get('/api/entries/:id', async (request, reply) => {
     const entry = entryOf(options.store, request);
     if (entry === undefined) return reply.code(404).send({ error: 'no such request' });
@@ -95,7 +104,8 @@ export async function startInspector(options: InspectorOptions): Promise<Running
     const entry = entryOf(options.store, request);
     const body = entry === undefined ? undefined : options.store.body(entry.id);
     const target = options.replayTo?.();
-    if (entry === undefined || body === undefined || target === undefined) return reply.code(404).send({ error: 'nothing to build a curl command from' });
+    if (entry === undefined || body === undefined || target === undefined)
+      return reply.code(404).send({ error: 'nothing to build a curl command from' });
     // A fresh signature over the exact bytes of the download (message-<id>.json): the key itself is never shown.
     const command = [
       `curl -sS -X POST '${target.url}'`,
@@ -138,7 +148,7 @@ export async function startInspector(options: InspectorOptions): Promise<Running
   try {
     port = (await listenOn(app, { host: '127.0.0.1', port: options.port, what: 'The inspector' })).port;
   } catch (error) {
-    const code = (error instanceof Error ? (error.cause as NodeJS.ErrnoException | undefined)?.code : undefined);
+    const code = error instanceof Error ? (error.cause as NodeJS.ErrnoException | undefined)?.code : undefined;
     if (!(options.fallbackToFreePort && code === 'EADDRINUSE')) throw withInspectHint(error);
     port = (await listenOn(app, { host: '127.0.0.1', port: 0, what: 'The inspector' })).port;
     fellBack = true;
@@ -148,10 +158,11 @@ export async function startInspector(options: InspectorOptions): Promise<Running
     url: `http://127.0.0.1:${port}/?token=${token}`,
     port,
     fellBack,
-    close: () => (closing ??= (async () => {
-      app.server.closeAllConnections();
-      await app.close();
-    })()),
+    close: () =>
+      (closing ??= (async () => {
+        app.server.closeAllConnections();
+        await app.close();
+      })()),
   };
 }
 
@@ -170,5 +181,10 @@ function cookieOf(header: string | undefined): string | undefined {
 
 function withInspectHint(error: unknown): unknown {
   if (!(error instanceof MwError && error.code === 'LISTEN_FAILED')) return error;
-  return new MwError(error.message, { code: error.code, category: 'usage', hint: 'Pick another port with --inspect-port (0 picks a free one), or pass --no-inspect.', cause: error.cause });
+  return new MwError(error.message, {
+    code: error.code,
+    category: 'usage',
+    hint: 'Pick another port with --inspect-port (0 picks a free one), or pass --no-inspect.',
+    cause: error.cause,
+  });
 }

@@ -1,9 +1,9 @@
 import { summarizePayload } from '../output/summarize.js';
 import { describeForward, describeOutcome, describeRefusal, describeVerifyFailure } from '../output/words.js';
-import type { ForwardOutcome } from '../webhook/receiver.js';
 import type { SessionEvent } from '../session/events.js';
 import { isRecord } from '../util/json.js';
 import { parseBody } from '../webhook/message.js';
+import type { ForwardOutcome } from '../webhook/receiver.js';
 
 /** One request as the inspector shows it. Bodies are kept separately, within a bound. */
 export interface Entry {
@@ -188,7 +188,14 @@ export function createInspectorStore(chosen: Partial<InspectorLimits> = {}): Ins
     if (big !== undefined) return big;
     const at = region(slot);
     // A copy: the arena is reused, and a caller may hold the bytes across a replay.
-    return at === undefined ? undefined : Buffer.from((arena as Buffer).subarray(at + (headerLength[slot] as number), at + (headerLength[slot] as number) + (bodyLength[slot] as number)));
+    return at === undefined
+      ? undefined
+      : Buffer.from(
+          (arena as Buffer).subarray(
+            at + (headerLength[slot] as number),
+            at + (headerLength[slot] as number) + (bodyLength[slot] as number),
+          ),
+        );
   };
   const headersIn = (slot: number): Record<string, string> => {
     const text = extras[slot]?.headerText;
@@ -197,7 +204,7 @@ export function createInspectorStore(chosen: Partial<InspectorLimits> = {}): Ins
     return at === undefined ? {} : headersFromText((arena as Buffer).toString('latin1', at, at + (headerLength[slot] as number)));
   };
 
-  const build = (id: number, slot: number): Omit<Entry, 'id' | 'hasBody'> => {
+  const build = (slot: number): Omit<Entry, 'id' | 'hasBody'> => {
     const builder = extras[slot]?.build;
     if (builder !== undefined) return builder();
     const body = bodyIn(slot);
@@ -231,7 +238,8 @@ export function createInspectorStore(chosen: Partial<InspectorLimits> = {}): Ins
   const get = (id: number): Entry | undefined => {
     if (!held(id)) return undefined;
     const slot = slotOf(id);
-    const entry = (built[slot] ??= { ...build(id, slot), id, hasBody: false });
+    built[slot] ??= { ...build(slot), id, hasBody: false };
+    const entry = built[slot];
     entry.hasBody = extras[slot]?.body !== undefined || region(slot) !== undefined;
     return entry;
   };
@@ -279,12 +287,38 @@ export function createInspectorStore(chosen: Partial<InspectorLimits> = {}): Ins
         }
         case 'ping': {
           const { verifiedBy, ping, at } = event;
-          addRare(at, 'ping', () => ({ at: at.toISOString(), kind: 'ping', type: 'ping', messageId: undefined, patientId: undefined, verdict: verifiedBy === 'signature' ? 'signature' : 'legacy key', status: 200, summary: `answered {"pong":"${ping}"}`, storedAs: undefined, forward: undefined, headers: {}, from: undefined }));
+          addRare(at, 'ping', () => ({
+            at: at.toISOString(),
+            kind: 'ping',
+            type: 'ping',
+            messageId: undefined,
+            patientId: undefined,
+            verdict: verifiedBy === 'signature' ? 'signature' : 'legacy key',
+            status: 200,
+            summary: `answered {"pong":"${ping}"}`,
+            storedAs: undefined,
+            forward: undefined,
+            headers: {},
+            from: undefined,
+          }));
           return;
         }
         case 'filtered': {
           const { messageType, messageId, at } = event;
-          addRare(at, 'filtered', () => ({ at: at.toISOString(), kind: 'filtered', type: messageType, messageId, patientId: undefined, verdict: 'signature', status: 200, summary: 'not in --events: answered 200, not shown or stored', storedAs: undefined, forward: undefined, headers: {}, from: undefined }));
+          addRare(at, 'filtered', () => ({
+            at: at.toISOString(),
+            kind: 'filtered',
+            type: messageType,
+            messageId,
+            patientId: undefined,
+            verdict: 'signature',
+            status: 200,
+            summary: 'not in --events: answered 200, not shown or stored',
+            storedAs: undefined,
+            forward: undefined,
+            headers: {},
+            from: undefined,
+          }));
           return;
         }
         case 'verify-failed':
@@ -326,7 +360,10 @@ export function createInspectorStore(chosen: Partial<InspectorLimits> = {}): Ins
       announce(id);
       return get(id) as Entry;
     },
-    list: () => heldIds().reverse().map((id) => get(id) as Entry),
+    list: () =>
+      heldIds()
+        .reverse()
+        .map((id) => get(id) as Entry),
     received: () => nextId - 1,
     newest: (ids) => ids.filter(held).map((id) => get(id) as Entry),
     get,

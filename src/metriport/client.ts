@@ -1,5 +1,5 @@
-import { MwError, internalError } from '../errors.js';
-import { HttpFailure, type HttpResponse, type SendHttp, headerValue, sendHttp } from '../http/send.js';
+import { internalError, MwError } from '../errors.js';
+import { HttpFailure, type HttpResponse, headerValue, type SendHttp, sendHttp } from '../http/send.js';
 import type { ApiTarget } from './target.js';
 import type { SamplePayloadResult, Settings, WebhookRequestPage, WebhookStatus } from './types.js';
 
@@ -99,10 +99,20 @@ export function createMetriportClient(options: MetriportClientOptions): Metripor
     }
   }
 
-  function apiError(input: { status: number; text: string; label: string; newerEndpoint?: string | undefined; missingItem?: string | undefined }): MwError {
+  function apiError(input: {
+    status: number;
+    text: string;
+    label: string;
+    newerEndpoint?: string | undefined;
+    missingItem?: string | undefined;
+  }): MwError {
     const detail = errorDetail(input.text);
     // Metriport answers an unknown route and an unknown id both with 404; only the latter is a NotFoundError.
-    const itemMissing = input.status === 404 && input.missingItem !== undefined && errorTitle(input.text) === 'NotFoundError' && !/^Cannot /.test(detail ?? '');
+    const itemMissing =
+      input.status === 404 &&
+      input.missingItem !== undefined &&
+      errorTitle(input.text) === 'NotFoundError' &&
+      !/^Cannot /.test(detail ?? '');
     if (itemMissing) {
       return new MwError(`There is no ${input.missingItem} at ${target.description} (${detail}).`, {
         code: 'WEBHOOK_REQUEST_NOT_FOUND',
@@ -161,7 +171,10 @@ export function createMetriportClient(options: MetriportClientOptions): Metripor
       {
         code: timedOut ? 'API_TIMEOUT' : 'API_UNREACHABLE',
         category: 'network',
-        hint: target.environment === 'custom' ? `Check that the API is running there, or change ${target.urlOrigin}.` : 'Check your network connection, or the --env / --api-url you chose.',
+        hint:
+          target.environment === 'custom'
+            ? `Check that the API is running there, or change ${target.urlOrigin}.`
+            : 'Check your network connection, or the --env / --api-url you chose.',
         cause: input.error,
       },
     );
@@ -183,10 +196,14 @@ export function createMetriportClient(options: MetriportClientOptions): Metripor
   return {
     target,
     async getSettings(options) {
-      return parse<Settings>((await call({ method: 'GET', path: 'settings', idempotent: true, signal: options?.signal })).text, 'GET /settings');
+      return parse<Settings>(
+        (await call({ method: 'GET', path: 'settings', idempotent: true, signal: options?.signal })).text,
+        'GET /settings',
+      );
     },
     async updateWebhookUrl(webhookUrl) {
-      if (webhookUrl === '') throw internalError('EMPTY_WEBHOOK_URL', 'Refused to send an empty webhook URL: Metriport reads it as "no change".');
+      if (webhookUrl === '')
+        throw internalError('EMPTY_WEBHOOK_URL', 'Refused to send an empty webhook URL: Metriport reads it as "no change".');
       // Setting the same URL twice has the same effect, so this may be retried.
       const answer = await call({ method: 'POST', path: 'settings', body: { webhookUrl }, idempotent: true });
       return parse<Settings>(answer.text, 'POST /settings');
@@ -204,7 +221,12 @@ export function createMetriportClient(options: MetriportClientOptions): Metripor
       if (query.count !== undefined) params.set('count', String(query.count));
       if (query.sort !== undefined) params.set('sort', query.sort);
       const search = params.size === 0 ? '' : `?${params.toString()}`;
-      const answer = await call({ method: 'GET', path: `settings/webhook/request${search}`, idempotent: true, newerEndpoint: 'the list of webhook requests' });
+      const answer = await call({
+        method: 'GET',
+        path: `settings/webhook/request${search}`,
+        idempotent: true,
+        newerEndpoint: 'the list of webhook requests',
+      });
       return parse<WebhookRequestPage>(answer.text, 'GET /settings/webhook/request');
     },
     async retryWebhookRequest(id) {
@@ -219,10 +241,19 @@ export function createMetriportClient(options: MetriportClientOptions): Metripor
     },
     async sendSamplePayload(payload) {
       const label = 'POST /settings/webhook/sample-payload';
-      const answer = await call({ method: 'POST', path: 'settings/webhook/sample-payload', body: payload, idempotent: false, allow: [500] });
+      const answer = await call({
+        method: 'POST',
+        path: 'settings/webhook/sample-payload',
+        body: payload,
+        idempotent: false,
+        allow: [500],
+      });
       const body = parse<Record<string, unknown>>(answer.text, label);
       if (answer.status === 200) return body as unknown as SamplePayloadResult;
-      const info = body.title === 'WebhookError' && typeof body.additionalInfo === 'object' && body.additionalInfo !== null ? (body.additionalInfo as Record<string, unknown>) : undefined;
+      const info =
+        body.title === 'WebhookError' && typeof body.additionalInfo === 'object' && body.additionalInfo !== null
+          ? (body.additionalInfo as Record<string, unknown>)
+          : undefined;
       if (info === undefined) throw apiError({ status: answer.status, text: answer.text, label });
       return {
         status: typeof info.httpStatus === 'number' ? info.httpStatus : 500,

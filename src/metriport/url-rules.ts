@@ -1,5 +1,5 @@
-import type { ApiTarget } from './target.js';
 import { usageError } from '../errors.js';
+import type { ApiTarget } from './target.js';
 import { MAX_WEBHOOK_URL_LENGTH } from './types.js';
 
 /**
@@ -88,6 +88,10 @@ export function assertRegistrable(webhookUrl: string, target: ApiTarget): void {
   if (!target.isMetriportHost) return;
   const problem = webhookUrlProblem(webhookUrl, { allowLocal: false });
   if (problem !== undefined) {
-    throw usageError('URL_BLOCKED', `Metriport would refuse the webhook URL: ${describeUrlProblem(webhookUrl, problem)}.`, 'Register a public tunnel URL (https://…) instead.');
+    throw usageError(
+      'URL_BLOCKED',
+      `Metriport would refuse the webhook URL: ${describeUrlProblem(webhookUrl, problem)}.`,
+      'Register a public tunnel URL (https://…) instead.',
+    );
   }
 }

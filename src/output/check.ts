@@ -8,7 +8,11 @@ export function formatCheck(result: CheckResult, palette: ChalkInstance): string
   const lines = [`${mark} ${palette.bold(result.id)}  ${result.requirement}`];
   const shown = result.ok ? result.exchanges.slice(0, 2) : result.exchanges.filter((exchange) => !/^2\d\d/.test(exchange.got)).slice(0, 4);
   for (const exchange of shown) {
-    lines.push(palette.dim(`    sent ${visible(exchange.sent)} → ${visible(exchange.got)}${exchange.location ? ` (Location: ${visible(exchange.location)})` : ''} in ${exchange.durationMs} ms`));
+    lines.push(
+      palette.dim(
+        `    sent ${visible(exchange.sent)} → ${visible(exchange.got)}${exchange.location ? ` (Location: ${visible(exchange.location)})` : ''} in ${exchange.durationMs} ms`,
+      ),
+    );
   }
   if (result.timings !== undefined && !result.ok) {
     for (const row of result.timings) lines.push(palette.dim(`    ${visible(row.type)}: p50 ${row.p50Ms} ms, max ${row.maxMs} ms`));

@@ -101,7 +101,9 @@ export function createLogSink(options: LogSinkOptions): Sink {
           line(
             event.at,
             `${palette.green('registered')}  ${visible(event.webhookUrl)} at ${event.target} ${
-              event.previousUrl === null ? '(the account had no URL before)' : `(previous URL ${visible(event.previousUrl)} is restored on exit)`
+              event.previousUrl === null
+                ? '(the account had no URL before)'
+                : `(previous URL ${visible(event.previousUrl)} is restored on exit)`
             }`,
           );
           return;
@@ -141,9 +143,13 @@ export function createLogSink(options: LogSinkOptions): Sink {
           // The terminal view prints the message with its outcome; with --json, stdout is data only, so a
           // forward's result is said here.
           if (!options.messagesShown && event.outcome.forward !== undefined) {
-            line(event.message.receivedAt, `${palette.cyan('forward')}  ${visible(event.message.type)} → ${redactUrl(event.outcome.forward.url)}  ${describeOutcome(event.outcome)}`);
+            line(
+              event.message.receivedAt,
+              `${palette.cyan('forward')}  ${visible(event.message.type)} → ${redactUrl(event.outcome.forward.url)}  ${describeOutcome(event.outcome)}`,
+            );
           }
-          if (options.verbose && event.outcome.forward?.kind === 'answered' && event.outcome.forward.body !== '') err.write(`  app: ${visible(event.outcome.forward.body.slice(0, 2000))}\n`);
+          if (options.verbose && event.outcome.forward?.kind === 'answered' && event.outcome.forward.body !== '')
+            err.write(`  app: ${visible(event.outcome.forward.body.slice(0, 2000))}\n`);
           return;
       }
     },

@@ -1,6 +1,6 @@
+import type { ChalkInstance } from 'chalk';
 import { isRecord } from '../util/json.js';
 import { visible } from './visible.js';
-import type { ChalkInstance } from 'chalk';
 
 export interface PrettyJsonOptions {
   /** Stop after this many lines (the rest is counted, not rendered). */
@@ -62,6 +62,7 @@ export function prettyJson(value: unknown, options: PrettyJsonOptions): PrettyJs
 }
 
 /** What needs escaping in a JSON string, or on a terminal: quote, backslash, C0, DEL, C1, and surrogates (lone ones are escaped by JSON.stringify). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
 const NEEDS_ESCAPING = /["\\\u0000-\u001f\u007f-\u009f\ud800-\udfff]/;
 
 /**
@@ -85,4 +86,3 @@ function scalar(value: unknown, options: PrettyJsonOptions): string {
   if (Array.isArray(value)) return '[]';
   return '{}';
 }
-

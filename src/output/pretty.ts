@@ -56,7 +56,9 @@ export function createPrettySink(options: PrettySinkOptions): Sink {
     if (shownThisSecond <= PREVIEWS_PER_SECOND) return withPreview;
     if (!paused) {
       paused = true;
-      options.out.write(options.palette.dim(`  (more than ${PREVIEWS_PER_SECOND} messages a second: previews paused until a quieter second)\n`));
+      options.out.write(
+        options.palette.dim(`  (more than ${PREVIEWS_PER_SECOND} messages a second: previews paused until a quieter second)\n`),
+      );
     }
     return oneLine;
   };
@@ -68,7 +70,11 @@ export function createPrettySink(options: PrettySinkOptions): Sink {
   };
 }
 
-export function formatMessage(message: ReceivedMessage, outcome: MessageOutcome, options: Pick<PrettySinkOptions, 'palette' | 'preview' | 'verbose'>): string {
+export function formatMessage(
+  message: ReceivedMessage,
+  outcome: MessageOutcome,
+  options: Pick<PrettySinkOptions, 'palette' | 'preview' | 'verbose'>,
+): string {
   const { palette, preview } = options;
   const verified = message.verifiedBy === 'signature' ? '✓ signed' : '✓ legacy key';
   const ok = outcome.status >= 200 && outcome.status < 300;
@@ -95,6 +101,7 @@ export function formatMessage(message: ReceivedMessage, outcome: MessageOutcome,
     palette,
   });
   for (const line of rendered.lines) lines.push(`  ${line}`);
-  if (rendered.truncated) lines.push(palette.dim(`  … first ${PREVIEW_LINES} lines; --full shows whole payloads, --no-preview one line each`));
+  if (rendered.truncated)
+    lines.push(palette.dim(`  … first ${PREVIEW_LINES} lines; --full shows whole payloads, --no-preview one line each`));
   return `${lines.join('\n')}\n\n`;
 }

@@ -19,7 +19,10 @@ export function describeSources(config: ListenConfig): string {
       ? undefined
       : `Forwarding to ${redactUrl(config.forward.url)} (timeout ${config.forward.timeoutMs} ms, ${config.forward.concurrency} at a time${config.forward.ack ? ', always 200' : ''})`,
   ];
-  return lines.filter((line): line is string => line !== undefined).map((line) => `  ${visible(line)}`).join('\n');
+  return lines
+    .filter((line): line is string => line !== undefined)
+    .map((line) => `  ${visible(line)}`)
+    .join('\n');
 }
 
 /** A URL with any user:password in it masked: `--forward-to` credentials are secrets too. */

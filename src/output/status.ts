@@ -6,7 +6,8 @@ import { visible } from './visible.js';
 export function formatStatus(report: WebhookReport, palette: ChalkInstance): string {
   const status = report.status;
   const lines = [`Environment: ${report.target}`, `Webhook URL: ${report.webhookUrl === null ? '(none)' : visible(report.webhookUrl)}`];
-  if (report.webhookUrl === null) lines.push(palette.dim('No URL registered yet: run `listen` to receive webhooks here (it registers one).'));
+  if (report.webhookUrl === null)
+    lines.push(palette.dim('No URL registered yet: run `listen` to receive webhooks here (it registers one).'));
   if (status === null) {
     lines.push('Healthy: unknown (the account has no settings yet)', 'Processing: 0', 'Failed: 0');
     return `${lines.join('\n')}\n`;
@@ -14,8 +15,11 @@ export function formatStatus(report: WebhookReport, palette: ChalkInstance): str
   const detail = visible(status.webhookStatusDetail ?? 'no detail');
   lines.push(status.webhookEnabled ? `Healthy: ${palette.green('yes')} (${detail})` : `Healthy: ${palette.red('no')} (${detail})`);
   lines.push(`Processing: ${count(status.webhookRequestsProcessing)}`);
-  lines.push(`Failed: ${status.webhookRequestsFailed > 0 ? palette.red(count(status.webhookRequestsFailed)) : count(status.webhookRequestsFailed)}`);
-  if (status.webhookRequestsFailed > 0) lines.push(palette.dim('Hint: `metriport-webhook retry --wait` resends the failed requests to the current URL.'));
+  lines.push(
+    `Failed: ${status.webhookRequestsFailed > 0 ? palette.red(count(status.webhookRequestsFailed)) : count(status.webhookRequestsFailed)}`,
+  );
+  if (status.webhookRequestsFailed > 0)
+    lines.push(palette.dim('Hint: `metriport-webhook retry --wait` resends the failed requests to the current URL.'));
   return `${lines.join('\n')}\n`;
 }
 

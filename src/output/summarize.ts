@@ -12,18 +12,28 @@ export function summarizePayload(type: string, payload: unknown): string {
   switch (type) {
     case 'medical.document-download':
     case 'medical.document-bulk-download-urls':
-      return listOf(payload.patients, 'patient', (patient) => join([patientId(patient), text(patient.status), count(patient.documents, 'doc')]));
+      return listOf(payload.patients, 'patient', (patient) =>
+        join([patientId(patient), text(patient.status), count(patient.documents, 'doc')]),
+      );
     case 'medical.document-bulk-download-paged':
-      return listOf(payload.patients, 'patient', (patient) => join([patientId(patient), text(patient.status), pageOf(patient.pagination), count(patient.documents, 'doc')]));
+      return listOf(payload.patients, 'patient', (patient) =>
+        join([patientId(patient), text(patient.status), pageOf(patient.pagination), count(patient.documents, 'doc')]),
+      );
     case 'medical.document-conversion':
       return listOf(payload.patients, 'patient', (patient) => join([patientId(patient), text(patient.status)]));
     case 'medical.consolidated-data':
       return listOf(payload.patients, 'patient', (patient) =>
-        [join([patientId(patient), text(patient.status), conversionType(patient.filters)]), attachments(patient.bundle)].filter(Boolean).join(', '),
+        [join([patientId(patient), text(patient.status), conversionType(patient.filters)]), attachments(patient.bundle)]
+          .filter(Boolean)
+          .join(', '),
       );
     case 'medical.bulk-patient-create': {
       const job = isRecord(payload.bulkPatientCreate) ? payload.bulkPatientCreate : {};
-      return join([`request ${text(job.requestId) ?? '?'}`, text(job.status), typeof job.result === 'string' ? 'result CSV ready' : undefined]);
+      return join([
+        `request ${text(job.requestId) ?? '?'}`,
+        text(job.status),
+        typeof job.result === 'string' ? 'result CSV ready' : undefined,
+      ]);
     }
     case 'patient.admit':
     case 'patient.discharge':
@@ -32,7 +42,10 @@ export function summarizePayload(type: string, payload: unknown): string {
     case 'patient.pharmacy':
     case 'patient.laboratory': {
       const notification = isRecord(payload.payload) ? payload.payload : {};
-      const date = type === 'patient.pharmacy' ? labelled('dispensed', notification.medicationDispensedDate) : labelled('specimen collected', notification.specimenCollectedDate);
+      const date =
+        type === 'patient.pharmacy'
+          ? labelled('dispensed', notification.medicationDispensedDate)
+          : labelled('specimen collected', notification.specimenCollectedDate);
       return join([`patient ${patientId(notification)}`, date]);
     }
     case 'network-query.hie':
@@ -52,7 +65,12 @@ export function summarizePayload(type: string, payload: unknown): string {
     case 'message.status': {
       const message = isRecord(payload.payload) ? payload.payload : {};
       const reason = text(message.reason);
-      return join([`message ${text(message.id) ?? '?'}`, `patient ${patientId(message)}`, text(message.status), reason === undefined ? undefined : `: ${reason}`]).replace(' : ', ': ');
+      return join([
+        `message ${text(message.id) ?? '?'}`,
+        `patient ${patientId(message)}`,
+        text(message.status),
+        reason === undefined ? undefined : `: ${reason}`,
+      ]).replace(' : ', ': ');
     }
     case 'devices.health-data':
       return listOf(payload.users, 'user', (user) => join([text(user.userId) ?? '?', deviceDataCounts(user)]));
@@ -86,11 +104,15 @@ function describeTransfers(transfers: unknown): string | undefined {
 }
 
 function summarizeUnknown(payload: Record<string, unknown>): string {
-  if (Array.isArray(payload.patients)) return listOf(payload.patients, 'patient', (patient) => join([patientId(patient), text(patient.status)]));
+  if (Array.isArray(payload.patients))
+    return listOf(payload.patients, 'patient', (patient) => join([patientId(patient), text(patient.status)]));
   if (Array.isArray(payload.users)) return listOf(payload.users, 'user', (user) => text(user.userId) ?? '?');
   const fields = Object.keys(payload).filter((key) => key !== 'meta');
   const id = text(payload.patientId);
-  return join([id === undefined ? undefined : `patient ${id}`, fields.length === 0 ? 'no fields besides meta' : `fields: ${fields.slice(0, 6).join(', ')}${fields.length > 6 ? ', …' : ''}`]);
+  return join([
+    id === undefined ? undefined : `patient ${id}`,
+    fields.length === 0 ? 'no fields besides meta' : `fields: ${fields.slice(0, 6).join(', ')}${fields.length > 6 ? ', …' : ''}`,
+  ]);
 }
 
 function listOf(items: unknown, noun: string, describe: (item: Record<string, unknown>) => string): string {
@@ -120,7 +142,9 @@ function attachments(bundle: unknown): string | undefined {
     const content = Array.isArray(resource.content) ? resource.content : [];
     return content.map((item) => (isRecord(item) && isRecord(item.attachment) ? (text(item.attachment.contentType) ?? '?') : '?'));
   });
-  return kinds.length === 0 ? 'no attachments' : `${kinds.length} attachment${kinds.length === 1 ? '' : 's'} (${kinds.map((kind) => kind.replace(/^application\//, '')).join(', ')})`;
+  return kinds.length === 0
+    ? 'no attachments'
+    : `${kinds.length} attachment${kinds.length === 1 ? '' : 's'} (${kinds.map((kind) => kind.replace(/^application\//, '')).join(', ')})`;
 }
 
 function labelled(label: string, value: unknown): string | undefined {

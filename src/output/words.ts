@@ -55,7 +55,8 @@ export function describeRefusal(refusal: Refusal): string {
 export function describeRestore(outcome: RestoreOutcome, options: { emulator?: boolean } = {}): string {
   const { plan, record } = outcome;
   // The in-process emulator has no dashboard, and ends with this listen.
-  if (options.emulator && plan.action === 'keep' && plan.reason === 'no-previous-url') return 'The emulator stops with this listen; nothing to put back.';
+  if (options.emulator && plan.action === 'keep' && plan.reason === 'no-previous-url')
+    return 'The emulator stops with this listen; nothing to put back.';
   switch (plan.action) {
     case 'restore':
       return `Restored the webhook URL to ${visible(plan.url)}.`;
@@ -103,6 +104,8 @@ export function describeForward(forward: ForwardOutcome): string {
 /** " (from 203.0.113.9, curl/8.5)": who sent a refused request. */
 export function describeSender(from: Sender | undefined): string {
   if (from === undefined || (from.address === undefined && from.userAgent === undefined)) return '';
-  const parts = [from.address, from.userAgent === undefined ? undefined : visible(from.userAgent.slice(0, 80))].filter((part) => part !== undefined);
+  const parts = [from.address, from.userAgent === undefined ? undefined : visible(from.userAgent.slice(0, 80))].filter(
+    (part) => part !== undefined,
+  );
   return ` (from ${parts.map((part) => visible(part as string)).join(', ')})`;
 }

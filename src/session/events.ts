@@ -9,7 +9,14 @@ export type { ReceiverStats };
  */
 export type SessionEvent =
   | ReceiverEvent
-  | { type: 'ready'; localUrl: string; publicUrl?: string | undefined; outDir?: string | undefined; jsonlFile?: string | undefined; inspectorUrl?: string | undefined }
+  | {
+      type: 'ready';
+      localUrl: string;
+      publicUrl?: string | undefined;
+      outDir?: string | undefined;
+      jsonlFile?: string | undefined;
+      inspectorUrl?: string | undefined;
+    }
   /** A wait worth a spinner on a terminal; the next event ends it. */
   | { type: 'progress'; step: 'tunnel' | 'registration' }
   | { type: 'tunnel-state'; at: Date; state: 'connected' | 'reconnecting' | 'lost'; url: string }

@@ -35,7 +35,13 @@ export function createForwarder(config: ForwardConfig): Forwarder {
       return failed({ status: 504, reason: 'queued', detail: `--forward-concurrency ${config.concurrency}` });
     }
     try {
-      const result = await postBytes({ url: config.url, body: message.raw, headers, timeoutMs: Math.ceil(left), maxResponseBytes: MAX_APP_BODY_BYTES });
+      const result = await postBytes({
+        url: config.url,
+        body: message.raw,
+        headers,
+        timeoutMs: Math.ceil(left),
+        maxResponseBytes: MAX_APP_BODY_BYTES,
+      });
       if (result.status === undefined) {
         const timedOut = result.detail.startsWith('timeout');
         return failed({ status: timedOut ? 504 : 502, reason: timedOut ? 'timeout' : 'unreachable', detail: result.detail });
@@ -44,7 +50,13 @@ export function createForwarder(config: ForwardConfig): Forwarder {
       const status = result.status >= 200 && result.status <= 599 ? result.status : 502;
       return {
         reply: { status: config.ack ? 200 : status },
-        outcome: { kind: 'answered' as const, url: config.url, status: result.status, durationMs: result.durationMs, body: result.responseText },
+        outcome: {
+          kind: 'answered' as const,
+          url: config.url,
+          status: result.status,
+          durationMs: result.durationMs,
+          body: result.responseText,
+        },
       };
     } finally {
       release();

@@ -1,14 +1,14 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { messageIdKey } from '../capture/file-names.js';
 import { openCapture } from '../capture/store.js';
-import type { CaptureConfig, ForwardConfig, ReceiverConfig } from '../config/listen/types.js';
 import { webhookUrlFor } from '../config/listen/tunnel.js';
+import type { CaptureConfig, ForwardConfig, ReceiverConfig } from '../config/listen/types.js';
 import type { Sourced } from '../config/sources.js';
 import { MwError } from '../errors.js';
 import { assertRegistrable } from '../metriport/url-rules.js';
 import type { Tunnel, TunnelOpener, TunnelState } from '../tunnel/tunnel.js';
 import { createEventFilter } from '../webhook/event-filter.js';
-import { type KeyHolder, createKeyHolder } from '../webhook/key-holder.js';
+import { createKeyHolder, type KeyHolder } from '../webhook/key-holder.js';
 import { createReceiver } from '../webhook/receiver.js';
 import { startReceiverServer } from '../webhook/server.js';
 import type { ReceiverStats, SessionEvent } from './events.js';
@@ -107,10 +107,17 @@ export async function runListenSession(options: ListenSessionOptions, deps: List
     try {
       if (deps.openTunnel !== undefined) {
         if (!deps.openTunnel.instant) publish({ type: 'progress', step: 'tunnel' });
-        const opening = deps.openTunnel({ localAddress: `${dialableHost(options.receiver.host)}:${server.port}`, onState: (state) => lost.report(state, tunnel?.url ?? '') });
+        const opening = deps.openTunnel({
+          localAddress: `${dialableHost(options.receiver.host)}:${server.port}`,
+          onState: (state) => lost.report(state, tunnel?.url ?? ''),
+        });
         // A stop while the tunnel opens (ngrok may take 20 s) does not wait for it; it is closed once it opens.
         tunnel = await untilStopped(opening, signal);
-        if (tunnel === undefined) void opening.then((late) => late.close(), () => undefined);
+        if (tunnel === undefined)
+          void opening.then(
+            (late) => late.close(),
+            () => undefined,
+          );
         else publish({ type: 'tunnel-state', at: now(), state: 'connected', url: tunnel.url });
       }
       const publicUrl = tunnel === undefined ? undefined : webhookUrlFor(tunnel.url, options.receiver.path);
@@ -123,12 +130,24 @@ export async function runListenSession(options: ListenSessionOptions, deps: List
           if (!signal.aborted) throw error;
         }
         if (registration !== undefined) {
-          health = readHealthAfterPing({ verification, pinged: pinged.promise, publish, now, signal: AbortSignal.any([signal, ending.signal]) });
+          health = readHealthAfterPing({
+            verification,
+            pinged: pinged.promise,
+            publish,
+            now,
+            signal: AbortSignal.any([signal, ending.signal]),
+          });
         }
       }
       // Stopped while the tunnel opened or the URL was registered: never claim to be ready.
       if (!signal.aborted) {
-        publish({ type: 'ready', localUrl: server.url, outDir: options.capture.outDir, jsonlFile: options.capture.jsonlFile, publicUrl: publicUrl ?? registration?.registeredUrl });
+        publish({
+          type: 'ready',
+          localUrl: server.url,
+          outDir: options.capture.outDir,
+          jsonlFile: options.capture.jsonlFile,
+          publicUrl: publicUrl ?? registration?.registeredUrl,
+        });
       }
       await Promise.race([waitForAbort(signal), lost.promise]);
     } finally {
@@ -198,7 +217,8 @@ async function readHealthAfterPing(input: {
       failed: status.webhookRequestsFailed,
     });
   } catch (error) {
-    if (!input.signal.aborted) input.publish({ type: 'health-unreadable', at: input.now(), error: error instanceof Error ? error : new Error(String(error)) });
+    if (!input.signal.aborted)
+      input.publish({ type: 'health-unreadable', at: input.now(), error: error instanceof Error ? error : new Error(String(error)) });
   }
 }
 

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { MwError, isMwError } from '../errors.js';
+import { isMwError, MwError } from '../errors.js';
 import type { MetriportClient } from '../metriport/client.js';
 import type { ApiTarget } from '../metriport/target.js';
-import type { WebhookStatus } from '../metriport/types.js';
+import type { Settings, WebhookStatus } from '../metriport/types.js';
 import type { SessionEvent } from './events.js';
-import { type RegistrationRecord, type RestoreOutcome, type StateStore, heldByLiveListen, restoreRegistration } from './restore.js';
+import { heldByLiveListen, type RegistrationRecord, type RestoreOutcome, restoreRegistration, type StateStore } from './restore.js';
 
 /**
  * Everything `listen` does to the account, behind one handle the command builds: register a URL (safely),
@@ -45,7 +45,11 @@ export function createRegistrar(options: RegistrarOptions, deps: RegistrarDepend
   const { client, store, publish, now } = deps;
   const target = client.target;
 
-  async function register(input: { webhookUrl: string; onWebhookKey: (key: string) => void; signal?: AbortSignal }): Promise<RegistrationRecord> {
+  async function register(input: {
+    webhookUrl: string;
+    onWebhookKey: (key: string) => void;
+    signal?: AbortSignal;
+  }): Promise<RegistrationRecord> {
     // One start-up at a time per API: a second one waits here, then sees the first one's record.
     const release = await store.lock();
     try {
@@ -98,7 +102,7 @@ export function createRegistrar(options: RegistrarOptions, deps: RegistrarDepend
         startedAt: now().toISOString(),
       };
       await store.update((chain) => [...chain, record]);
-      let updated;
+      let updated: Settings;
       try {
         updated = await client.updateWebhookUrl(input.webhookUrl);
       } catch (error) {
@@ -131,12 +135,15 @@ export function createRegistrar(options: RegistrarOptions, deps: RegistrarDepend
     try {
       outcome = await restoreRegistration({ client, store, record });
     } catch (error) {
-      throw new MwError(`Could not restore the webhook URL${record.previousUrl ? ` to ${record.previousUrl}` : ''}: ${isMwError(error) ? error.message : String(error)}`, {
-        code: 'RESTORE_FAILED',
-        category: isMwError(error) ? error.category : 'internal',
-        hint: 'Run `metriport-webhook restore` once the API is reachable; the record to restore from is kept.',
-        cause: error,
-      });
+      throw new MwError(
+        `Could not restore the webhook URL${record.previousUrl ? ` to ${record.previousUrl}` : ''}: ${isMwError(error) ? error.message : String(error)}`,
+        {
+          code: 'RESTORE_FAILED',
+          category: isMwError(error) ? error.category : 'internal',
+          hint: 'Run `metriport-webhook restore` once the API is reachable; the record to restore from is kept.',
+          cause: error,
+        },
+      );
     }
     publish({ type: 'restored', at: now(), outcome });
   }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { setTimeout as delay } from 'node:timers/promises';
 import { dirname } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { MwError } from '../errors.js';
 import type { MetriportClient } from '../metriport/client.js';
 import { fileError } from '../util/file-error.js';
@@ -55,7 +55,11 @@ export interface RestoreOutcome {
  * Reads the account's URL and applies the plan for `record`, then removes that record only: the records of
  * other sessions (a takeover, a crashed one) stay in the chain for whoever ends last.
  */
-export async function restoreRegistration(input: { client: MetriportClient; store: StateStore; record: RegistrationRecord }): Promise<RestoreOutcome> {
+export async function restoreRegistration(input: {
+  client: MetriportClient;
+  store: StateStore;
+  record: RegistrationRecord;
+}): Promise<RestoreOutcome> {
   const { client, store, record } = input;
   const current = await client.getSettings();
   const plan = planRestore(record, current.webhookUrl);
@@ -151,7 +155,9 @@ export function fileStateStore(path: string, options: FileStateStoreOptions): St
     // Re-entrant within this process: start-up holds it while registration updates the chain.
     if (heldLocks > 0) {
       heldLocks += 1;
-      return async () => void (heldLocks -= 1);
+      return async () => {
+        heldLocks -= 1;
+      };
     }
     const deadline = Date.now() + (options.lockWaitMs ?? 5000);
     await mkdir(dirname(path), { recursive: true, mode: 0o700 }).catch((error: unknown) => {
@@ -252,7 +258,16 @@ function toRecord(value: unknown): RegistrationRecord | undefined {
     typeof startedAt === 'string';
   if (!valid) return undefined;
   const id = typeof value.id === 'string' && value.id !== '' ? value.id : `${pid}-${startedAt}`;
-  return { id, environment, apiUrl, previousUrl, registeredUrl, pid, startedAt, ...(value.previousUnknown === true ? { previousUnknown: true as const } : {}) };
+  return {
+    id,
+    environment,
+    apiUrl,
+    previousUrl,
+    registeredUrl,
+    pid,
+    startedAt,
+    ...(value.previousUnknown === true ? { previousUnknown: true as const } : {}),
+  };
 }
 
 async function checkOwnership(path: string, uid: number | undefined): Promise<void> {
@@ -260,14 +275,22 @@ async function checkOwnership(path: string, uid: number | undefined): Promise<vo
   const info = await stat(path);
   const foreign = info.uid !== uid;
   if (foreign || (info.mode & 0o022) !== 0) {
-    throw new MwError(`The state file ${path} is ${foreign ? 'not owned by you' : 'writable by other users'}, so its URLs cannot be trusted.`, {
-      code: 'STATE_FILE_UNTRUSTED',
-      category: 'filesystem',
-      hint: `Check it, then fix it (chown to you, chmod 600) or remove it; it decides which webhook URL is put back.`,
-    });
+    throw new MwError(
+      `The state file ${path} is ${foreign ? 'not owned by you' : 'writable by other users'}, so its URLs cannot be trusted.`,
+      {
+        code: 'STATE_FILE_UNTRUSTED',
+        category: 'filesystem',
+        hint: `Check it, then fix it (chown to you, chmod 600) or remove it; it decides which webhook URL is put back.`,
+      },
+    );
   }
 }
 
 function stateError(action: string, error: unknown): MwError {
-  return fileError({ action, error, code: 'STATE_FILE_FAILED', hint: 'Check that the state folder is writable, or set XDG_STATE_HOME to a writable folder.' });
+  return fileError({
+    action,
+    error,
+    code: 'STATE_FILE_FAILED',
+    hint: 'Check that the state folder is writable, or set XDG_STATE_HOME to a writable folder.',
+  });
 }

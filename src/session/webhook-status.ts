@@ -1,8 +1,8 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { MwError } from '../errors.js';
-import { redactSecrets } from '../util/secret.js';
 import type { MetriportClient } from '../metriport/client.js';
 import type { WebhookRequestRow, WebhookStatus } from '../metriport/types.js';
+import { redactSecrets } from '../util/secret.js';
 
 /** What `status` shows: the registered URL and Metriport's view of its health. */
 export interface WebhookReport {

@@ -90,7 +90,11 @@ export async function openNgrokTunnel(options: NgrokTunnelOptions): Promise<Tunn
   const url = listener.url();
   if (url === null) {
     await listener.close().catch(() => undefined);
-    throw new MwError('ngrok opened a tunnel but gave it no URL.', { code: 'NGROK_FAILED', category: 'network', hint: 'Try again, or pass --public-url.' });
+    throw new MwError('ngrok opened a tunnel but gave it no URL.', {
+      code: 'NGROK_FAILED',
+      category: 'network',
+      hint: 'Try again, or pass --public-url.',
+    });
   }
   let closing: Promise<void> | undefined;
   return {
@@ -104,7 +108,10 @@ export async function openNgrokTunnel(options: NgrokTunnelOptions): Promise<Tunn
   };
 }
 
-const NGROK_ERRORS: Record<string, { code: string; category: 'auth' | 'network' | 'usage'; message: (domain: string) => string; hint: string }> = {
+const NGROK_ERRORS: Record<
+  string,
+  { code: string; category: 'auth' | 'network' | 'usage'; message: (domain: string) => string; hint: string }
+> = {
   ERR_NGROK_4018: {
     code: 'NGROK_NO_AUTHTOKEN',
     category: 'auth',
@@ -160,4 +167,3 @@ export function ngrokError(error: unknown, options: { authtoken: string; domain?
     cause: error,
   });
 }
-

@@ -11,7 +11,9 @@ export function maskSecret(secret: string): string {
  * full (short values are left: they could match ordinary words).
  */
 export function redactSecrets(text: string, secrets: readonly string[]): string {
-  return secrets.filter((secret) => secret.length >= 4).reduce((result, secret) => result.split(secret).join(`${secret.slice(0, 4)}…`), text);
+  return secrets
+    .filter((secret) => secret.length >= 4)
+    .reduce((result, secret) => result.split(secret).join(`${secret.slice(0, 4)}…`), text);
 }
 
 /**

@@ -12,7 +12,12 @@ export function parseDuration(text: string, bareUnit: 's' | 'ms' = 's'): number 
   return parseAmount(text, DURATION_UNITS, bareUnit, Math.round);
 }
 
-function parseAmount(text: string, units: Readonly<Record<string, number>>, bareUnit: string, round: (value: number) => number): number | undefined {
+function parseAmount(
+  text: string,
+  units: Readonly<Record<string, number>>,
+  bareUnit: string,
+  round: (value: number) => number,
+): number | undefined {
   const match = AMOUNT.exec(text);
   if (!match) return undefined;
   const factor = units[(match[2] ?? '').toLowerCase() || bareUnit];

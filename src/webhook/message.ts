@@ -71,7 +71,11 @@ const LINE_END = Buffer.from('}\n');
  * newline), for an output that joins them itself: the payload is not copied at all unless it holds a CR or
  * LF. CR and LF bytes are never part of a multi-byte UTF-8 sequence, so replacing them byte by byte is safe.
  */
-export function jsonLineParts(message: Pick<ReceivedMessage, 'receivedAt' | 'type' | 'messageId' | 'verifiedBy' | 'raw'>): { head: string; payload: Buffer; end: Buffer } {
+export function jsonLineParts(message: Pick<ReceivedMessage, 'receivedAt' | 'type' | 'messageId' | 'verifiedBy' | 'raw'>): {
+  head: string;
+  payload: Buffer;
+  end: Buffer;
+} {
   const head = JSON.stringify({
     receivedAt: message.receivedAt.toISOString(),
     type: message.type,

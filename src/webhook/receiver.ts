@@ -1,7 +1,7 @@
 import type { MwError } from '../errors.js';
 import type { EventFilter } from './event-filter.js';
 import type { KeyHolder } from './key-holder.js';
-import { type ParseFailure, type ReceivedMessage, parseBody } from './message.js';
+import { type ParseFailure, parseBody, type ReceivedMessage } from './message.js';
 import { LEGACY_KEY_HEADER, SIGNATURE_HEADER, type VerifiedBy, type VerifyFailure, verify } from './signature.js';
 
 export interface IncomingWebhook {
@@ -124,10 +124,23 @@ export const REMEMBERED_MESSAGE_IDS = 1_000_000;
  */
 export function createReceiver(options: ReceiverOptions): Receiver {
   const { keys, keyWaitMs, filter, store, forward, publish, now } = options;
-  const stats: ReceiverStats = { received: 0, verified: 0, rejected: 0, duplicates: 0, filtered: 0, stored: 0, forwarded: 0, forwardFailed: 0 };
+  const stats: ReceiverStats = {
+    received: 0,
+    verified: 0,
+    rejected: 0,
+    duplicates: 0,
+    filtered: 0,
+    stored: 0,
+    forwarded: 0,
+    forwardFailed: 0,
+  };
 
   /** Hands the message to the app when forwarding; the app's answer becomes the sender's. */
-  async function forwarded(message: ReceivedMessage, storedAs: string | undefined, app: NonNullable<typeof forward>): Promise<{ reply: ReceiverReply; outcome: MessageOutcome }> {
+  async function forwarded(
+    message: ReceivedMessage,
+    storedAs: string | undefined,
+    app: NonNullable<typeof forward>,
+  ): Promise<{ reply: ReceiverReply; outcome: MessageOutcome }> {
     const result = await app(message);
     if (result.outcome.kind === 'answered' && result.outcome.status >= 200 && result.outcome.status < 300) stats.forwarded += 1;
     else stats.forwardFailed += 1;
@@ -135,7 +148,11 @@ export function createReceiver(options: ReceiverOptions): Receiver {
   }
 
   /** Answers a stored (or duplicate) message, and publishes it once the whole outcome is known. */
-  function finish(type: 'message' | 'duplicate', message: ReceivedMessage, storedAs: string | undefined): ReceiverReply | Promise<ReceiverReply> {
+  function finish(
+    type: 'message' | 'duplicate',
+    message: ReceivedMessage,
+    storedAs: string | undefined,
+  ): ReceiverReply | Promise<ReceiverReply> {
     // Published once the whole outcome is known, so one line can tell the truth about it.
     const tell = (outcome: MessageOutcome) =>
       type === 'message' ? publish({ type, message, outcome }) : publish({ type, at: message.receivedAt, message, outcome });
@@ -173,7 +190,9 @@ export function createReceiver(options: ReceiverOptions): Receiver {
     const key = keys.current();
     if (key !== undefined) return handleWith(key, request);
     // Metriport counts a 503 as failed, so `retry` can resend it once the key is known.
-    return keys.wait(keyWaitMs).then((known) => (known === undefined ? refuse(503, { reason: 'key-unknown' }, request.from) : handleWith(known, request)));
+    return keys
+      .wait(keyWaitMs)
+      .then((known) => (known === undefined ? refuse(503, { reason: 'key-unknown' }, request.from) : handleWith(known, request)));
   }
 
   function handleWith(key: string, request: IncomingWebhook): ReceiverReply | Promise<ReceiverReply> {

@@ -1,4 +1,4 @@
-import { HttpFailure, type SendHttp, headerValue, sendHttp } from '../http/send.js';
+import { HttpFailure, headerValue, type SendHttp, sendHttp } from '../http/send.js';
 import { WEBHOOK_USER_AGENT } from '../metriport/types.js';
 import { SIGNATURE_HEADER, sign } from './signature.js';
 
@@ -31,10 +31,24 @@ export async function postBytes(options: PostOptions): Promise<PostResult> {
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
   try {
-    const response = await (options.send ?? sendHttp)({ method: 'POST', url: options.url, headers: options.headers, body: options.body, timeoutMs: options.timeoutMs, maxResponseBytes: options.maxResponseBytes });
+    const response = await (options.send ?? sendHttp)({
+      method: 'POST',
+      url: options.url,
+      headers: options.headers,
+      body: options.body,
+      timeoutMs: options.timeoutMs,
+      maxResponseBytes: options.maxResponseBytes,
+    });
     const ok = response.status >= 200 && response.status < 300;
     const location = headerValue(response.headers, 'location');
-    return { ok, status: response.status, responseText: response.body.toString('utf8'), durationMs: elapsed(), detail: ok ? 'OK' : `Request failed with status code ${response.status}`, location };
+    return {
+      ok,
+      status: response.status,
+      responseText: response.body.toString('utf8'),
+      durationMs: elapsed(),
+      detail: ok ? 'OK' : `Request failed with status code ${response.status}`,
+      location,
+    };
   } catch (error) {
     const code = error instanceof HttpFailure ? error.code : 'ENETWORK';
     const detail = code === 'TIMEOUT' ? `timeout of ${options.timeoutMs}ms exceeded` : code;
@@ -49,5 +63,10 @@ export function metriportHeaders(body: Buffer, webhookKey: string): Record<strin
 
 /** Sends a webhook request as Metriport does: these bytes, signed with the webhook key, Metriport's headers. */
 export function sendSigned(options: { url: string; body: Buffer; webhookKey: string; timeoutMs: number }): Promise<PostResult> {
-  return postBytes({ url: options.url, body: options.body, headers: metriportHeaders(options.body, options.webhookKey), timeoutMs: options.timeoutMs });
+  return postBytes({
+    url: options.url,
+    body: options.body,
+    headers: metriportHeaders(options.body, options.webhookKey),
+    timeoutMs: options.timeoutMs,
+  });
 }

@@ -1,4 +1,4 @@
-import { type IncomingMessage, STATUS_CODES, type ServerResponse, createServer } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
 import { type Duplex, Transform } from 'node:stream';
 import Fastify, { type FastifyError } from 'fastify';
 import { listenOn } from '../http/listen.js';
@@ -87,7 +87,16 @@ export async function startReceiverServer(options: ReceiverServerOptions): Promi
   };
   let closingDown = false;
   const drained = () => (inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => (onDrained = resolve)));
-  const deliveries = createDeliveryRoute({ receiver, maxBodyBytes: options.maxBodyBytes, limits, budget, connections, onInternalError: options.onInternalError, closingDown: () => closingDown, settle });
+  const deliveries = createDeliveryRoute({
+    receiver,
+    maxBodyBytes: options.maxBodyBytes,
+    limits,
+    budget,
+    connections,
+    onInternalError: options.onInternalError,
+    closingDown: () => closingDown,
+    settle,
+  });
   const hotPath = `${path}?`;
 
   // return503OnClosing off: requests on a connection that is still open while we close are answered normally
@@ -204,7 +213,8 @@ export async function startReceiverServer(options: ReceiverServerOptions): Promi
       return reply.code(413).header('connection', 'close').send();
     }
     if (status >= 400 && status < 500) {
-      if (request.routeOptions.url === path) receiver.noteRejected(status, { reason: 'unreadable', detail: error.message }, senderOf(request.raw));
+      if (request.routeOptions.url === path)
+        receiver.noteRejected(status, { reason: 'unreadable', detail: error.message }, senderOf(request.raw));
       return reply.code(status).header('connection', 'close').send();
     }
     options.onInternalError(error);
@@ -395,7 +405,8 @@ function declaredLength(headers: Readonly<Record<string, string | string[] | und
   return Number.isFinite(declared) && declared >= 0 ? declared : undefined;
 }
 
-const poolFor = (declared: number | undefined): 'small' | 'large' => (declared !== undefined && declared <= SMALL_BODY_BYTES ? 'small' : 'large');
+const poolFor = (declared: number | undefined): 'small' | 'large' =>
+  declared !== undefined && declared <= SMALL_BODY_BYTES ? 'small' : 'large';
 
 const OVER_BUDGET = 'MW_UNVERIFIED_BYTES';
 
@@ -467,7 +478,8 @@ function createConnectionBook() {
   const of = (socket: Duplex) => {
     let connection = book.get(socket);
     if (connection === undefined) {
-      book.set(socket, (connection = { pending: 0, answered: false, closing: false }));
+      connection = { pending: 0, answered: false, closing: false };
+      book.set(socket, connection);
       lingerOnClose(socket);
     }
     return connection;
@@ -512,7 +524,8 @@ function createConnectionBook() {
       // A client too slow to finish its request gets a 408 (if nothing was answered yet) and is cut off now:
       // waiting for it is what it wants.
       if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
-        if (!connection.answered && socket.writable) socket.write('HTTP/1.1 408 Request Timeout\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+        if (!connection.answered && socket.writable)
+          socket.write('HTTP/1.1 408 Request Timeout\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
         socket.destroy();
         return;
       }

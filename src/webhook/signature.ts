@@ -1,4 +1,4 @@
-import { type KeyObject, createHmac, createSecretKey, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, type KeyObject, timingSafeEqual } from 'node:crypto';
 import { sameSecret } from '../util/secret.js';
 
 /** Header of Metriport's current scheme: lowercase hex HMAC-SHA256 of the raw body under the webhook key. */

@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process';
-import { readFile, readdir, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { type Browser, type Page, chromium } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useCliWorlds } from '../helpers/cli-env.js';
 import { type CliRun, READY } from '../helpers/spawn-cli.js';
@@ -107,7 +107,9 @@ describe('the inspector, in a real browser (chromium)', () => {
     // Edited replay: a new messageId and a changed field arrive as a new message, stored with the edit.
     await page.click('#edit');
     const original = await page.inputValue('#edited');
-    const edited = original.replace(/"messageId":\s*"[^"]+"/, '"messageId":"11111111-2222-4333-8444-555555555555"').replace('ext-1001', 'ext-EDITED');
+    const edited = original
+      .replace(/"messageId":\s*"[^"]+"/, '"messageId":"11111111-2222-4333-8444-555555555555"')
+      .replace('ext-1001', 'ext-EDITED');
     expect(edited).not.toBe(original);
     await page.fill('#edited', edited);
     await page.click('#send-edited');
@@ -147,7 +149,16 @@ describe('the inspector, in a real browser (chromium)', () => {
     const world = await worlds.newWorld();
     const listen = world.spawn(['listen', '--emulator', '--port', '0', '--inspect-port', '0', '--no-preview']);
     const { origin, token } = await inspectorOf(listen);
-    const routes = ['/', '/app.js', '/app.css', '/api/entries', '/api/entries/1', '/api/entries/1/raw', '/api/entries/1/curl', '/api/events'];
+    const routes = [
+      '/',
+      '/app.js',
+      '/app.css',
+      '/api/entries',
+      '/api/entries/1',
+      '/api/entries/1/raw',
+      '/api/entries/1/curl',
+      '/api/events',
+    ];
 
     const { page, requested } = await openPage(`${origin}/`);
     // Chromium's own error page, nothing of the inspector's: no script ran, nothing else was asked for.
@@ -165,7 +176,11 @@ describe('the inspector, in a real browser (chromium)', () => {
       const foreignOrigin = await rawGet(origin, `${path}?token=${token}`, { host, origin: 'http://evil.example' });
       expect(foreignOrigin, `${path} with a foreign Origin`).toEqual({ status: 403, body: '' });
     }
-    const post = await fetch(`${origin}/api/entries/1/replay`, { method: 'POST', headers: { cookie: `mw_inspector=${token}`, origin: 'http://evil.example', 'content-type': 'application/json' }, body: '{}' });
+    const post = await fetch(`${origin}/api/entries/1/replay`, {
+      method: 'POST',
+      headers: { cookie: `mw_inspector=${token}`, origin: 'http://evil.example', 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(post.status).toBe(403);
     // The right token, the right Host: the same routes open, with the headers that keep the page to itself.
     const ok = await rawGet(origin, `/api/entries?token=${token}`, { host });

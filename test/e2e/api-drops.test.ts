@@ -1,6 +1,5 @@
 import { mkdir, writeFile } from 'node:fs/promises';
-import { type AddressInfo, type Server, type Socket, createServer } from 'node:net';
-import { join } from 'node:path';
+import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { registrationFile, stateDir } from '../../src/config/paths.js';
 import { useCliWorlds } from '../helpers/cli-env.js';
@@ -38,7 +37,14 @@ describe.each([
     // restore only calls the API when a crashed listen left a record behind.
     const dir = stateDir(world.env, world.env.HOME);
     await mkdir(dir, { recursive: true });
-    const record = { environment: 'custom', apiUrl, previousUrl: 'https://app.example.com/hook', registeredUrl: 'https://t.example.com/webhook', pid: 2 ** 22 + 7, startedAt: new Date().toISOString() };
+    const record = {
+      environment: 'custom',
+      apiUrl,
+      previousUrl: 'https://app.example.com/hook',
+      registeredUrl: 'https://t.example.com/webhook',
+      pid: 2 ** 22 + 7,
+      startedAt: new Date().toISOString(),
+    };
     await writeFile(registrationFile(dir, apiUrl), JSON.stringify(record), { mode: 0o600 });
 
     const commands = [
@@ -61,7 +67,11 @@ describe.each([
       expect({ command: result.args, code: result.code }).toEqual({ command: result.args, code: 4 });
       // listen says what it did first; the error is its last line, once.
       expect(result.stderr.match(/Error:/g)).toHaveLength(1);
-      expect(result.stderr).toMatch(new RegExp(`(^|\\n)Error: Could not reach the Metriport API at ${apiUrl} \\(from METRIPORT_API_URL\\): .*\\(ECONNRESET\\)\\. Check that the API is running there, or change METRIPORT_API_URL\\.\\n$`));
+      expect(result.stderr).toMatch(
+        new RegExp(
+          `(^|\\n)Error: Could not reach the Metriport API at ${apiUrl} \\(from METRIPORT_API_URL\\): .*\\(ECONNRESET\\)\\. Check that the API is running there, or change METRIPORT_API_URL\\.\\n$`,
+        ),
+      );
     }
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type CliWorld, TEST_API_KEY, emulatorApi, spawnEmulator, useCliWorlds } from '../helpers/cli-env.js';
+import { type CliWorld, emulatorApi, spawnEmulator, TEST_API_KEY, useCliWorlds } from '../helpers/cli-env.js';
 import { refusingUrl, startTargetApp } from '../helpers/servers.js';
 
 const worlds = useCliWorlds();
@@ -42,7 +42,7 @@ describe('errors users meet with the Metriport API', () => {
     expectOneCleanError(result.stderr);
   });
 
-  it('Invalid URL from the API → exit 5 with Metriport\'s rules explained, and the account untouched', async () => {
+  it("Invalid URL from the API → exit 5 with Metriport's rules explained, and the account untouched", async () => {
     await newWorld();
     const emulator = await spawnEmulator(world, []);
     const previous = 'https://my-app.example.com/webhook';
@@ -67,7 +67,9 @@ describe('errors users meet with the Metriport API', () => {
     const apiUrl = (await refusingUrl('')).replace(/\/$/, '');
     const result = await run(['status', '--api-url', apiUrl], { METRIPORT_API_KEY: TEST_API_KEY });
     expect(result.code).toBe(4);
-    expect(result.stderr).toContain(`Could not reach the Metriport API at ${apiUrl} (from --api-url): nothing listens there (ECONNREFUSED). Check that the API is running there, or change --api-url.`);
+    expect(result.stderr).toContain(
+      `Could not reach the Metriport API at ${apiUrl} (from --api-url): nothing listens there (ECONNREFUSED). Check that the API is running there, or change --api-url.`,
+    );
     expectOneCleanError(result.stderr);
   });
 
@@ -79,13 +81,18 @@ describe('errors users meet with the Metriport API', () => {
     expect(result.code).toBe(5);
     expect(result.stderr).toContain('Metriport answered 500 to GET /settings: database unavailable.');
     // Bounded retries: three attempts for each of the two idempotent reads.
-    expect(api.requests.map((request) => request.url).sort()).toEqual([...Array(3).fill('/settings'), ...Array(3).fill('/settings/webhook')]);
+    expect(api.requests.map((request) => request.url).sort()).toEqual([
+      ...Array(3).fill('/settings'),
+      ...Array(3).fill('/settings/webhook'),
+    ]);
     expect(result.stderr).not.toContain(TEST_API_KEY);
   });
 
   it('production needs --yes without a terminal, before any network call', async () => {
     await newWorld();
-    const result = await run(['listen', '--public-url', 'https://tunnel.example.com', '--env', 'production'], { METRIPORT_API_KEY: TEST_API_KEY });
+    const result = await run(['listen', '--public-url', 'https://tunnel.example.com', '--env', 'production'], {
+      METRIPORT_API_KEY: TEST_API_KEY,
+    });
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/Refusing to change the production webhook URL.*Pass --yes/);
   });

@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { describe, expect, it } from 'vitest';
@@ -11,7 +11,12 @@ import { type CliWorld, useCliWorlds } from '../helpers/cli-env.js';
 const worlds = useCliWorlds();
 const KEY = 'whk_check_key_7PqL2mZx9VbN4';
 
-type Handler = (input: { raw: Buffer; headers: IncomingMessage['headers']; seen: Set<string> }) => { status: number; body?: string; delayMs?: number; headers?: Record<string, string> };
+type Handler = (input: { raw: Buffer; headers: IncomingMessage['headers']; seen: Set<string> }) => {
+  status: number;
+  body?: string;
+  delayMs?: number;
+  headers?: Record<string, string>;
+};
 
 function validSignature(raw: Buffer | string, signature: unknown): boolean {
   if (typeof signature !== 'string') return false;
@@ -51,7 +56,12 @@ async function app(handler: Handler): Promise<string> {
 async function check(world: CliWorld, url: string, only?: string) {
   const run = world.spawn(['check', url, '--webhook-key', KEY, '--json', ...(only === undefined ? [] : ['--only', only])]);
   const { code } = await run.exited;
-  const results = run.stdout().trim().split('\n').filter(Boolean).map((line) => JSON.parse(line));
+  const results = run
+    .stdout()
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line));
   return { code, results, verdicts: Object.fromEntries(results.map((result) => [result.id, result.ok])) as Record<string, boolean> };
 }
 
@@ -60,7 +70,16 @@ describe('check', () => {
     const world = await worlds.newWorld();
     const url = await app(correct);
     const { code, verdicts } = await check(world, url);
-    expect(verdicts).toEqual({ ping: true, refusals: true, 'raw-bytes': true, types: true, idempotency: true, size: true, speed: true, redirects: true });
+    expect(verdicts).toEqual({
+      ping: true,
+      refusals: true,
+      'raw-bytes': true,
+      types: true,
+      idempotency: true,
+      size: true,
+      speed: true,
+      redirects: true,
+    });
     expect(code).toBe(0);
     const human = world.spawn(['check', url, '--webhook-key', KEY, '--only', 'ping,raw-bytes']);
     expect((await human.exited).code).toBe(0);
@@ -72,7 +91,10 @@ describe('check', () => {
     ['accepts unsigned requests', () => ({ status: 200 }), 'refusals', 'refusals', /a message with no x-metriport-signature got 200/],
     [
       'verifies a re-serialised body',
-      ({ raw, headers }) => (validSignature(JSON.stringify(JSON.parse(raw.toString('utf8'))), headers['x-metriport-signature']) ? { status: 200, body: JSON.stringify({ pong: JSON.parse(raw.toString()).ping }) } : { status: 401 }),
+      ({ raw, headers }) =>
+        validSignature(JSON.stringify(JSON.parse(raw.toString('utf8'))), headers['x-metriport-signature'])
+          ? { status: 200, body: JSON.stringify({ pong: JSON.parse(raw.toString()).ping }) }
+          : { status: 401 },
       'raw-bytes',
       'raw-bytes',
       /verifies a re-parsed, re-serialised body/,
@@ -86,12 +108,21 @@ describe('check', () => {
     ],
     [
       'redirects',
-      (input) => (JSON.parse(input.raw.toString()).ping ? correct(input) : { status: 302, headers: { location: 'https://elsewhere.example.com/webhook' } }),
+      (input) =>
+        JSON.parse(input.raw.toString()).ping
+          ? correct(input)
+          : { status: 302, headers: { location: 'https://elsewhere.example.com/webhook' } },
       'ping,redirects',
       'redirects',
       /were redirects to https:\/\/elsewhere\.example\.com\/webhook/,
     ],
-    ['never answers the ping', (input) => (JSON.parse(input.raw.toString()).ping ? { status: 200, body: '{}' } : correct(input)), 'ping', 'ping', /not \{"pong": <the ping value>\}/],
+    [
+      'never answers the ping',
+      (input) => (JSON.parse(input.raw.toString()).ping ? { status: 200, body: '{}' } : correct(input)),
+      'ping',
+      'ping',
+      /not \{"pong": <the ping value>\}/,
+    ],
     [
       'refuses a repeated messageId',
       (input) => {
@@ -122,7 +153,8 @@ describe('check', () => {
       worlds.onCleanup(() => new Promise((resolve) => http.close(resolve)));
       return `http://127.0.0.1:${(http.address() as AddressInfo).port}/webhook`;
     };
-    const answer = (payload: { ping?: string }, response: express.Response) => (payload.ping ? response.json({ pong: payload.ping }) : response.sendStatus(200));
+    const answer = (payload: { ping?: string }, response: express.Response) =>
+      payload.ping ? response.json({ pong: payload.ping }) : response.sendStatus(200);
 
     const docs = await listenExpress((server) =>
       server.post('/webhook', express.raw({ type: '*/*', limit: '50mb' }), (request, response) => {

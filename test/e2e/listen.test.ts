@@ -1,11 +1,11 @@
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
-import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { captureFiles } from '../helpers/servers.js';
 import { tempDir } from '../helpers/session.js';
 import { type CliRun, READY, runCli, spawnCli } from '../helpers/spawn-cli.js';
-import { TEST_KEY, messageBody, post, postSigned, signedHeaders } from '../helpers/webhooks.js';
+import { messageBody, post, postSigned, signedHeaders, TEST_KEY } from '../helpers/webhooks.js';
 
 const cleanups: Array<() => Promise<unknown> | void> = [];
 afterEach(async () => {
@@ -56,7 +56,6 @@ describe('metriport-webhook (spawned)', () => {
     [['listen', '--no-tunnel'], /No webhook key.*--webhook-key <key> or set METRIPORT_WEBHOOK_KEY/],
     [['listen', '--no-tunnel', '--webhook-key', 'k', '--port', 'abc'], /--port "abc" is not a port number\. Pass a number/],
     [['listen', '--no-tunnel', '--webhook-key', 'k', '--max-body', 'huge'], /--max-body "huge" is not a size/],
-
   ])('exits 2 on the usage error %j with a next step and no stack trace', async (args, message) => {
     const result = await runCli(args, { cwd: await workDir() });
     expect(result.code).toBe(2);
@@ -122,7 +121,12 @@ describe('metriport-webhook (spawned)', () => {
       expect(line.verifiedBy).toBe('signature');
     }
     expect(parsed[0]?.payload).toEqual(JSON.parse(bodies[0]?.toString() ?? ''));
-    expect((await readFile(jsonl, 'utf8')).trimEnd().split('\n').map((line) => JSON.parse(line).messageId)).toEqual(parsed.map((line) => line.messageId));
+    expect(
+      (await readFile(jsonl, 'utf8'))
+        .trimEnd()
+        .split('\n')
+        .map((line) => JSON.parse(line).messageId),
+    ).toEqual(parsed.map((line) => line.messageId));
     expect(run.stderr()).toMatch(READY);
     expect(run.stderr()).toContain('ping  answered {"pong":"abc"}');
   });
@@ -143,7 +147,12 @@ describe('metriport-webhook (spawned)', () => {
     const { port } = new URL(url);
     const body = messageBody('patient.discharge');
     // `expect: 100-continue` makes the server say when it has read the headers, so the request is surely in flight.
-    const head = Object.entries({ ...signedHeaders(body), 'content-length': String(body.length), host: `127.0.0.1:${port}`, expect: '100-continue' })
+    const head = Object.entries({
+      ...signedHeaders(body),
+      'content-length': String(body.length),
+      host: `127.0.0.1:${port}`,
+      expect: '100-continue',
+    })
       .map(([name, value]) => `${name}: ${value}`)
       .join('\r\n');
     const socket = connect(Number(port), '127.0.0.1');
@@ -156,7 +165,11 @@ describe('metriport-webhook (spawned)', () => {
     await new Promise((resolve) => socket.once('connect', resolve));
     socket.write(`POST /webhook HTTP/1.1\r\n${head}\r\n\r\n`);
     await new Promise<void>((resolve) => {
-      const check = () => response.includes('100 Continue') && (socket.off('data', check), resolve());
+      const check = () => {
+        if (!response.includes('100 Continue')) return;
+        socket.off('data', check);
+        resolve();
+      };
       socket.on('data', check);
     });
     socket.write(body.subarray(0, 10));

@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { TEST_API_KEY, emulatorApi, spawnEmulator, useCliWorlds } from '../helpers/cli-env.js';
+import { emulatorApi, spawnEmulator, TEST_API_KEY, useCliWorlds } from '../helpers/cli-env.js';
 import { refusingUrl, startTargetApp } from '../helpers/servers.js';
 
 const worlds = useCliWorlds();
@@ -17,8 +17,14 @@ describe('requests and retry <id>', () => {
 
     const listed = world.spawn(['requests', '--failed', '--type', 'medical.', '--json'], env);
     expect((await listed.exited).code).toBe(0);
-    const rows = listed.stdout().trim().split('\n').map((line) => JSON.parse(line));
-    expect(rows).toEqual([expect.objectContaining({ id: failed.json.messageId, type: 'medical.document-download', status: 'failure', httpStatus: 500 })]);
+    const rows = listed
+      .stdout()
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(rows).toEqual([
+      expect.objectContaining({ id: failed.json.messageId, type: 'medical.document-download', status: 'failure', httpStatus: 500 }),
+    ]);
 
     const human = world.spawn(['requests'], env);
     expect((await human.exited).code).toBe(0);
@@ -42,7 +48,9 @@ describe('requests and retry <id>', () => {
     const emulator = await spawnEmulator(world);
     const unknown = world.spawn(['retry', 'no-such-request'], { METRIPORT_API_URL: emulator.url, METRIPORT_API_KEY: TEST_API_KEY });
     expect((await unknown.exited).code).toBe(5);
-    expect(unknown.stderr()).toMatch(/^Error: There is no webhook request no-such-request at the API at .*\. List them with `requests`; Metriport keeps them 30 days\.\n$/);
+    expect(unknown.stderr()).toMatch(
+      /^Error: There is no webhook request no-such-request at the API at .*\. List them with `requests`; Metriport keeps them 30 days\.\n$/,
+    );
 
     // An API that predates the endpoints: Express answers unknown routes with its own 404 page.
     const older = createServer((request, response) => {
@@ -55,7 +63,9 @@ describe('requests and retry <id>', () => {
     for (const args of [['requests'], ['retry', 'abc']]) {
       const run = world.spawn(args, { METRIPORT_API_URL: olderUrl, METRIPORT_API_KEY: TEST_API_KEY });
       expect((await run.exited).code).toBe(5);
-      expect(run.stderr()).toMatch(/^Error: The API at .* does not offer the (list of webhook requests|retry of one webhook request) yet \(404 to .*\)\. Use `status` and `retry` \(all failed requests\), or the dashboard, until it does\.\n$/);
+      expect(run.stderr()).toMatch(
+        /^Error: The API at .* does not offer the (list of webhook requests|retry of one webhook request) yet \(404 to .*\)\. Use `status` and `retry` \(all failed requests\), or the dashboard, until it does\.\n$/,
+      );
     }
   });
 });

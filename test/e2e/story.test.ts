@@ -1,11 +1,11 @@
-import { readFile, readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import { spawn } from 'node:child_process';
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { registrationFile } from '../../src/config/paths.js';
-import { type CliWorld, TEST_API_KEY, emulatorApi, spawnEmulator, spawnListenBehindTunnel, useCliWorlds } from '../helpers/cli-env.js';
-import { refusingUrl, captureFiles } from '../helpers/servers.js';
-import { READY, cleanEnv } from '../helpers/spawn-cli.js';
+import { type CliWorld, emulatorApi, spawnEmulator, spawnListenBehindTunnel, TEST_API_KEY, useCliWorlds } from '../helpers/cli-env.js';
+import { captureFiles, refusingUrl } from '../helpers/servers.js';
+import { cleanEnv, READY } from '../helpers/spawn-cli.js';
 
 const worlds = useCliWorlds();
 let world: CliWorld;
@@ -73,7 +73,13 @@ describe('the whole story, through spawned CLIs', () => {
     await second.run.waitFor(/healthy/);
     const retry = world.spawn(['retry', '--wait', '--json', '--api-url', emulator.url], { METRIPORT_API_KEY: TEST_API_KEY });
     expect((await retry.exited).code).toBe(0);
-    expect(JSON.parse(retry.stdout())).toMatchObject({ webhookUrl: second.webhookUrl, failedBefore: 2, started: true, delivered: 2, failed: 0 });
+    expect(JSON.parse(retry.stdout())).toMatchObject({
+      webhookUrl: second.webhookUrl,
+      failedBefore: 2,
+      started: true,
+      delivered: 2,
+      failed: 0,
+    });
     expect(retry.stderr()).toContain(`Retrying 2 failed request(s) to ${second.webhookUrl}.`);
     await second.run.waitFor(/patient\.discharge/, 'stdout');
     await second.run.waitFor(/duplicate {2}patient\.admit/);
@@ -98,7 +104,9 @@ describe('the whole story, through spawned CLIs', () => {
     await emulatorApi(emulator.url, 'POST', '/settings', { webhookUrl: previousUrl });
 
     const first = await startListen(world, emulator.url);
-    const blocked = world.spawn(['listen', '--port', '0', '--public-url', 'http://127.0.0.1:9/x', '--api-url', emulator.url], { METRIPORT_API_KEY: TEST_API_KEY });
+    const blocked = world.spawn(['listen', '--port', '0', '--public-url', 'http://127.0.0.1:9/x', '--api-url', emulator.url], {
+      METRIPORT_API_KEY: TEST_API_KEY,
+    });
     expect((await blocked.exited).code).toBe(2);
     expect(blocked.stderr()).toMatch(/Another listen \(pid \d+\) has .* registered.*--force/);
 
@@ -107,7 +115,9 @@ describe('the whole story, through spawned CLIs', () => {
     expect((await emulatorApi(emulator.url, 'GET', '/settings')).json.webhookUrl).toBe(first.webhookUrl);
     const stateFile = registrationFile(join(world.env.XDG_STATE_HOME, 'metriport-webhook'), emulator.url);
     const chain = JSON.parse(await readFile(stateFile, 'utf8'));
-    expect(chain.records).toEqual([expect.objectContaining({ previousUrl, registeredUrl: first.webhookUrl, pid: first.run.child.pid, apiUrl: emulator.url })]);
+    expect(chain.records).toEqual([
+      expect.objectContaining({ previousUrl, registeredUrl: first.webhookUrl, pid: first.run.child.pid, apiUrl: emulator.url }),
+    ]);
     expect(JSON.stringify(chain)).not.toContain(TEST_API_KEY);
 
     const restore = world.spawn(['restore', '--api-url', emulator.url], { METRIPORT_API_KEY: TEST_API_KEY });
@@ -147,9 +157,14 @@ describe('the whole story, through spawned CLIs', () => {
     // The hints come again once the samples are in, so they are on the last screen.
     await run.waitFor(/one sample of each[\s\S]*From another terminal:(\n {2}.*){4}\n/);
     const lastHints = run.stderr().split('From another terminal:\n').at(-1) ?? '';
-    const printed = lastHints.split('\n').filter((line) => line.startsWith('  ')).map((line) => line.trim());
+    const printed = lastHints
+      .split('\n')
+      .filter((line) => line.startsWith('  '))
+      .map((line) => line.trim());
     expect(printed).toHaveLength(4);
-    expect(printed[0]).toMatch(/^node \S+metriport-webhook\.js trigger patient\.admit --via-api --api-url http:\/\/127\.0\.0\.1:\d+ --api-key local-emulator$/);
+    expect(printed[0]).toMatch(
+      /^node \S+metriport-webhook\.js trigger patient\.admit --via-api --api-url http:\/\/127\.0\.0\.1:\d+ --api-key local-emulator$/,
+    );
 
     // Each suggested command, run exactly as printed, from the user's folder.
     for (const command of printed) {
@@ -164,7 +179,11 @@ describe('the whole story, through spawned CLIs', () => {
 
     run.child.kill('SIGINT');
     expect((await run.exited).code).toBe(0);
-    const types = run.stdout().trim().split('\n').map((line) => JSON.parse(line).type as string);
+    const types = run
+      .stdout()
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line).type as string);
     // 19 samples (every type but the ping), then the one the printed trigger sent through sample-payload.
     expect(new Set(types).size).toBe(19);
     expect(types).toHaveLength(20);

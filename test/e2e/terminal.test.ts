@@ -35,7 +35,12 @@ complete_for metriport-webhook lis
 complete_for metriport-webhook listen --forw
 complete_for metriport-webhook trigger network-query.h`;
     const result = spawnSync('bash', ['-c', script], { encoding: 'utf8' });
-    expect(result.stdout.split('\n')).toEqual(['listen', '--forward-to --forward-timeout --forward-concurrency', 'network-query.hie network-query.hie.first-data-ready', '']);
+    expect(result.stdout.split('\n')).toEqual([
+      'listen',
+      '--forward-to --forward-timeout --forward-concurrency',
+      'network-query.hie network-query.hie.first-data-ready',
+      '',
+    ]);
   });
 
   it('prints zsh and fish scripts too', async () => {

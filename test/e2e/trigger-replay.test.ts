@@ -1,9 +1,9 @@
-import { readFile, readdir } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { listSampleTypes } from '../../src/samples/samples.js';
-import { type CliWorld, TEST_API_KEY, spawnEmulator, useCliWorlds } from '../helpers/cli-env.js';
-import { refusingUrl, captureFiles } from '../helpers/servers.js';
+import { type CliWorld, spawnEmulator, TEST_API_KEY, useCliWorlds } from '../helpers/cli-env.js';
+import { captureFiles, refusingUrl } from '../helpers/servers.js';
 import { READY } from '../helpers/spawn-cli.js';
 import { TEST_KEY } from '../helpers/webhooks.js';
 
@@ -41,11 +41,16 @@ describe('trigger', () => {
   it('signs a sample, applies --set, and reports the status', async () => {
     await newWorld();
     const target = await listener(join(world.cwd, 'out'));
-    const result = await cli(['trigger', 'medical.document-download', '--to', target.url, '--set', 'meta.data.clinic=north', '--set', 'patients.0.status=failed'], {
-      METRIPORT_WEBHOOK_KEY: TEST_KEY,
-    });
+    const result = await cli(
+      ['trigger', 'medical.document-download', '--to', target.url, '--set', 'meta.data.clinic=north', '--set', 'patients.0.status=failed'],
+      {
+        METRIPORT_WEBHOOK_KEY: TEST_KEY,
+      },
+    );
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^200 OK {2}medical\.document-download {2}[0-9a-f-]{36} {2}→ http:\/\/127\.0\.0\.1:\d+\/webhook {2}in \d+ ms\n$/);
+    expect(result.stdout).toMatch(
+      /^200 OK {2}medical\.document-download {2}[0-9a-f-]{36} {2}→ http:\/\/127\.0\.0\.1:\d+\/webhook {2}in \d+ ms\n$/,
+    );
     await target.run.waitFor(/medical\.document-download/, 'stdout');
     const line = JSON.parse(target.run.stdout().trim());
     expect(line.payload.meta.data).toEqual({ clinicId: 'demo-clinic-12', clinic: 'north' });
@@ -54,7 +59,11 @@ describe('trigger', () => {
 
   it.each([
     [['trigger', 'no.such-type', '--webhook-key', 'k'], 2, /There is no sample of "no\.such-type"\. Pick one of: /],
-    [['trigger', 'patient.admit'], 2, /No webhook key: nothing to sign the sample with\..*give an API key .* so it is read from the account: `node \S+ key` shows it\./],
+    [
+      ['trigger', 'patient.admit'],
+      2,
+      /No webhook key: nothing to sign the sample with\..*give an API key .* so it is read from the account: `node \S+ key` shows it\./,
+    ],
     [['trigger'], 2, /Name the message type to send/],
   ])('refuses %j', async (args, code, message) => {
     await newWorld();
@@ -120,7 +129,12 @@ describe('replay', () => {
     const second = await listener(copy);
     const result = await cli(['replay', source, '--to', second.url], { METRIPORT_WEBHOOK_KEY: TEST_KEY });
     expect(result.code).toBe(0);
-    expect(result.stdout.trim().split('\n').map((line) => line.split('  ')[1])).toEqual(['patient.admit', 'devices.health-data', 'medical.consolidated-data']);
+    expect(
+      result.stdout
+        .trim()
+        .split('\n')
+        .map((line) => line.split('  ')[1]),
+    ).toEqual(['patient.admit', 'devices.health-data', 'medical.consolidated-data']);
     expect(result.stderr).toContain('Replayed 3 message(s)');
     const originals = await captureFiles(source);
     const copies = await captureFiles(copy);
@@ -152,10 +166,13 @@ describe('status --watch', () => {
   it('prints one JSON object per refresh until Ctrl-C', async () => {
     await newWorld();
     const emulator = await spawnEmulator(world);
-    const watch = world.spawn(['status', '--watch', '--interval', '100ms', '--json', '--api-url', emulator.url], { METRIPORT_API_KEY: TEST_API_KEY });
+    const watch = world.spawn(['status', '--watch', '--interval', '100ms', '--json', '--api-url', emulator.url], {
+      METRIPORT_API_KEY: TEST_API_KEY,
+    });
     await watch.waitFor(/\}\n.*\}\n/, 'stdout');
     watch.child.kill('SIGINT');
     expect((await watch.exited).code).toBe(0);
-    for (const line of watch.stdout().trim().split('\n')) expect(JSON.parse(line)).toMatchObject({ webhookUrl: null, webhookRequestsFailed: 0 });
+    for (const line of watch.stdout().trim().split('\n'))
+      expect(JSON.parse(line)).toMatchObject({ webhookUrl: null, webhookRequestsFailed: 0 });
   });
 });

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type CliWorld, TEST_API_KEY, emulatorApi, spawnEmulator, spawnListenBehindTunnel, useCliWorlds } from '../helpers/cli-env.js';
+import { type CliWorld, emulatorApi, spawnEmulator, spawnListenBehindTunnel, TEST_API_KEY, useCliWorlds } from '../helpers/cli-env.js';
 import { startTargetApp } from '../helpers/servers.js';
 import { READY } from '../helpers/spawn-cli.js';
 import { TEST_KEY } from '../helpers/webhooks.js';
@@ -42,7 +42,9 @@ describe('listen with ngrok (the real SDK, offline here)', () => {
 
   it.skipIf(!process.env.NGROK_AUTHTOKEN)('opt-in: opens a real tunnel when NGROK_AUTHTOKEN is set and the network allows', async () => {
     const world = await worlds.newWorld();
-    const child = world.spawn(['listen', '--port', '0', '--no-register', '--webhook-key', TEST_KEY], { NGROK_AUTHTOKEN: process.env.NGROK_AUTHTOKEN ?? '' });
+    const child = world.spawn(['listen', '--port', '0', '--no-register', '--webhook-key', TEST_KEY], {
+      NGROK_AUTHTOKEN: process.env.NGROK_AUTHTOKEN ?? '',
+    });
     await child.waitFor(/tunnel {2}(https:\/\/\S+) → this listener/);
     await child.waitFor(READY);
     child.child.kill('SIGINT');
@@ -56,9 +58,12 @@ describe('listen --forward-to (spawned)', () => {
     const world = await worlds.newWorld();
     const target = await startTargetApp(() => ({ status: 201, body: '{"ok":true}' }));
     worlds.onCleanup(() => target.close());
-    const listen = world.spawn(['listen', '--no-tunnel', '--port', '0', '--forward-to', `${target.url}/webhook`, '--header', 'X-Env: dev', '--verbose'], {
-      METRIPORT_WEBHOOK_KEY: TEST_KEY,
-    });
+    const listen = world.spawn(
+      ['listen', '--no-tunnel', '--port', '0', '--forward-to', `${target.url}/webhook`, '--header', 'X-Env: dev', '--verbose'],
+      {
+        METRIPORT_WEBHOOK_KEY: TEST_KEY,
+      },
+    );
     const [, url] = await listen.waitFor(READY);
     const trigger = await run(world, ['trigger', 'patient.admit', '--to', url ?? ''], { METRIPORT_WEBHOOK_KEY: TEST_KEY });
     expect(trigger.code).toBe(0);

@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
-import { request } from 'node:http';
-import { type AddressInfo, type Socket, connect, createServer } from 'node:net';
+import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { messageIdKey } from '../../src/capture/file-names.js';
@@ -9,9 +8,9 @@ import { createEventFilter } from '../../src/webhook/event-filter.js';
 import { createKeyHolder } from '../../src/webhook/key-holder.js';
 import { createReceiver } from '../../src/webhook/receiver.js';
 import { type ReceiverLimits, startReceiverServer } from '../../src/webhook/server.js';
-import { TEST_API_KEY, emulatorApi, spawnEmulator, spawnListenBehindTunnel, useCliWorlds } from '../helpers/cli-env.js';
+import { emulatorApi, spawnEmulator, spawnListenBehindTunnel, TEST_API_KEY, useCliWorlds } from '../helpers/cli-env.js';
 import { BIN, cleanEnv } from '../helpers/spawn-cli.js';
-import { TEST_KEY, messageBody, postSigned, signedHeaders } from '../helpers/webhooks.js';
+import { messageBody, postSigned, signedHeaders, TEST_KEY } from '../helpers/webhooks.js';
 
 const worlds = useCliWorlds();
 const cleanups: Array<() => Promise<unknown> | void> = [];
@@ -41,8 +40,23 @@ function closed(socket: Socket): Promise<string> {
 }
 
 async function receiverServer(input: { maxBodyBytes: number; limits?: Partial<ReceiverLimits> }) {
-  const receiver = createReceiver({ keys: createKeyHolder(TEST_KEY), keyWaitMs: 0, filter: createEventFilter([]), messageIdKey, publish: () => undefined, now: () => new Date() });
-  const server = await startReceiverServer({ host: '127.0.0.1', port: 0, path: '/webhook', maxBodyBytes: input.maxBodyBytes, receiver, onInternalError: () => undefined, limits: input.limits });
+  const receiver = createReceiver({
+    keys: createKeyHolder(TEST_KEY),
+    keyWaitMs: 0,
+    filter: createEventFilter([]),
+    messageIdKey,
+    publish: () => undefined,
+    now: () => new Date(),
+  });
+  const server = await startReceiverServer({
+    host: '127.0.0.1',
+    port: 0,
+    path: '/webhook',
+    maxBodyBytes: input.maxBodyBytes,
+    receiver,
+    onInternalError: () => undefined,
+    limits: input.limits,
+  });
   cleanups.push(() => server.close());
   return server;
 }
@@ -54,11 +68,19 @@ describe('a slow sender', () => {
     const original = 'https://my-app.example.com/webhook';
     await emulatorApi(emulator.url, 'POST', '/settings', { webhookUrl: original });
     const out = join(world.cwd, 'out');
-    const listener = await spawnListenBehindTunnel(world, { apiUrl: emulator.url, args: ['--out', out, '--json'], onCleanup: worlds.onCleanup });
+    const listener = await spawnListenBehindTunnel(world, {
+      apiUrl: emulator.url,
+      args: ['--out', out, '--json'],
+      onCleanup: worlds.onCleanup,
+    });
     const key = (await emulatorApi(emulator.url, 'GET', '/settings')).json.webhookKey as string;
 
     // Announces 1 MB and sends a byte every 200 ms: before the fix, shutdown waited for it with no deadline.
-    const slow = await openSlowPost(listener.url, { length: 1_000_000, initial: '{', headers: { 'x-metriport-signature': '0'.repeat(64) } });
+    const slow = await openSlowPost(listener.url, {
+      length: 1_000_000,
+      initial: '{',
+      headers: { 'x-metriport-signature': '0'.repeat(64) },
+    });
     const trickle = setInterval(() => slow.write(' '), 200);
     cleanups.push(() => clearInterval(trickle));
     const slowClosed = closed(slow);
@@ -77,7 +99,9 @@ describe('a slow sender', () => {
   it('is cut off in normal running too: headers and requests have deadlines', async () => {
     const server = await receiverServer({ maxBodyBytes: 1024 * 1024, limits: { headersTimeoutMs: 300, requestTimeoutMs: 600 } });
     const { port } = new URL(server.url);
-    const partialHeaders = connect({ host: '127.0.0.1', port: Number(port) }, () => partialHeaders.write('POST /webhook HTTP/1.1\r\nhost: x\r\n'));
+    const partialHeaders = connect({ host: '127.0.0.1', port: Number(port) }, () =>
+      partialHeaders.write('POST /webhook HTTP/1.1\r\nhost: x\r\n'),
+    );
     const slowBody = await openSlowPost(server.url, { length: 1000, initial: '{', headers: signedHeaders('{}') });
     const [headerAnswer, bodyAnswer] = await Promise.all([closed(partialHeaders), closed(slowBody)]);
     expect(headerAnswer).toMatch(/^(HTTP\/1\.1 408|$)/);
@@ -90,11 +114,19 @@ describe('memory held for unverified bodies', () => {
     const maxBodyBytes = 1024 * 1024;
     const server = await receiverServer({ maxBodyBytes });
     // The bound for a 1 MB --max-body is 32 MB: 32 bodies announced at 1 MB fill it.
-    const hogs = await Promise.all(Array.from({ length: 32 }, () => openSlowPost(server.url, { length: maxBodyBytes, initial: '{', headers: { 'x-metriport-signature': '0'.repeat(64) } })));
+    const hogs = await Promise.all(
+      Array.from({ length: 32 }, () =>
+        openSlowPost(server.url, { length: maxBodyBytes, initial: '{', headers: { 'x-metriport-signature': '0'.repeat(64) } }),
+      ),
+    );
     for (const hog of hogs) cleanups.push(() => void hog.destroy());
     // A round trip after them: by its answer the server has read their heads and taken their bytes.
     await postSigned(server.url, Buffer.from('{"ping":"p","meta":{"type":"ping"}}'));
-    const refused = await openSlowPost(server.url, { length: maxBodyBytes, initial: '{', headers: { 'x-metriport-signature': '0'.repeat(64) } });
+    const refused = await openSlowPost(server.url, {
+      length: maxBodyBytes,
+      initial: '{',
+      headers: { 'x-metriport-signature': '0'.repeat(64) },
+    });
     expect(await closed(refused)).toMatch(/^HTTP\/1\.1 503 Service Unavailable\r\n[\s\S]*retry-after: 1/i);
 
     const ping = Buffer.from('{"ping":"still-here","meta":{"messageId":"m","when":"2026-11-29T00:00:00.000Z","type":"ping"}}');

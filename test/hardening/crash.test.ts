@@ -1,11 +1,11 @@
-import { readFile, readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { TEST_API_KEY, emulatorApi, spawnEmulator, spawnListenBehindTunnel, useCliWorlds } from '../helpers/cli-env.js';
+import { emulatorApi, spawnEmulator, spawnListenBehindTunnel, useCliWorlds } from '../helpers/cli-env.js';
 import { rawRequest } from '../helpers/raw-http.js';
 import { refusingUrl } from '../helpers/servers.js';
 import { READY } from '../helpers/spawn-cli.js';
-import { TEST_KEY, messageBody, signedHeaders } from '../helpers/webhooks.js';
+import { messageBody, signedHeaders, TEST_KEY } from '../helpers/webhooks.js';
 
 const worlds = useCliWorlds();
 
@@ -21,11 +21,18 @@ function loadUntilStopped(input: { url: string; key: string; workers: number; pr
   let counter = 0;
   const loops = Array.from({ length: input.workers }, async () => {
     while (!stopped) {
-      const id = `${input.prefix}-${(counter += 1)}`;
+      counter += 1;
+      const id = `${input.prefix}-${counter}`;
       const body = messageBody('medical.consolidated-data', { padding: 'p'.repeat(1500) }, id);
       sent.set(id, body);
       try {
-        const answer = await rawRequest({ url: input.url, method: 'POST', path: new URL(input.url).pathname, headers: signedHeaders(body, input.key), body });
+        const answer = await rawRequest({
+          url: input.url,
+          method: 'POST',
+          path: new URL(input.url).pathname,
+          headers: signedHeaders(body, input.key),
+          body,
+        });
         if (answer.status >= 200 && answer.status < 300) acknowledged.set(id, body);
       } catch {
         return;
@@ -58,7 +65,11 @@ async function checkCaptures(out: string, load: ReturnType<typeof loadUntilStopp
   }
   // Nothing a reader would take for a message is partial: every visible file is one whole message sent.
   for (const name of visible) {
-    const id = name.split('_').slice(3).join('_').replace(/\.json$/, '');
+    const id = name
+      .split('_')
+      .slice(3)
+      .join('_')
+      .replace(/\.json$/, '');
     expect(await readFile(join(out, name))).toEqual(load.sent.get(id));
   }
   return { visible, hidden: names.filter((name) => name.startsWith('.')) };
@@ -69,7 +80,9 @@ describe('crash durability', () => {
     const world = await worlds.newWorld();
     const out = join(world.cwd, 'out');
     const jsonl = join(world.cwd, 'messages.jsonl');
-    const listen = world.spawn(['listen', '--no-tunnel', '--port', '0', '--out', out, '--jsonl', jsonl, '--json'], { METRIPORT_WEBHOOK_KEY: TEST_KEY });
+    const listen = world.spawn(['listen', '--no-tunnel', '--port', '0', '--out', out, '--jsonl', jsonl, '--json'], {
+      METRIPORT_WEBHOOK_KEY: TEST_KEY,
+    });
     const [, url] = await listen.waitFor(READY);
     const load = loadUntilStopped({ url: url ?? '', key: TEST_KEY, workers: 16, prefix: 'crash' });
     await load.reached(300);
@@ -88,11 +101,19 @@ describe('crash durability', () => {
     const [, secondUrl] = await again.waitFor(READY);
     expect((await readdir(out)).filter((name) => name.endsWith('.tmp'))).toEqual([]);
     const [firstId, firstBody] = [...load.acknowledged][0] ?? ['', Buffer.alloc(0)];
-    const repeat = await rawRequest({ url: secondUrl ?? '', method: 'POST', path: '/webhook', headers: signedHeaders(firstBody), body: firstBody });
+    const repeat = await rawRequest({
+      url: secondUrl ?? '',
+      method: 'POST',
+      path: '/webhook',
+      headers: signedHeaders(firstBody),
+      body: firstBody,
+    });
     expect(repeat.status).toBe(200);
     await again.waitFor(new RegExp(`duplicate .*${firstId}`));
     const fresh = messageBody('patient.admit');
-    expect((await rawRequest({ url: secondUrl ?? '', method: 'POST', path: '/webhook', headers: signedHeaders(fresh), body: fresh })).status).toBe(200);
+    expect(
+      (await rawRequest({ url: secondUrl ?? '', method: 'POST', path: '/webhook', headers: signedHeaders(fresh), body: fresh })).status,
+    ).toBe(200);
   });
 });
 
@@ -103,7 +124,11 @@ describe('shutdown under load', () => {
     const previous = await refusingUrl();
     await emulatorApi(emulator.url, 'POST', '/settings', { webhookUrl: previous });
     const out = join(world.cwd, 'out');
-    const { run: listen, url } = await spawnListenBehindTunnel(world, { apiUrl: emulator.url, args: ['--out', out, '--json'], onCleanup: worlds.onCleanup });
+    const { run: listen, url } = await spawnListenBehindTunnel(world, {
+      apiUrl: emulator.url,
+      args: ['--out', out, '--json'],
+      onCleanup: worlds.onCleanup,
+    });
     const key = (await emulatorApi(emulator.url, 'GET', '/settings')).json.webhookKey as string;
     const load = loadUntilStopped({ url: url ?? '', key, workers: 16, prefix: 'shutdown' });
     await load.reached(200);

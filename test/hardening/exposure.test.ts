@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { resolveListenConfig } from '../../src/config/listen/resolve.js';
 import { rawRequest } from '../helpers/raw-http.js';
-import { type TestSession, startTestSession } from '../helpers/session.js';
-import { TEST_KEY, messageBody, signedHeaders } from '../helpers/webhooks.js';
+import { startTestSession, type TestSession } from '../helpers/session.js';
+import { messageBody, signedHeaders, TEST_KEY } from '../helpers/webhooks.js';
 
 const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {

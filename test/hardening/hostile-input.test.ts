@@ -1,10 +1,10 @@
-import { readFile, readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sign } from '../../src/webhook/signature.js';
 import { rawRequest } from '../helpers/raw-http.js';
-import { type TestSession, startTestSession, tempDir } from '../helpers/session.js';
+import { startTestSession, type TestSession, tempDir } from '../helpers/session.js';
 import { TEST_KEY } from '../helpers/webhooks.js';
 
 let session: TestSession;
@@ -26,7 +26,10 @@ afterAll(async () => {
 });
 
 let counter = 0;
-const uniqueId = () => `fc-${process.pid}-${(counter += 1)}`;
+const uniqueId = () => {
+  counter += 1;
+  return `fc-${process.pid}-${counter}`;
+};
 
 /** Bodies an attacker or a broken relay might send; `messageId` is set when the body is a real message. */
 const bodies: fc.Arbitrary<{ body: Buffer; messageId?: string }> = fc.oneof(

@@ -1,4 +1,4 @@
-import { readFile, readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { rawRequest } from '../helpers/raw-http.js';
@@ -24,7 +24,10 @@ describe('load', () => {
     const all = [...unique, ...repeats];
     // node:http's agent has no socket limit, so all 1,000 are in flight at once.
     const statuses = await Promise.all(
-      all.map(async (body) => (await rawRequest({ url: session.url, method: 'POST', path: '/webhook', headers: signedHeaders(body), body })).status),
+      all.map(
+        async (body) =>
+          (await rawRequest({ url: session.url, method: 'POST', path: '/webhook', headers: signedHeaders(body), body })).status,
+      ),
     );
     expect(statuses.filter((status) => status >= 200 && status < 300)).toHaveLength(1000);
     const files = (await readdir(out)).filter((name) => !name.startsWith('.'));

@@ -63,10 +63,19 @@ const FRAMINGS: Framing[] = ['content-length', 'chunked', 'unframed'];
 describe('one answer per request', () => {
   it('every non-POST request, and every POST refused early, gets exactly one well-formed answer on a shared keep-alive agent', async () => {
     const exchanges: Exchange[] = [];
-    for (const method of METHODS) for (const path of ['/webhook', '/elsewhere']) for (const size of SIZES) for (const framing of FRAMINGS) exchanges.push({ method, path, size, framing });
+    for (const method of METHODS)
+      for (const path of ['/webhook', '/elsewhere'])
+        for (const size of SIZES) for (const framing of FRAMINGS) exchanges.push({ method, path, size, framing });
     // POSTs refused early: no auth header, and a body over --max-body.
     for (const size of SIZES) for (const framing of FRAMINGS) exchanges.push({ method: 'POST', path: '/webhook', size, framing });
-    for (const framing of FRAMINGS) exchanges.push({ method: 'POST', path: '/webhook', size: MAX_BODY + 1024, framing, headers: { 'x-metriport-signature': '0'.repeat(64) } });
+    for (const framing of FRAMINGS)
+      exchanges.push({
+        method: 'POST',
+        path: '/webhook',
+        size: MAX_BODY + 1024,
+        framing,
+        headers: { 'x-metriport-signature': '0'.repeat(64) },
+      });
 
     const agent = new Agent({ keepAlive: true, maxSockets: 4 });
     try {

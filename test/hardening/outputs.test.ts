@@ -1,16 +1,17 @@
 import { spawn } from 'node:child_process';
-import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
-import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type CliWorld, useCliWorlds } from '../helpers/cli-env.js';
 import { rawRequest } from '../helpers/raw-http.js';
 import { startTargetApp } from '../helpers/servers.js';
-import { BIN, READY, cleanEnv } from '../helpers/spawn-cli.js';
-import { TEST_KEY, messageBody, signedHeaders } from '../helpers/webhooks.js';
+import { BIN, cleanEnv, READY } from '../helpers/spawn-cli.js';
+import { messageBody, signedHeaders, TEST_KEY } from '../helpers/webhooks.js';
 
 const worlds = useCliWorlds();
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
 const RAW_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
 
 async function listen(world: CliWorld, args: string[] = []) {
@@ -31,7 +32,7 @@ describe('terminal injection', () => {
     const body = Buffer.from(
       JSON.stringify({
         meta: { messageId: `id-\u001b[2J-${Date.now()}`, when: '2026-11-29T00:00:00.000Z', type: `patient.admit${osc52}` },
-        payload: { patientId: 'p\u009b31m', [`key\u001b[1m`]: 'x' },
+        payload: { patientId: 'p\u009b31m', 'key\u001b[1m': 'x' },
       }),
     );
     expect((await send(terminal.url, body)).status).toBe(200);
@@ -57,8 +58,17 @@ describe('terminal injection', () => {
     const webhookKey = 'whk_echoed_by_the_api_123456';
     const api = createServer((request: IncomingMessage, response: ServerResponse) => {
       response.writeHead(200, { 'content-type': 'application/json' });
-      if (request.url === '/settings') response.end(JSON.stringify({ id: 'a', webhookUrl: 'https://x.example.com/\u001b[2Jhook', webhookKey, mrFilters: null }));
-      else response.end(JSON.stringify({ webhookEnabled: false, webhookStatusDetail: `failed with key ${webhookKey} \u001b]52;c;eA==\u0007`, webhookRequestsProcessing: 0, webhookRequestsFailed: 1 }));
+      if (request.url === '/settings')
+        response.end(JSON.stringify({ id: 'a', webhookUrl: 'https://x.example.com/\u001b[2Jhook', webhookKey, mrFilters: null }));
+      else
+        response.end(
+          JSON.stringify({
+            webhookEnabled: false,
+            webhookStatusDetail: `failed with key ${webhookKey} \u001b]52;c;eA==\u0007`,
+            webhookRequestsProcessing: 0,
+            webhookRequestsFailed: 1,
+          }),
+        );
     });
     await new Promise<void>((resolve) => api.listen(0, '127.0.0.1', resolve));
     worlds.onCleanup(() => new Promise((resolve) => api.close(resolve)));
@@ -83,7 +93,11 @@ describe('--jsonl after a failed write', () => {
     const jsonl = join(world.cwd, 'messages.jsonl');
     // A file-size limit makes the append fail part-way (EFBIG), as a full disk does (ENOSPC).
     const command = `trap '' XFSZ; exec prlimit --fsize=3000 ${process.execPath} ${BIN} listen --no-tunnel --port 0 --out ${out} --jsonl ${jsonl}`;
-    const child = spawn('sh', ['-c', command], { cwd: world.cwd, env: cleanEnv({ ...world.env, METRIPORT_WEBHOOK_KEY: TEST_KEY }), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('sh', ['-c', command], {
+      cwd: world.cwd,
+      env: cleanEnv({ ...world.env, METRIPORT_WEBHOOK_KEY: TEST_KEY }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     const ready = new Promise<string>((resolve) => {
       child.stderr.on('data', (chunk: Buffer) => {
@@ -101,7 +115,12 @@ describe('--jsonl after a failed write', () => {
     expect((await send(url, big)).status).toBe(500);
     const afterFailure = await readFile(jsonl, 'utf8');
     expect(afterFailure.endsWith('\n')).toBe(true);
-    expect(afterFailure.trimEnd().split('\n').map((line) => JSON.parse(line).type)).toEqual(['patient.admit']);
+    expect(
+      afterFailure
+        .trimEnd()
+        .split('\n')
+        .map((line) => JSON.parse(line).type),
+    ).toEqual(['patient.admit']);
 
     // Metriport's retry of the failed one: --out already has it, --jsonl still cannot take it.
     expect((await send(url, big)).status).toBe(500);

@@ -1,9 +1,9 @@
-import { chmod, chown, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { registrationFile } from '../../src/config/paths.js';
 import { parseChain } from '../../src/session/restore.js';
-import { type CliWorld, TEST_API_KEY, emulatorApi, spawnEmulator, spawnListenBehindTunnel, useCliWorlds } from '../helpers/cli-env.js';
+import { type CliWorld, emulatorApi, spawnEmulator, spawnListenBehindTunnel, TEST_API_KEY, useCliWorlds } from '../helpers/cli-env.js';
 import { refusingUrl } from '../helpers/servers.js';
 
 // The URL always comes back: whatever order listens start, stop and crash in, and whatever the state file holds.
@@ -86,7 +86,20 @@ describe('the restore chain', () => {
   it('refuses a state file owned by another user or writable by others, and ignores records of another API', async () => {
     const { world, apiUrl, original, stateFile } = await setUp();
     await mkdir(join(world.env.XDG_STATE_HOME, 'metriport-webhook'), { recursive: true, mode: 0o700 });
-    const planted = { version: 2, records: [{ id: 'x', environment: 'custom', apiUrl, previousUrl: 'https://attacker.example.com/hook', registeredUrl: original, pid: 2 ** 22 + 3, startedAt: new Date().toISOString() }] };
+    const planted = {
+      version: 2,
+      records: [
+        {
+          id: 'x',
+          environment: 'custom',
+          apiUrl,
+          previousUrl: 'https://attacker.example.com/hook',
+          registeredUrl: original,
+          pid: 2 ** 22 + 3,
+          startedAt: new Date().toISOString(),
+        },
+      ],
+    };
     await writeFile(stateFile, JSON.stringify(planted), { mode: 0o600 });
     await chmod(stateFile, 0o666);
     const writable = world.spawn(['restore', '--api-url', apiUrl], env);
@@ -100,16 +113,30 @@ describe('the restore chain', () => {
     expect(await currentUrl(apiUrl)).toBe(original);
 
     await chown(stateFile, process.getuid?.() ?? 0, process.getgid?.() ?? 0);
-    await writeFile(stateFile, JSON.stringify({ version: 2, records: [{ ...planted.records[0], apiUrl: 'https://api.elsewhere.example.com' }] }), { mode: 0o600 });
+    await writeFile(
+      stateFile,
+      JSON.stringify({ version: 2, records: [{ ...planted.records[0], apiUrl: 'https://api.elsewhere.example.com' }] }),
+      { mode: 0o600 },
+    );
     const other = world.spawn(['restore', '--api-url', apiUrl], env);
     expect((await other.exited).code).toBe(0);
-    expect(other.stderr()).toMatch(/A registration record for another API \(https:\/\/api\.elsewhere\.example\.com\) is in this state file; left alone\.\nNothing to restore/);
+    expect(other.stderr()).toMatch(
+      /A registration record for another API \(https:\/\/api\.elsewhere\.example\.com\) is in this state file; left alone\.\nNothing to restore/,
+    );
     expect(await currentUrl(apiUrl)).toBe(original);
   });
 });
 
 describe('parseChain', () => {
-  const good = { id: 'a', environment: 'sandbox', apiUrl: 'https://api.sandbox.metriport.com', previousUrl: null, registeredUrl: 'https://t.example.com/webhook', pid: 123, startedAt: '2026-11-29T00:00:00.000Z' };
+  const good = {
+    id: 'a',
+    environment: 'sandbox',
+    apiUrl: 'https://api.sandbox.metriport.com',
+    previousUrl: null,
+    registeredUrl: 'https://t.example.com/webhook',
+    pid: 123,
+    startedAt: '2026-11-29T00:00:00.000Z',
+  };
   it.each([
     ['null', 'null'],
     ['a string pid', JSON.stringify({ ...good, pid: '123' })],

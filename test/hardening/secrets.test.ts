@@ -1,7 +1,7 @@
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type CliWorld, TEST_API_KEY, emulatorApi, spawnEmulator, spawnListenBehindTunnel, useCliWorlds } from '../helpers/cli-env.js';
+import { type CliWorld, emulatorApi, spawnEmulator, spawnListenBehindTunnel, TEST_API_KEY, useCliWorlds } from '../helpers/cli-env.js';
 import { refusingUrl, startTargetApp } from '../helpers/servers.js';
 import { READY } from '../helpers/spawn-cli.js';
 
@@ -56,7 +56,9 @@ describe('secrets', () => {
     await finish(world, ['status', '--debug', '--api-url', emulator.url], env);
     await finish(world, ['retry', '--debug', '--wait', '--timeout', '5s', '--api-url', emulator.url], env);
     await finish(world, ['listen', '--debug', '--verbose', '--port', '0', '--api-url', emulator.url], env);
-    await finish(world, ['listen', '--debug', '--port', '0', '--ngrok-authtoken', NGROK_TOKEN, '--api-url', emulator.url], { METRIPORT_API_KEY: TEST_API_KEY });
+    await finish(world, ['listen', '--debug', '--port', '0', '--ngrok-authtoken', NGROK_TOKEN, '--api-url', emulator.url], {
+      METRIPORT_API_KEY: TEST_API_KEY,
+    });
     await finish(world, ['trigger', 'patient.admit', '--debug', '--to', await refusingUrl(), '--webhook-key', webhookKey], {});
     await finish(world, ['trigger', 'patient.admit', '--debug', '--via-api', '--api-url', emulator.url], env);
     await finish(world, ['replay', 'out', '--debug', '--to', app.url, '--webhook-key', OTHER_WEBHOOK_KEY], {});

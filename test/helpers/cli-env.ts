@@ -45,7 +45,12 @@ export async function spawnEmulator(world: CliWorld, extra: string[] = ['--allow
 }
 
 /** Calls the emulator's API the way a script would. */
-export async function emulatorApi(baseUrl: string, method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; json: any }> {
+export async function emulatorApi(
+  baseUrl: string,
+  method: 'GET' | 'POST',
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; json: any }> {
   const response = await fetch(`${baseUrl}${path}`, {
     method,
     headers: { 'x-api-key': TEST_API_KEY, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
@@ -94,7 +99,10 @@ export async function spawnListenBehindTunnel(
 ): Promise<{ run: CliRun; url: string; webhookUrl: string; tunnel: LocalTunnel }> {
   const tunnel = await startLocalTunnel();
   input.onCleanup(() => tunnel.close());
-  const run = world.spawn(['listen', '--port', '0', '--public-url', tunnel.url, '--api-url', input.apiUrl, ...(input.args ?? [])], { METRIPORT_API_KEY: TEST_API_KEY, ...input.env });
+  const run = world.spawn(['listen', '--port', '0', '--public-url', tunnel.url, '--api-url', input.apiUrl, ...(input.args ?? [])], {
+    METRIPORT_API_KEY: TEST_API_KEY,
+    ...input.env,
+  });
   const [, url] = await run.waitFor(READY);
   tunnel.relayTo(Number(new URL(url ?? '').port));
   return { run, url: url ?? '', webhookUrl: `${tunnel.url}/webhook`, tunnel };

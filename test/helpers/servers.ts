@@ -1,4 +1,4 @@
-import { type IncomingHttpHeaders, type Server, createServer } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { type AddressInfo, createConnection, createServer as createNetServer } from 'node:net';
 
 export interface RecordedRequest {
@@ -20,7 +20,9 @@ export interface TargetApp {
 
 /** A real HTTP server on 127.0.0.1:0 that records requests and answers with `respond`. */
 export async function startTargetApp(
-  respond: (request: RecordedRequest) => { status: number; body?: string; delayMs?: number; headers?: Record<string, string> } = () => ({ status: 200 }),
+  respond: (request: RecordedRequest) => { status: number; body?: string; delayMs?: number; headers?: Record<string, string> } = () => ({
+    status: 200,
+  }),
 ): Promise<TargetApp> {
   const requests: RecordedRequest[] = [];
   const waiters = new Set<() => boolean>();
@@ -53,7 +55,11 @@ export async function startTargetApp(
     maxInFlight: () => maxInFlight,
     waitForRequests: (count) =>
       new Promise((resolve) => {
-        const check = () => (requests.length >= count ? (resolve(), true) : false);
+        const check = () => {
+          if (requests.length < count) return false;
+          resolve();
+          return true;
+        };
         if (!check()) waiters.add(check);
       }),
     close: () =>

@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import type { ForwardConfig } from '../../src/config/listen/types.js';
 import type { MetriportClient } from '../../src/metriport/client.js';
 import type { ReceiverStats, SessionEvent } from '../../src/session/events.js';
-import { type ListenDependencies, type Verification, runListenSession } from '../../src/session/listen-session.js';
-import { type RegistrarDependencies, createRegistrar } from '../../src/session/registrar.js';
-import { type StateStore, memoryStateStore } from '../../src/session/restore.js';
+import { type ListenDependencies, runListenSession, type Verification } from '../../src/session/listen-session.js';
+import { createRegistrar, type RegistrarDependencies } from '../../src/session/registrar.js';
+import { memoryStateStore, type StateStore } from '../../src/session/restore.js';
 import type { TunnelOpener } from '../../src/tunnel/tunnel.js';
 import { TEST_KEY } from './webhooks.js';
 
@@ -54,11 +54,24 @@ export async function startTestSession(options: TestSessionOptions = {}, deps: T
     events.push(event);
     for (const check of waiters) if (check()) waiters.delete(check);
   };
-  const verification = typeof deps.verification === 'function' ? deps.verification(publish) : (deps.verification ?? { kind: 'key', webhookKey: TEST_KEY });
-  const sessionDeps: ListenDependencies = { verification, openTunnel: deps.openTunnel, publish, signal: controller.signal, now: () => new Date() };
+  const verification =
+    typeof deps.verification === 'function' ? deps.verification(publish) : (deps.verification ?? { kind: 'key', webhookKey: TEST_KEY });
+  const sessionDeps: ListenDependencies = {
+    verification,
+    openTunnel: deps.openTunnel,
+    publish,
+    signal: controller.signal,
+    now: () => new Date(),
+  };
   const done = runListenSession(
     {
-      receiver: { host: '127.0.0.1', port: 0, path: '/webhook', maxBodyBytes: options.maxBodyBytes ?? 64 * 1024 * 1024, events: options.events ?? [] },
+      receiver: {
+        host: '127.0.0.1',
+        port: 0,
+        path: '/webhook',
+        maxBodyBytes: options.maxBodyBytes ?? 64 * 1024 * 1024,
+        events: options.events ?? [],
+      },
       capture: { outDir: options.outDir, jsonlFile: options.jsonlFile },
       forward: options.forward,
     },

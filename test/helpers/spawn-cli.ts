@@ -28,7 +28,11 @@ export function cleanEnv(extra: Record<string, string | undefined> = {}): Record
 
 /** Spawns the built CLI the way a user runs it. */
 export function spawnCli(args: string[], options: SpawnOptions): CliRun {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd, env: cleanEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: options.cwd,
+    env: cleanEnv(options.env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const output = { stdout: '', stderr: '' };
   const listeners = new Set<() => void>();
   child.stdout?.on('data', (chunk: Buffer) => {

@@ -9,7 +9,11 @@ export function messageBody(type = 'medical.document-conversion', extra: Record<
   counter += 1;
   const id = messageId ?? `00000000-0000-4000-8000-${String(counter).padStart(12, '0')}-${process.pid}`;
   return Buffer.from(
-    JSON.stringify({ meta: { messageId: id, when: '2026-11-28T10:00:00.000Z', type }, patients: [{ patientId: 'p-1', status: 'completed' }], ...extra }),
+    JSON.stringify({
+      meta: { messageId: id, when: '2026-11-28T10:00:00.000Z', type },
+      patients: [{ patientId: 'p-1', status: 'completed' }],
+      ...extra,
+    }),
   );
 }
 

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ForwardConfig } from '../../src/config/listen/types.js';
-import { type TargetApp, refusingUrl, startTargetApp } from '../helpers/servers.js';
-import { type TestSession, startTestSession, tempDir } from '../helpers/session.js';
+import { refusingUrl, startTargetApp, type TargetApp } from '../helpers/servers.js';
+import { startTestSession, type TestSession, tempDir } from '../helpers/session.js';
 import { messageBody, post, postSigned, signedHeaders } from '../helpers/webhooks.js';
 
 const cleanups: Array<() => Promise<unknown>> = [];
@@ -16,7 +16,10 @@ async function app(respond?: Parameters<typeof startTargetApp>[0]): Promise<Targ
 }
 
 async function forwardingSession(forward: Partial<ForwardConfig> & { url: string }, overrides = {}): Promise<TestSession> {
-  const session = await startTestSession({ forward: { headers: {}, timeoutMs: 4000, concurrency: 4, ack: false, ...forward }, ...overrides });
+  const session = await startTestSession({
+    forward: { headers: {}, timeoutMs: 4000, concurrency: 4, ack: false, ...forward },
+    ...overrides,
+  });
   cleanups.push(() => session.stop());
   return session;
 }
@@ -26,7 +29,10 @@ describe('--forward-to', () => {
     const target = await app(() => ({ status: 202, body: '{"queued":true}' }));
     const dir = await tempDir();
     cleanups.push(dir.remove);
-    const session = await forwardingSession({ url: `${target.url}/hooks/metriport`, headers: { authorization: 'Bearer dev' } }, { outDir: dir.path });
+    const session = await forwardingSession(
+      { url: `${target.url}/hooks/metriport`, headers: { authorization: 'Bearer dev' } },
+      { outDir: dir.path },
+    );
     const body = messageBody('patient.admit');
     const headers = signedHeaders(body);
 
@@ -41,10 +47,14 @@ describe('--forward-to', () => {
     expect(received?.headers.authorization).toBe('Bearer dev');
     // Stored first (the file name is in the outcome), forwarded after, and the message reported with both.
     const [shown] = session.eventsOf('message');
-    expect(shown?.outcome).toMatchObject({ status: 202, storedAs: expect.stringContaining('patient.admit'), forward: { kind: 'answered', status: 202, body: '{"queued":true}' } });
+    expect(shown?.outcome).toMatchObject({
+      status: 202,
+      storedAs: expect.stringContaining('patient.admit'),
+      forward: { kind: 'answered', status: 202, body: '{"queued":true}' },
+    });
   });
 
-  it("makes a failing handler a failed delivery, unless --ack", async () => {
+  it('makes a failing handler a failed delivery, unless --ack', async () => {
     const target = await app(() => ({ status: 500 }));
     const failing = await forwardingSession({ url: target.url });
     expect((await postSigned(failing.url, messageBody())).status).toBe(500);
@@ -57,11 +67,20 @@ describe('--forward-to', () => {
     const slow = await app(() => ({ status: 200, delayMs: 1000 }));
     const timing = await forwardingSession({ url: slow.url, timeoutMs: 100 });
     expect((await postSigned(timing.url, messageBody())).status).toBe(504);
-    expect(timing.eventsOf('message')[0]?.outcome.forward).toMatchObject({ kind: 'failed', status: 504, reason: 'timeout', timeoutMs: 100 });
+    expect(timing.eventsOf('message')[0]?.outcome.forward).toMatchObject({
+      kind: 'failed',
+      status: 504,
+      reason: 'timeout',
+      timeoutMs: 100,
+    });
 
     const nowhere = await forwardingSession({ url: await refusingUrl() });
     expect((await postSigned(nowhere.url, messageBody())).status).toBe(502);
-    expect(nowhere.eventsOf('message')[0]?.outcome.forward).toMatchObject({ kind: 'failed', status: 502, detail: expect.stringContaining('ECONNREFUSED') });
+    expect(nowhere.eventsOf('message')[0]?.outcome.forward).toMatchObject({
+      kind: 'failed',
+      status: 502,
+      detail: expect.stringContaining('ECONNREFUSED'),
+    });
   });
 
   it('keeps at most --forward-concurrency requests in flight to the app', async () => {

@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { messageIdKey } from '../../src/capture/file-names.js';
 import type { SessionEvent } from '../../src/session/events.js';
 import { createEventFilter } from '../../src/webhook/event-filter.js';
 import { createKeyHolder } from '../../src/webhook/key-holder.js';
 import { createReceiver } from '../../src/webhook/receiver.js';
-import { messageIdKey } from '../../src/capture/file-names.js';
 import { startReceiverServer } from '../../src/webhook/server.js';
-import { TEST_KEY, messageBody, postSigned } from '../helpers/webhooks.js';
+import { messageBody, postSigned, TEST_KEY } from '../helpers/webhooks.js';
 
 const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
@@ -16,10 +16,30 @@ async function receiverWithoutKey(keyWaitMs: number) {
   const base = createKeyHolder();
   let onWait: () => void = () => undefined;
   const waiting = new Promise<void>((resolve) => (onWait = resolve));
-  const keys = { ...base, wait: (ms: number) => (onWait(), base.wait(ms)) };
+  const keys = {
+    ...base,
+    wait: (ms: number) => {
+      onWait();
+      return base.wait(ms);
+    },
+  };
   const events: SessionEvent[] = [];
-  const receiver = createReceiver({ keys, keyWaitMs, filter: createEventFilter([]), messageIdKey, publish: (event) => events.push(event), now: () => new Date() });
-  const server = await startReceiverServer({ host: '127.0.0.1', port: 0, path: '/webhook', maxBodyBytes: 1024 * 1024, receiver, onInternalError: () => undefined });
+  const receiver = createReceiver({
+    keys,
+    keyWaitMs,
+    filter: createEventFilter([]),
+    messageIdKey,
+    publish: (event) => events.push(event),
+    now: () => new Date(),
+  });
+  const server = await startReceiverServer({
+    host: '127.0.0.1',
+    port: 0,
+    path: '/webhook',
+    maxBodyBytes: 1024 * 1024,
+    receiver,
+    onInternalError: () => undefined,
+  });
   cleanups.push(() => server.close());
   return { keys, events, url: server.url, waiting };
 }

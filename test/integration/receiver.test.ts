@@ -1,10 +1,10 @@
-import { describeRefusal } from '../../src/output/words.js';
-import { mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { describeRefusal } from '../../src/output/words.js';
 import { sign } from '../../src/webhook/signature.js';
-import { type TestSession, startTestSession, tempDir } from '../helpers/session.js';
-import { TEST_KEY, messageBody, post, postSigned, signedHeaders } from '../helpers/webhooks.js';
+import { startTestSession, type TestSession, tempDir } from '../helpers/session.js';
+import { messageBody, post, postSigned, signedHeaders, TEST_KEY } from '../helpers/webhooks.js';
 
 const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
@@ -47,7 +47,12 @@ describe('receiver on a real socket', () => {
     expect((await stat(out)).mode & 0o777).toBe(0o700);
     expect((await stat(jsonl)).mode & 0o777).toBe(0o600);
     const line = JSON.parse((await readFile(jsonl, 'utf8')).trim());
-    expect(line).toMatchObject({ type: 'medical.document-download', messageId, verifiedBy: 'signature', payload: JSON.parse(body.toString()) });
+    expect(line).toMatchObject({
+      type: 'medical.document-download',
+      messageId,
+      verifiedBy: 'signature',
+      payload: JSON.parse(body.toString()),
+    });
     expect(listener.eventsOf('message')).toHaveLength(1);
   });
 
@@ -219,7 +224,10 @@ describe('receiver on a real socket', () => {
     const body = messageBody();
     const answer = await postSigned(listener.url, body);
     expect(answer.status).toBe(500);
-    expect(listener.eventsOf('store-failed')[0]).toMatchObject({ message: { type: 'medical.document-conversion' }, error: { code: 'CAPTURE_WRITE_FAILED' } });
+    expect(listener.eventsOf('store-failed')[0]).toMatchObject({
+      message: { type: 'medical.document-conversion' },
+      error: { code: 'CAPTURE_WRITE_FAILED' },
+    });
     await rm(out);
     await mkdir(out);
     expect((await postSigned(listener.url, body)).status).toBe(200);

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { describeTarget } from '../../src/metriport/target.js';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/app.js';
 import { createMetriportClient } from '../../src/metriport/client.js';
+import { describeTarget } from '../../src/metriport/target.js';
 import { memoryStateStore } from '../../src/session/restore.js';
 import { publicUrlTunnel } from '../../src/tunnel/tunnel.js';
 import { registeredWith, startTestSession } from '../helpers/session.js';
@@ -20,9 +20,20 @@ async function emulatorWithPrevious(): Promise<RunningEmulator> {
   return running;
 }
 
-function deps(running: RunningEmulator, options: { keepUrl?: boolean; confirm?: (question: { currentUrl: string | null; newUrl: string; target: string }) => Promise<boolean> } = {}) {
+function deps(
+  running: RunningEmulator,
+  options: {
+    keepUrl?: boolean;
+    confirm?: (question: { currentUrl: string | null; newUrl: string; target: string }) => Promise<boolean>;
+  } = {},
+) {
   return {
-    verification: registeredWith({ client: createMetriportClient({ target: describeTarget(running.url), apiKey: API_KEY }), store: memoryStateStore(), pid: 1, ...options }),
+    verification: registeredWith({
+      client: createMetriportClient({ target: describeTarget(running.url), apiKey: API_KEY }),
+      store: memoryStateStore(),
+      pid: 1,
+      ...options,
+    }),
     openTunnel: publicUrlTunnel('https://tunnel.example.com'),
   };
 }
@@ -31,9 +42,19 @@ describe('registration guards', () => {
   it('asks before replacing the URL, showing both, and changes nothing when declined', async () => {
     const running = await emulatorWithPrevious();
     const questions: unknown[] = [];
-    const declined = startTestSession({}, deps(running, { confirm: async (question) => (questions.push(question), false) }));
+    const declined = startTestSession(
+      {},
+      deps(running, {
+        confirm: async (question) => {
+          questions.push(question);
+          return false;
+        },
+      }),
+    );
     await expect(declined).rejects.toMatchObject({ code: 'REGISTRATION_DECLINED', category: 'usage' });
-    expect(questions).toEqual([{ currentUrl: PREVIOUS, newUrl: 'https://tunnel.example.com/webhook', target: `the API at ${running.url}` }]);
+    expect(questions).toEqual([
+      { currentUrl: PREVIOUS, newUrl: 'https://tunnel.example.com/webhook', target: `the API at ${running.url}` },
+    ]);
     expect(running.account.getSettings().webhookUrl).toBe(PREVIOUS);
   });
 

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { describeTarget } from '../../src/metriport/target.js';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/app.js';
 import { createMetriportClient } from '../../src/metriport/client.js';
+import { describeTarget } from '../../src/metriport/target.js';
 import { type NgrokSdk, openNgrokTunnel } from '../../src/tunnel/ngrok.js';
 import type { TunnelOpener } from '../../src/tunnel/tunnel.js';
 import { registeredWith, startTestSession } from '../helpers/session.js';
@@ -25,7 +25,12 @@ function fakeNgrok(url = 'https://fake-7f3a.ngrok-free.app') {
     forward: async (config) => {
       state.configs.push(config);
       state.status = config.onStatusChange ?? (() => undefined);
-      return { url: () => url, close: async () => void (state.closes += 1) };
+      return {
+        url: () => url,
+        close: async () => {
+          state.closes += 1;
+        },
+      };
     },
   };
   const opener: TunnelOpener = (options) =>

@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, normalize, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -54,7 +54,23 @@ const ALLOWED: Record<string, readonly string[]> = {
   check: ['webhook', 'metriport', 'samples', 'util', 'errors'],
   output: ['session', 'check', 'webhook', 'config', 'metriport', 'util', 'errors'],
   inspector: ['output', 'session', 'webhook', 'metriport', 'http', 'util', 'errors'],
-  commands: ['inspector', 'output', 'session', 'check', 'emulator', 'config', 'capture', 'webhook', 'tunnel', 'metriport', 'samples', 'http', 'util', 'errors', 'exit'],
+  commands: [
+    'inspector',
+    'output',
+    'session',
+    'check',
+    'emulator',
+    'config',
+    'capture',
+    'webhook',
+    'tunnel',
+    'metriport',
+    'samples',
+    'http',
+    'util',
+    'errors',
+    'exit',
+  ],
   cli: ['commands', 'output', 'util', 'errors', 'exit'],
 };
 
@@ -93,14 +109,19 @@ describe('architecture', () => {
   it('only the commands and cli.ts import commander or ora, or touch process; only exit.ts exits', () => {
     const offenders = files
       .filter((file) => !isEdge(file.path) && file.path !== 'exit.ts')
-      .filter((file) => /from '(commander|ora)'/.test(file.text) || /\bprocess\.(env|argv|exit|on|once|stdout|stderr|stdin|kill|pid)\b/.test(file.text))
+      .filter(
+        (file) =>
+          /from '(commander|ora)'/.test(file.text) || /\bprocess\.(env|argv|exit|on|once|stdout|stderr|stdin|kill|pid)\b/.test(file.text),
+      )
       .map((file) => file.path);
     expect(offenders).toEqual([]);
     expect(files.filter((file) => /\bprocess\.exit\(/.test(file.text)).map((file) => file.path)).toEqual(['exit.ts']);
   });
 
   it('only src/output imports chalk at run time', () => {
-    const offenders = files.filter((file) => !file.path.startsWith('output/') && /^import \{[^}]*\bChalk\b[^}]*\} from 'chalk'/m.test(file.text)).map((file) => file.path);
+    const offenders = files
+      .filter((file) => !file.path.startsWith('output/') && /^import \{[^}]*\bChalk\b[^}]*\} from 'chalk'/m.test(file.text))
+      .map((file) => file.path);
     expect(offenders).toEqual([]);
   });
 
@@ -115,10 +136,19 @@ describe('architecture', () => {
   });
 
   it('only metriport/client.ts calls the API paths, and only http/send.ts makes outgoing HTTP calls', () => {
-    const apiCallers = files.filter((file) => file.path !== 'metriport/client.ts' && /['"`]\/?settings\/webhook\/retry['"`]/.test(file.text) && !file.path.startsWith('emulator/'));
+    const apiCallers = files.filter(
+      (file) =>
+        file.path !== 'metriport/client.ts' &&
+        /['"`]\/?settings\/webhook\/retry['"`]/.test(file.text) &&
+        !file.path.startsWith('emulator/'),
+    );
     expect(apiCallers.map((file) => file.path)).toEqual([]);
     // inspector/page.ts is the browser's script: its fetch() calls go to the inspector's own origin (the CSP says so).
-    const httpCallers = files.filter((file) => file.path !== 'inspector/page.ts' && /\bfetch\(|import \{[^}]*\brequest\b[^}]*\} from 'node:https?'/.test(file.text)).map((file) => file.path);
+    const httpCallers = files
+      .filter(
+        (file) => file.path !== 'inspector/page.ts' && /\bfetch\(|import \{[^}]*\brequest\b[^}]*\} from 'node:https?'/.test(file.text),
+      )
+      .map((file) => file.path);
     expect(httpCallers).toEqual(['http/send.ts']);
   });
 });

@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildEmulatorApp, startEmulator, type RunningEmulator } from '../../src/emulator/app.js';
+import { buildEmulatorApp, type RunningEmulator, startEmulator } from '../../src/emulator/app.js';
 import { MESSAGE_TIMEOUT_MS, PING_TIMEOUT_MS } from '../../src/metriport/types.js';
 import { BLOCKED_URL_SUBSTRINGS } from '../../src/metriport/url-rules.js';
 import { metriportHeaders } from '../../src/webhook/send.js';
 import { sign } from '../../src/webhook/signature.js';
-import { type TargetApp, refusingUrl, startTargetApp } from '../helpers/servers.js';
+import { refusingUrl, startTargetApp, type TargetApp } from '../helpers/servers.js';
 
 const API_KEY = 'emulator-test-key';
 const cleanups: Array<() => Promise<unknown>> = [];
@@ -22,8 +22,18 @@ function inject(options: { allowLocalUrls?: boolean } = {}) {
   return { call, account };
 }
 
-async function running(options: { pingTimeoutMs?: number; messageTimeoutMs?: number } = {}): Promise<RunningEmulator> {
-  const emulator = await startEmulator({ host: '127.0.0.1', port: 0, apiKey: API_KEY, allowLocalUrls: true, ...options });
+/** Metriport's 0–200 ms pause after each successful retry is injected: no test waits for it. */
+async function running(
+  options: { pingTimeoutMs?: number; messageTimeoutMs?: number; retryPause?: () => number } = {},
+): Promise<RunningEmulator> {
+  const emulator = await startEmulator({
+    host: '127.0.0.1',
+    port: 0,
+    apiKey: API_KEY,
+    allowLocalUrls: true,
+    retryPause: () => 0,
+    ...options,
+  });
   cleanups.push(() => emulator.close());
   return emulator;
 }
@@ -100,7 +110,10 @@ describe('emulator: settings API', () => {
 
   it('refuses "0" (zod sees no URL before the exact-value blocklist does), and matches the blocklist case-sensitively', async () => {
     const { call } = inject();
-    expect((await call('POST', '/settings', { webhookUrl: '0' })).json()).toMatchObject({ status: 400, detail: 'Invalid url, on [webhookUrl]' });
+    expect((await call('POST', '/settings', { webhookUrl: '0' })).json()).toMatchObject({
+      status: 400,
+      detail: 'Invalid url, on [webhookUrl]',
+    });
     expect((await call('POST', '/settings', { webhookUrl: 'https://LOCALHOST.example.com/hook' })).status).toBe(200);
   });
 
@@ -111,7 +124,9 @@ describe('emulator: settings API', () => {
       invalid('String must contain at most 2048 character(s), on [webhookUrl]'),
     );
     expect((await call('POST', '/settings', { webhookUrl: 'not a url' })).json()).toEqual(invalid('Invalid url, on [webhookUrl]'));
-    expect((await call('POST', '/settings', { webhookUrl: 'https://example.com', extra: 1 })).json()).toEqual(invalid("Unrecognized key(s) in object: 'extra', on []"));
+    expect((await call('POST', '/settings', { webhookUrl: 'https://example.com', extra: 1 })).json()).toEqual(
+      invalid("Unrecognized key(s) in object: 'extra', on []"),
+    );
     expect((await call('POST', '/settings', { webhookUrl: 7 })).json()).toEqual(invalid('Invalid input, on [webhookUrl]'));
   });
 
@@ -130,27 +145,46 @@ describe('emulator: settings API', () => {
   it('accepts urlencoded, empty and untyped bodies on every POST, as an Express API does', async () => {
     const { app } = buildEmulatorApp({ apiKey: API_KEY, allowLocalUrls: false });
     cleanups.push(() => app.close());
-    const post = (url: string, headers: Record<string, string>, payload?: string) => app.inject({ method: 'POST', url, headers: { 'x-api-key': API_KEY, ...headers }, payload });
+    const post = (url: string, headers: Record<string, string>, payload?: string) =>
+      app.inject({ method: 'POST', url, headers: { 'x-api-key': API_KEY, ...headers }, payload });
     expect((await post('/settings/webhook/retry', { 'content-type': 'application/x-www-form-urlencoded' })).statusCode).toBe(200);
     expect((await post('/settings/webhook/retry', {})).body).toBe('OK');
     expect((await post('/settings/webhook/retry', { 'content-type': 'text/plain' }, 'anything')).statusCode).toBe(200);
     expect((await post('/settings', { 'content-type': 'application/json' }, '')).statusCode).toBe(200);
-    expect((await post('/settings', { 'content-type': 'application/x-www-form-urlencoded' }, 'webhookUrl=https%3A%2F%2Fapp.example.com%2Fhook')).json()).toMatchObject({
+    expect(
+      (
+        await post('/settings', { 'content-type': 'application/x-www-form-urlencoded' }, 'webhookUrl=https%3A%2F%2Fapp.example.com%2Fhook')
+      ).json(),
+    ).toMatchObject({
       webhookUrl: 'https://app.example.com/hook',
     });
-    expect((await post('/settings', { 'content-type': 'application/json' }, '{"webhookUrl":')).json()).toMatchObject({ status: 400, name: 'Bad Request' });
+    expect((await post('/settings', { 'content-type': 'application/json' }, '{"webhookUrl":')).json()).toMatchObject({
+      status: 400,
+      name: 'Bad Request',
+    });
   });
 
-  it('answers unknown routes and missing settings with Metriport\'s error body', async () => {
+  it("answers unknown routes and missing settings with Metriport's error body", async () => {
     const { call } = inject();
-    expect((await call('GET', '/settings/webhook')).json()).toEqual({ status: 404, title: 'NotFoundError', detail: 'Could not find settings', name: 'Not Found' });
-    expect((await call('POST', '/settings/webhook/request/nope/retry')).json()).toMatchObject({ status: 404, title: 'NotFoundError', name: 'Not Found' });
+    expect((await call('GET', '/settings/webhook')).json()).toEqual({
+      status: 404,
+      title: 'NotFoundError',
+      detail: 'Could not find settings',
+      name: 'Not Found',
+    });
+    expect((await call('POST', '/settings/webhook/request/nope/retry')).json()).toMatchObject({
+      status: 404,
+      title: 'NotFoundError',
+      name: 'Not Found',
+    });
   });
 
   it('accepts a public URL, and a local one only with --allow-local-urls', async () => {
     expect((await inject().call('POST', '/settings', { webhookUrl: 'https://abc.ngrok-free.app/webhook' })).status).toBe(200);
     expect((await inject().call('POST', '/settings', { webhookUrl: 'http://127.0.0.1:4747/webhook' })).status).toBe(400);
-    expect((await inject({ allowLocalUrls: true }).call('POST', '/settings', { webhookUrl: 'http://127.0.0.1:4747/webhook' })).status).toBe(200);
+    expect((await inject({ allowLocalUrls: true }).call('POST', '/settings', { webhookUrl: 'http://127.0.0.1:4747/webhook' })).status).toBe(
+      200,
+    );
   });
 
   it('answers the retry endpoint with plain OK, even with nothing to retry', async () => {
@@ -188,11 +222,20 @@ describe('emulator: delivery rules', () => {
     );
     const wrongPong = await target(() => ({ status: 200, body: '{"pong":"something else"}' }));
     await emulator.account.updateWebhookUrl(wrongPong.url).ping;
-    expect(emulator.account.webhookStatus()).toMatchObject({ webhookEnabled: false, webhookStatusDetail: 'Bad response from webhook call' });
+    expect(emulator.account.webhookStatus()).toMatchObject({
+      webhookEnabled: false,
+      webhookStatusDetail: 'Bad response from webhook call',
+    });
   });
 
   it('retries failed requests one at a time, oldest first, to the current URL, keeping messageId and when', async () => {
-    const emulator = await running();
+    let pauses = 0;
+    const emulator = await running({
+      retryPause: () => {
+        pauses += 1;
+        return 0;
+      },
+    });
     await emulator.account.updateWebhookUrl(await refusingUrl()).ping;
     const sent = [];
     for (const type of ['first', 'second', 'third']) sent.push(await emulator.account.send({ meta: { type } }));
@@ -209,7 +252,13 @@ describe('emulator: delivery rules', () => {
     expect(retried.map((body) => JSON.parse(body).meta.when)).toEqual(before.map((request) => request.createdAt.toISOString()));
     expect(retried.map((body) => JSON.parse(body).meta.messageId)).toEqual(sent.map((outcome) => outcome.messageId));
     expect(app.maxInFlight()).toBe(1);
-    expect(emulator.account.webhookStatus()).toMatchObject({ webhookRequestsFailed: 0, webhookRequestsProcessing: 0, webhookEnabled: true });
+    // Metriport pauses after each successful retry.
+    expect(pauses).toBe(3);
+    expect(emulator.account.webhookStatus()).toMatchObject({
+      webhookRequestsFailed: 0,
+      webhookRequestsProcessing: 0,
+      webhookEnabled: true,
+    });
   });
 });
 
@@ -227,7 +276,11 @@ describe('emulator: as Metriport stores and retries', () => {
     void emulator.account.updateWebhookUrl(second.url).ping;
     await emulator.account.idle();
     const retried = first.requests.find((request) => JSON.parse(request.body.toString()).meta.type === 'medical.document-download');
-    expect(JSON.parse(retried?.body.toString() ?? '{}').meta).toEqual({ messageId: outcome.messageId, when: expect.any(String), type: 'medical.document-download' });
+    expect(JSON.parse(retried?.body.toString() ?? '{}').meta).toEqual({
+      messageId: outcome.messageId,
+      when: expect.any(String),
+      type: 'medical.document-download',
+    });
     expect(second.requests.every((request) => JSON.parse(request.body.toString()).meta.type === 'ping')).toBe(true);
   });
 
@@ -248,17 +301,38 @@ describe('emulator: as Metriport stores and retries', () => {
     const app = await target(() => ({ status: 202, body: '{"ok":true}' }));
     const emulator = await running();
     const call = (body: unknown) =>
-      fetch(`${emulator.url}/settings/webhook/sample-payload`, { method: 'POST', headers: { 'x-api-key': API_KEY, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    expect((await (await call({ meta: { type: 'x' } })).json()) as unknown).toMatchObject({ status: 400, title: 'BadRequestError', detail: 'Webhook URL and key must be configured' });
+      fetch(`${emulator.url}/settings/webhook/sample-payload`, {
+        method: 'POST',
+        headers: { 'x-api-key': API_KEY, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    expect((await (await call({ meta: { type: 'x' } })).json()) as unknown).toMatchObject({
+      status: 400,
+      title: 'BadRequestError',
+      detail: 'Webhook URL and key must be configured',
+    });
     await emulator.account.updateWebhookUrl(`${app.url}/hook`).ping;
     const answer = await call({ meta: { type: 'patient.admit', messageId: 'dropped', data: { a: 1 } }, payload: { patientId: 'p' } });
-    expect(await answer.json()).toEqual({ status: 202, webhookResponse: { ok: true }, url: `${app.url}/hook`, durationMillis: expect.any(Number) });
-    expect(JSON.parse(app.requests.at(-1)?.body.toString() ?? '{}')).toEqual({ meta: { type: 'patient.admit' }, payload: { patientId: 'p' } });
+    expect(await answer.json()).toEqual({
+      status: 202,
+      webhookResponse: { ok: true },
+      url: `${app.url}/hook`,
+      durationMillis: expect.any(Number),
+    });
+    expect(JSON.parse(app.requests.at(-1)?.body.toString() ?? '{}')).toEqual({
+      meta: { type: 'patient.admit' },
+      payload: { patientId: 'p' },
+    });
 
     await emulator.account.updateWebhookUrl(await refusingUrl()).ping;
     const failed = await call({ meta: { type: 'patient.admit' } });
     expect(failed.status).toBe(500);
-    expect(await failed.json()).toMatchObject({ status: 500, title: 'WebhookError', detail: 'Failed to send payload', name: 'Internal Server Error' });
+    expect(await failed.json()).toMatchObject({
+      status: 500,
+      title: 'WebhookError',
+      detail: 'Failed to send payload',
+      name: 'Internal Server Error',
+    });
   });
 
   it('lists webhook requests newest first with pagination, and resends one as a new request', async () => {
@@ -266,8 +340,10 @@ describe('emulator: as Metriport stores and retries', () => {
     const emulator = await running();
     await emulator.account.updateWebhookUrl(`${app.url}/hook`).ping;
     const sent = [];
-    for (const type of ['a.one', 'a.two', 'a.three']) sent.push(await emulator.account.send({ meta: { type, when: new Date(Date.UTC(2026, 0, sent.length + 1)).toISOString() } }));
-    const get = async (path: string) => (await fetch(`${emulator.url}${path}`, { headers: { 'x-api-key': API_KEY } })).json() as Promise<any>;
+    for (const type of ['a.one', 'a.two', 'a.three'])
+      sent.push(await emulator.account.send({ meta: { type, when: new Date(Date.UTC(2026, 0, sent.length + 1)).toISOString() } }));
+    const get = async (path: string) =>
+      (await fetch(`${emulator.url}${path}`, { headers: { 'x-api-key': API_KEY } })).json() as Promise<any>;
     const page = await get('/settings/webhook/request?count=2');
     expect(page.requests.map((row: { type: string }) => row.type)).toEqual(['a.three', 'a.two']);
     expect(page.meta).toMatchObject({ itemsOnPage: 2 });
@@ -275,7 +351,12 @@ describe('emulator: as Metriport stores and retries', () => {
     expect(next.requests.map((row: { type: string }) => row.type)).toEqual(['a.one']);
     expect(next.meta.nextPage).toBeUndefined();
 
-    const resent = await (await fetch(`${emulator.url}/settings/webhook/request/${sent[0]?.messageId}/retry`, { method: 'POST', headers: { 'x-api-key': API_KEY } })).json() as any;
+    const resent = (await (
+      await fetch(`${emulator.url}/settings/webhook/request/${sent[0]?.messageId}/retry`, {
+        method: 'POST',
+        headers: { 'x-api-key': API_KEY },
+      })
+    ).json()) as any;
     expect(resent.meta.type).toBe('a.one');
     expect(resent.meta.messageId).not.toBe(sent[0]?.messageId);
     expect(JSON.parse(app.requests.at(-1)?.body.toString() ?? '{}').meta.messageId).toBe(resent.meta.messageId);

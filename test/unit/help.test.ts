@@ -4,7 +4,21 @@ import { CommanderError } from '../../src/commands/shared/commander.js';
 
 // Help is part of the interface: a change to it should be a deliberate one, reviewed in these files. The
 // command tree is tested in-process; `test/e2e/listen.test.ts` runs `--help` and `--version` spawned.
-const COMMANDS = ['', 'listen', 'status', 'retry', 'requests', 'key', 'restore', 'trigger', 'replay', 'check', 'inspect', 'emulator', 'completion'];
+const COMMANDS = [
+  '',
+  'listen',
+  'status',
+  'retry',
+  'requests',
+  'key',
+  'restore',
+  'trigger',
+  'replay',
+  'check',
+  'inspect',
+  'emulator',
+  'completion',
+];
 
 async function run(args: string[]): Promise<{ out: string; err: string; code: string | undefined }> {
   let out = '';

@@ -1,9 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { FEED_BATCH_MS, FLOOD_BATCH_MS, MAX_ENTRIES_PER_BATCH, type FeedBatch, type FeedTimers, startFeed } from '../../src/inspector/feed.js';
+import {
+  FEED_BATCH_MS,
+  type FeedBatch,
+  type FeedTimers,
+  FLOOD_BATCH_MS,
+  MAX_ENTRIES_PER_BATCH,
+  startFeed,
+} from '../../src/inspector/feed.js';
 import { createInspectorStore } from '../../src/inspector/store.js';
 import type { SessionEvent } from '../../src/session/events.js';
 
-const ping = (index: number): SessionEvent => ({ type: 'ping', ping: `p-${index}`, verifiedBy: 'signature', at: new Date(Date.UTC(2026, 10, 29, 12, 0, index)) });
+const ping = (index: number): SessionEvent => ({
+  type: 'ping',
+  ping: `p-${index}`,
+  verifiedBy: 'signature',
+  at: new Date(Date.UTC(2026, 10, 29, 12, 0, index)),
+});
 
 /** Timers run by hand: the test sees each delay the feed asks for and decides when it fires. */
 function manualTimers() {
@@ -35,7 +47,10 @@ function feedOf(store = createInspectorStore()) {
   const feed = startFeed({ store, send: (batch) => sent.push(batch), timers: clock.timers });
   let recorded = 0;
   const record = (count: number) => {
-    for (let index = 0; index < count; index += 1) store.record(ping((recorded += 1)));
+    for (let index = 0; index < count; index += 1) {
+      recorded += 1;
+      store.record(ping(recorded));
+    }
   };
   return { clock, sent, feed, record };
 }

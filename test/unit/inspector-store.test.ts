@@ -3,8 +3,14 @@ import { createInspectorStore } from '../../src/inspector/store.js';
 import type { SessionEvent } from '../../src/session/events.js';
 import type { ReceivedMessage } from '../../src/webhook/message.js';
 
-function messageEvent(index: number, options: { messageId?: string; bytes?: number; headers?: Record<string, string>; atMs?: number } = {}): SessionEvent {
-  const body = { meta: { messageId: options.messageId ?? `m-${index}`, type: 'patient.admit' }, payload: { patientId: `patient-${index}`, pad: 'x'.repeat(options.bytes ?? 10) } };
+function messageEvent(
+  index: number,
+  options: { messageId?: string; bytes?: number; headers?: Record<string, string>; atMs?: number } = {},
+): SessionEvent {
+  const body = {
+    meta: { messageId: options.messageId ?? `m-${index}`, type: 'patient.admit' },
+    payload: { patientId: `patient-${index}`, pad: 'x'.repeat(options.bytes ?? 10) },
+  };
   const raw = Buffer.from(JSON.stringify(body));
   const message: ReceivedMessage = {
     receivedAt: new Date(options.atMs ?? Date.UTC(2026, 10, 29, 12, 0, index)),
@@ -35,7 +41,10 @@ describe('inspector store', () => {
     // 4,000 bytes: a 1,024-byte arena, so these 1 KB bodies are held by reference within the other 2,976.
     const store = createInspectorStore({ maxEntries: 100, maxBodyBytes: 4000 });
     for (let index = 1; index <= 5; index += 1) store.record(messageEvent(index, { bytes: 1000 }));
-    const held = store.list().filter((entry) => entry.hasBody).map((entry) => entry.id);
+    const held = store
+      .list()
+      .filter((entry) => entry.hasBody)
+      .map((entry) => entry.id);
     expect(held).toEqual([5, 4]);
     expect(store.body(1)).toBeUndefined();
     expect(store.get(1)?.patientId).toBe('patient-1');
@@ -46,11 +55,14 @@ describe('inspector store', () => {
     const store = createInspectorStore({ maxEntries: 1000, maxBodyBytes: 16 * 1024 });
     const sent = new Map<number, Buffer>();
     for (let index = 1; index <= 300; index += 1) {
-      const event = messageEvent(index, { bytes: index % 7 * 20, headers: { 'content-type': 'application/json', 'x-n': String(index) } });
+      const event = messageEvent(index, { bytes: (index % 7) * 20, headers: { 'content-type': 'application/json', 'x-n': String(index) } });
       store.record(event);
       if (event.type === 'message') sent.set(index, event.message.raw);
     }
-    const withBody = store.list().filter((entry) => entry.hasBody).map((entry) => entry.id);
+    const withBody = store
+      .list()
+      .filter((entry) => entry.hasBody)
+      .map((entry) => entry.id);
     expect(withBody.length).toBeGreaterThan(5);
     expect(withBody.length).toBeLessThan(300);
     // The held ones are the newest, contiguous, byte-identical, with their own headers.
@@ -84,7 +96,9 @@ describe('inspector store', () => {
     expect(skipped?.messageId).toBe('m-1500');
     expect(skipped?.patientId).toBe('patient-1500');
     // Stored by --out (as messageEvent's are): the row points at its file.
-    expect(skipped?.summary).toMatch(/not kept here: over 100 messages a second arrived; its file has the body\) → answered 200 · stored file-1500\.json/);
+    expect(skipped?.summary).toMatch(
+      /not kept here: over 100 messages a second arrived; its file has the body\) → answered 200 · stored file-1500\.json/,
+    );
     // Without --out, the row says how to keep them all.
     const unstored = createInspectorStore({ bytesKeptPerSecond: 1 });
     for (const index of [1, 2]) {
@@ -92,10 +106,17 @@ describe('inspector store', () => {
       unstored.record(event.type === 'message' ? { ...event, outcome: { ...event.outcome, storedAs: undefined } } : event);
     }
     expect(unstored.get(1)?.hasBody).toBe(true);
-    expect(unstored.get(2)?.summary).toMatch(/not kept here: over 1 messages a second arrived; --out or --jsonl keeps every one\) → answered 200$/);
+    expect(unstored.get(2)?.summary).toMatch(
+      /not kept here: over 1 messages a second arrived; --out or --jsonl keeps every one\) → answered 200$/,
+    );
     // A quiet second later, every message is kept again.
     for (let index = 2001; index <= 2050; index += 1) store.record(messageEvent(index, { atMs: start + 4000 + index }));
-    expect(store.list().slice(0, 50).every((entry) => entry.hasBody)).toBe(true);
+    expect(
+      store
+        .list()
+        .slice(0, 50)
+        .every((entry) => entry.hasBody),
+    ).toBe(true);
   });
 
   it('keeps header values exactly as Node decoded them (one byte per character)', () => {
@@ -120,7 +141,12 @@ describe('inspector store', () => {
     const seen: number[] = [];
     const unsubscribe = store.subscribe((id) => seen.push(id));
     store.record(messageEvent(1));
-    store.record({ type: 'verify-failed', at: new Date(), reason: 'signature-mismatch', from: { address: '203.0.113.9', userAgent: 'curl', headers: { 'x-metriport-signature': 'f' } } });
+    store.record({
+      type: 'verify-failed',
+      at: new Date(),
+      reason: 'signature-mismatch',
+      from: { address: '203.0.113.9', userAgent: 'curl', headers: { 'x-metriport-signature': 'f' } },
+    });
     unsubscribe();
     store.record(messageEvent(3));
     expect(seen).toEqual([1, 2]);

@@ -9,13 +9,20 @@ describe('how the CLI was run, so hints run as printed', () => {
     // After `npm link`: the name on PATH is a link to this very script.
     [{ script: '/usr/local/bin/metriport-webhook', cwd: '/home/dev/app', pathDirs: ['/usr/bin', '/usr/local/bin'] }, 'metriport-webhook'],
     // From a project's node_modules (npx, npm scripts).
-    [{ script: '/home/dev/app/node_modules/.bin/metriport-webhook', cwd: '/home/dev/app', pathDirs: ['/usr/bin'] }, 'npx metriport-webhook'],
+    [
+      { script: '/home/dev/app/node_modules/.bin/metriport-webhook', cwd: '/home/dev/app', pathDirs: ['/usr/bin'] },
+      'npx metriport-webhook',
+    ],
     // From the clone itself.
     [{ script: real, cwd: '/home/dev/metriport-webhook', pathDirs: ['/usr/bin'] }, 'node bin/metriport-webhook.js'],
     // From elsewhere: the absolute path, which works from anywhere.
     [{ script: real, cwd: '/tmp/work', pathDirs: ['/usr/bin'] }, `node ${real}`],
   ])('%j → %s', (input, expected) => {
-    const links: Record<string, string> = { '/usr/local/bin/metriport-webhook': real, [real]: real, '/home/dev/app/node_modules/.bin/metriport-webhook': '/home/dev/app/node_modules/metriport-webhook/bin/metriport-webhook.js' };
+    const links: Record<string, string> = {
+      '/usr/local/bin/metriport-webhook': real,
+      [real]: real,
+      '/home/dev/app/node_modules/.bin/metriport-webhook': '/home/dev/app/node_modules/metriport-webhook/bin/metriport-webhook.js',
+    };
     expect(describeInvocation({ ...input, resolve: (path) => links[path] })).toBe(expected);
   });
 

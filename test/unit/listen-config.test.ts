@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { type ListenFlags, resolveListenConfig } from '../../src/config/listen/resolve.js';
 import { webhookUrlFor } from '../../src/config/listen/tunnel.js';
-import { parseSize } from '../../src/util/units.js';
-import { maskSecret } from '../../src/util/secret.js';
-import { describeSources, redactUrl } from '../../src/output/settings.js';
 import { MwError } from '../../src/errors.js';
+import { describeSources, redactUrl } from '../../src/output/settings.js';
+import { maskSecret } from '../../src/util/secret.js';
+import { parseSize } from '../../src/util/units.js';
 
 const base: ListenFlags = { tunnel: false, webhookKey: 'flag-key' };
 
@@ -94,14 +94,19 @@ describe('resolveListenConfig', () => {
 
   it('asks on a terminal, and not with --yes', () => {
     const flags = { publicUrl: 'https://t.example.com', apiKey: 'k', env: 'production' };
-    const confirmOf = (config: ReturnType<typeof resolveListenConfig>) => (config.mode === 'registered' ? config.registration.confirm : undefined);
+    const confirmOf = (config: ReturnType<typeof resolveListenConfig>) =>
+      config.mode === 'registered' ? config.registration.confirm : undefined;
     expect(confirmOf(resolveListenConfig(flags, {}, {}, { interactive: true }))).toBe(true);
     expect(confirmOf(resolveListenConfig({ ...flags, yes: true }, {}, {}))).toBe(false);
   });
 
   it('leaves the blocklist to the API when --api-url points elsewhere', () => {
     const config = resolveListenConfig({ publicUrl: 'http://127.0.0.1:4747', apiKey: 'k', apiUrl: 'http://127.0.0.1:4748' }, {}, {});
-    expect(config).toMatchObject({ mode: 'registered', api: { target: { environment: 'custom' } }, tunnel: { kind: 'public-url', url: 'http://127.0.0.1:4747' } });
+    expect(config).toMatchObject({
+      mode: 'registered',
+      api: { target: { environment: 'custom' } },
+      tunnel: { kind: 'public-url', url: 'http://127.0.0.1:4747' },
+    });
   });
 
   it.each([
@@ -118,7 +123,10 @@ describe('resolveListenConfig', () => {
       const config = resolveListenConfig({ apiKey: 'k', ...flags }, env, dotenv, { interactive: false, ngrokConfigAuthtoken: fromFile });
       return config.mode === 'registered' ? config.tunnel : undefined;
     };
-    expect(resolve({ ngrokAuthtoken: 'flag-token' }, { NGROK_AUTHTOKEN: 'env-token' }, {})).toMatchObject({ kind: 'ngrok', authtoken: { value: 'flag-token' } });
+    expect(resolve({ ngrokAuthtoken: 'flag-token' }, { NGROK_AUTHTOKEN: 'env-token' }, {})).toMatchObject({
+      kind: 'ngrok',
+      authtoken: { value: 'flag-token' },
+    });
     expect(resolve({}, { NGROK_AUTHTOKEN: 'env-token' }, {})).toMatchObject({ authtoken: { value: 'env-token' } });
     expect(resolve({}, {}, { NGROK_AUTHTOKEN: 'dotenv-token' })).toMatchObject({ authtoken: { value: 'dotenv-token' } });
     expect(resolve({}, { NGROK_DOMAIN: 'me.ngrok.app' }, {})).toMatchObject({ authtoken: { value: 'file-token' }, domain: 'me.ngrok.app' });
@@ -126,7 +134,13 @@ describe('resolveListenConfig', () => {
 
   it('reads forwarding flags', () => {
     const config = resolveListenConfig(
-      { ...base, forwardTo: 'http://127.0.0.1:3000/hook', header: ['Authorization: Bearer x', 'X-Env:dev'], forwardTimeout: '1500', ack: true },
+      {
+        ...base,
+        forwardTo: 'http://127.0.0.1:3000/hook',
+        header: ['Authorization: Bearer x', 'X-Env:dev'],
+        forwardTimeout: '1500',
+        ack: true,
+      },
       {},
       {},
     );
@@ -141,7 +155,9 @@ describe('resolveListenConfig', () => {
   });
 
   it('refuses a --header value that would split into two lines', () => {
-    expect(usageCode(() => resolveListenConfig({ ...base, forwardTo: 'http://127.0.0.1:3000', header: ['X-A: ok\r\nX-Injected: 1'] }, {}, {}))).toBe('BAD_HEADER');
+    expect(
+      usageCode(() => resolveListenConfig({ ...base, forwardTo: 'http://127.0.0.1:3000', header: ['X-A: ok\r\nX-Injected: 1'] }, {}, {})),
+    ).toBe('BAD_HEADER');
   });
 
   it('masks credentials in a --forward-to URL wherever it is shown', () => {

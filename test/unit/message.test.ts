@@ -5,7 +5,12 @@ describe('parseBody', () => {
   it('reads meta', () => {
     const raw = Buffer.from('{"meta":{"messageId":"m-1","when":"2026-01-01T00:00:00.000Z","type":"patient.admit"},"payload":{}}');
     const result = parseBody(raw);
-    expect(result.ok && result.body).toMatchObject({ type: 'patient.admit', messageId: 'm-1', when: '2026-01-01T00:00:00.000Z', ping: undefined });
+    expect(result.ok && result.body).toMatchObject({
+      type: 'patient.admit',
+      messageId: 'm-1',
+      when: '2026-01-01T00:00:00.000Z',
+      ping: undefined,
+    });
   });
 
   it('reads the ping value', () => {

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { type ApiFlags, resolveApiConfig } from '../../src/config/api-config.js';
-import { describeTarget } from '../../src/metriport/target.js';
 import { MwError } from '../../src/errors.js';
 import { HttpFailure, type HttpRequest, type SendHttp } from '../../src/http/send.js';
 import { createMetriportClient } from '../../src/metriport/client.js';
+import { describeTarget } from '../../src/metriport/target.js';
 import { webhookUrlProblem } from '../../src/metriport/url-rules.js';
-import { type RegistrationRecord, planRestore } from '../../src/session/restore.js';
+import { planRestore, type RegistrationRecord } from '../../src/session/restore.js';
 
 type Answer = { status: number; body?: string; headers?: Record<string, string> } | Error;
 
@@ -56,7 +56,11 @@ describe('Metriport client', () => {
   });
 
   it('retries idempotent calls on 5xx, 429 (honouring Retry-After) and network errors, with backoff', async () => {
-    const { instance, calls, sleeps } = client([{ status: 503 }, { status: 429, headers: { 'retry-after': '2' } }, { status: 200, body: settings }]);
+    const { instance, calls, sleeps } = client([
+      { status: 503 },
+      { status: 429, headers: { 'retry-after': '2' } },
+      { status: 200, body: settings },
+    ]);
     expect((await instance.getSettings()).webhookUrl).toBe('https://a.example.com/h');
     expect(calls).toHaveLength(3);
     expect(sleeps).toEqual([300, 2000]);
@@ -70,7 +74,9 @@ describe('Metriport client', () => {
     const error = await failure(instance.getSettings());
     expect(calls).toHaveLength(3);
     expect(error).toMatchObject({ code: 'API_UNREACHABLE', category: 'network' });
-    expect(error.message).toBe('Could not reach the Metriport API at https://api.sandbox.metriport.com (from the command): nothing listens there (ECONNREFUSED).');
+    expect(error.message).toBe(
+      'Could not reach the Metriport API at https://api.sandbox.metriport.com (from the command): nothing listens there (ECONNREFUSED).',
+    );
   });
 
   it('never repeats the retry call', async () => {
@@ -91,7 +97,9 @@ describe('Metriport client', () => {
   });
 
   it('explains Invalid URL', async () => {
-    const error = await failure(client([{ status: 400, body: '{"status":400,"title":"BAD_REQUEST","detail":"Invalid URL"}' }]).instance.updateWebhookUrl('https://x'));
+    const error = await failure(
+      client([{ status: 400, body: '{"status":400,"title":"BAD_REQUEST","detail":"Invalid URL"}' }]).instance.updateWebhookUrl('https://x'),
+    );
     expect(error.code).toBe('INVALID_WEBHOOK_URL');
     expect(error.hint).toMatch(/localhost.*0000/);
   });
@@ -175,7 +183,15 @@ describe('waitForRetry', () => {
     const fake = { getWebhookStatus: async () => reads.shift() ?? stuck } as unknown as Parameters<typeof waitForRetry>[0]['client'];
     let now = 0;
     // The clock moves 1 ms a read: a wait for zero processing would time out after 50 reads.
-    const outcome = await waitForRetry({ client: fake, failedBefore: 2, processingBefore: 1, timeoutMs: 50, intervalMs: 1, signal: new AbortController().signal, now: () => (now += 1) });
+    const outcome = await waitForRetry({
+      client: fake,
+      failedBefore: 2,
+      processingBefore: 1,
+      timeoutMs: 50,
+      intervalMs: 1,
+      signal: new AbortController().signal,
+      now: () => (now += 1),
+    });
     expect(outcome).toEqual({ delivered: 2, failed: 0, processing: 0, timedOut: false });
     expect(now).toBeLessThan(5);
   });

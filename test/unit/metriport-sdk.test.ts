@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startEmulator, type RunningEmulator } from '../../src/emulator/app.js';
+import { type RunningEmulator, startEmulator } from '../../src/emulator/app.js';
 import { hasFailedSample, listSampleTypes, newSampleMessage } from '../../src/samples/samples.js';
 import { startTargetApp, type TargetApp } from '../helpers/servers.js';
 
@@ -16,10 +16,20 @@ afterEach(async () => {
 
 /** The zod issues the SDK finds, as "path: message" lines; empty when it accepts the message. */
 function sdkIssues(message: unknown): string[] {
-  const parsed = MetriportMedicalApi.parseWebhookResponse(message, false) as { errors?: { issues: Array<{ path: Array<string | number>; message: string; unionErrors?: Array<{ issues: Array<{ path: Array<string | number>; message: string }> }> }> } };
+  const parsed = MetriportMedicalApi.parseWebhookResponse(message, false) as {
+    errors?: {
+      issues: Array<{
+        path: Array<string | number>;
+        message: string;
+        unionErrors?: Array<{ issues: Array<{ path: Array<string | number>; message: string }> }>;
+      }>;
+    };
+  };
   if (parsed?.errors === undefined) return [];
   // The union reports every branch; the branch for this meta.type says what is wrong.
-  const issues = parsed.errors.issues.flatMap((issue) => issue.unionErrors?.map((branch) => branch.issues).sort((a, b) => a.length - b.length)[0] ?? [issue]);
+  const issues = parsed.errors.issues.flatMap(
+    (issue) => issue.unionErrors?.map((branch) => branch.issues).sort((a, b) => a.length - b.length)[0] ?? [issue],
+  );
   return issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
 }
 
@@ -55,7 +65,9 @@ describe("Metriport's SDK judges the samples", () => {
       if (type === 'devices.health-data') {
         const kinds = ['activity', 'sleep', 'body', 'biometrics', 'nutrition'].filter((kind) => Array.isArray(user[kind]));
         expect(kinds.length).toBeGreaterThan(0);
-        for (const kind of kinds) for (const item of user[kind] as Array<{ metadata: unknown }>) expect(item.metadata).toMatchObject({ date: expect.any(String), source: expect.any(String) });
+        for (const kind of kinds)
+          for (const item of user[kind] as Array<{ metadata: unknown }>)
+            expect(item.metadata).toMatchObject({ date: expect.any(String), source: expect.any(String) });
       } else {
         expect(user.providers).toEqual(expect.any(Array));
         expect(user.connectedProviders).toEqual(expect.any(Array));
@@ -65,7 +77,7 @@ describe("Metriport's SDK judges the samples", () => {
 
   it('real-time notifications carry meta.requestId; one patient per document and consolidated message', () => {
     for (const type of ['patient.admit', 'patient.discharge', 'patient.transfer', 'patient.pharmacy', 'patient.laboratory']) {
-      expect((newSampleMessage(type, new Date())?.meta as { requestId?: unknown }).requestId).toEqual(expect.any(String));
+      expect((newSampleMessage(type, new Date()) as { meta: { requestId?: unknown } }).meta.requestId).toEqual(expect.any(String));
     }
     for (const type of medicalTypes.filter((name) => name.startsWith('medical.document') || name === 'medical.consolidated-data')) {
       expect((newSampleMessage(type, new Date()) as { patients: unknown[] }).patients).toHaveLength(1);
@@ -80,7 +92,10 @@ describe("Metriport's SDK against the emulator", () => {
       return { status: ping === undefined ? 500 : 200, body: ping === undefined ? '' : JSON.stringify({ pong: ping }) };
     });
     const emulator = await startEmulator({ host: '127.0.0.1', port: 0, apiKey: API_KEY, allowLocalUrls: true, retryPause: () => 0 });
-    cleanups.push(() => app.close(), () => emulator.close());
+    cleanups.push(
+      () => app.close(),
+      () => emulator.close(),
+    );
     return { emulator, app, sdk: new MetriportMedicalApi(API_KEY, { baseAddress: emulator.url }) };
   }
 

@@ -44,7 +44,10 @@ describe('openNgrokTunnel', () => {
   const base = { localAddress: '127.0.0.1:4747', authtoken: TOKEN, timeoutMs: 1000, lostAfterMs: 1000, onState: () => undefined };
 
   it('says when the native module is missing', async () => {
-    const failing = openNgrokTunnel({ ...base, loadSdk: async () => Promise.reject(new Error('Cannot find module @ngrok/ngrok-linux-x64-gnu')) });
+    const failing = openNgrokTunnel({
+      ...base,
+      loadSdk: async () => Promise.reject(new Error('Cannot find module @ngrok/ngrok-linux-x64-gnu')),
+    });
     await expect(failing).rejects.toMatchObject({ code: 'NGROK_NATIVE_MISSING' });
   });
 
@@ -61,7 +64,12 @@ describe('openNgrokTunnel', () => {
     const sdk: NgrokSdk = {
       forward: async (config) => {
         calls.push(config);
-        return { url: () => 'https://abc.ngrok-free.app', close: async () => void (closes += 1) };
+        return {
+          url: () => 'https://abc.ngrok-free.app',
+          close: async () => {
+            closes += 1;
+          },
+        };
       },
     };
     const tunnel = await openNgrokTunnel({ ...base, domain: 'me.ngrok.app', loadSdk: async () => sdk });
@@ -84,8 +92,13 @@ describe('ngrok config file', () => {
   });
 
   it('looks where the agent keeps it', () => {
-    expect(ngrokConfigPaths({ env: {}, home: '/home/u', platform: 'linux' })).toEqual(['/home/u/.config/ngrok/ngrok.yml', '/home/u/.ngrok2/ngrok.yml']);
+    expect(ngrokConfigPaths({ env: {}, home: '/home/u', platform: 'linux' })).toEqual([
+      '/home/u/.config/ngrok/ngrok.yml',
+      '/home/u/.ngrok2/ngrok.yml',
+    ]);
     expect(ngrokConfigPaths({ env: { XDG_CONFIG_HOME: '/x' }, home: '/home/u', platform: 'linux' })[0]).toBe('/x/ngrok/ngrok.yml');
-    expect(ngrokConfigPaths({ env: {}, home: '/Users/u', platform: 'darwin' })[0]).toBe('/Users/u/Library/Application Support/ngrok/ngrok.yml');
+    expect(ngrokConfigPaths({ env: {}, home: '/Users/u', platform: 'darwin' })[0]).toBe(
+      '/Users/u/Library/Application Support/ngrok/ngrok.yml',
+    );
   });
 });

@@ -1,15 +1,15 @@
-import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
 import { captureFileName, messageIdKey, messageIdKeyOfFile } from '../../src/capture/file-names.js';
-import { loadSample } from '../../src/samples/samples.js';
 import { colorLevel, createPalette } from '../../src/output/color.js';
 import { createJsonSink } from '../../src/output/json.js';
 import { createLogSink, readinessLine } from '../../src/output/log.js';
-import { PREVIEWS_PER_SECOND, PREVIEW_LINES, createPrettySink, formatMessage } from '../../src/output/pretty.js';
+import { createPrettySink, formatMessage, PREVIEW_LINES, PREVIEWS_PER_SECOND } from '../../src/output/pretty.js';
 import { prettyJson } from '../../src/output/pretty-json.js';
+import { loadSample } from '../../src/samples/samples.js';
+import { createEventFilter } from '../../src/webhook/event-filter.js';
 import type { ReceivedMessage } from '../../src/webhook/message.js';
 import type { MessageOutcome } from '../../src/webhook/receiver.js';
-import { createEventFilter } from '../../src/webhook/event-filter.js';
 
 const plain = createPalette(0);
 const receivedAt = new Date('2026-11-28T10:11:12.345Z');
@@ -77,14 +77,22 @@ describe('JSON lines', () => {
 });
 
 describe('terminal view', () => {
-  const outcome: MessageOutcome = { status: 202, storedAs: '20261128T101112345Z_000001_medical.document-download_7a1e1f0c.json', forward: { kind: 'answered', url: 'http://127.0.0.1:3000/hook', status: 202, durationMs: 12, body: '' } };
+  const outcome: MessageOutcome = {
+    status: 202,
+    storedAs: '20261128T101112345Z_000001_medical.document-download_7a1e1f0c.json',
+    forward: { kind: 'answered', url: 'http://127.0.0.1:3000/hook', status: 202, durationMs: 12, body: '' },
+  };
 
   it('prints one line with the outcome, then a short preview', () => {
     const text = formatMessage(message, outcome, { palette: plain, preview: 'preview' });
     const [header, ...rest] = text.split('\n');
-    expect(header).toContain('medical.document-download  7a1e1f0c  ✓ signed  patient 0195d964-d166-7226-8912-76934c23c140 completed 2 docs');
+    expect(header).toContain(
+      'medical.document-download  7a1e1f0c  ✓ signed  patient 0195d964-d166-7226-8912-76934c23c140 completed 2 docs',
+    );
     expect(header).toContain(`(${(message.raw.length / 1024).toFixed(1)} KB)`);
-    expect(header).toContain('→ answered 202 · stored 20261128T101112345Z_000001_medical.document-download_7a1e1f0c.json · app 202 in 12 ms');
+    expect(header).toContain(
+      '→ answered 202 · stored 20261128T101112345Z_000001_medical.document-download_7a1e1f0c.json · app 202 in 12 ms',
+    );
     expect(rest[0]).toBe('  {');
     expect(text.split('\n').length).toBeLessThanOrEqual(PREVIEW_LINES + 4);
   });
@@ -121,7 +129,11 @@ describe('terminal view', () => {
   });
 
   it('says the truth about a failed answer, and shows headers with --verbose (a legacy key masked)', () => {
-    const failed: MessageOutcome = { status: 500, storedAs: undefined, forward: { kind: 'answered', url: 'http://a', status: 500, durationMs: 3, body: 'boom' } };
+    const failed: MessageOutcome = {
+      status: 500,
+      storedAs: undefined,
+      forward: { kind: 'answered', url: 'http://a', status: 500, durationMs: 3, body: 'boom' },
+    };
     expect(formatMessage(message, failed, { palette: plain, preview: 'none' })).toContain('→ answered 500 · app 500 in 3 ms');
     const headers = { 'user-agent': 'Metriport API', 'x-webhook-key': 'legacy-key-value-123456' };
     const verbose = formatMessage({ ...message, headers }, outcome, { palette: plain, preview: 'none', verbose: true });
@@ -145,8 +157,12 @@ describe('terminal view', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'binary' }), fc.string({ unit: 'binary' }), (key, text) => {
         const [line] = prettyJson({ [key]: text }, { maxLines: Infinity, maxStringLength: Infinity, palette: plain }).lines.slice(1, 2);
-        const expected = `  ${JSON.stringify(key)}: ${JSON.stringify(text)}`.replace(/[\u007f-\u009f]/g, (char) => `\\x${char.charCodeAt(0).toString(16)}`);
+        const expected = `  ${JSON.stringify(key)}: ${JSON.stringify(text)}`.replace(
+          /[\u007f-\u009f]/g,
+          (char) => `\\x${char.charCodeAt(0).toString(16)}`,
+        );
         expect(line).toBe(expected);
+        // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
         expect(line).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
       }),
     );
@@ -166,7 +182,10 @@ describe('log lines', () => {
     const { out, text } = collect();
     const sink = createLogSink({ err: out, palette: plain });
     sink.write({ type: 'ready', localUrl: 'http://127.0.0.1:4747/webhook' });
-    sink.write({ type: 'stopped', stats: { received: 5, verified: 4, rejected: 1, duplicates: 1, filtered: 1, stored: 2, forwarded: 0, forwardFailed: 0 } });
+    sink.write({
+      type: 'stopped',
+      stats: { received: 5, verified: 4, rejected: 1, duplicates: 1, filtered: 1, stored: 2, forwarded: 0, forwardFailed: 0 },
+    });
     sink.write({ type: 'message', message, outcome: { status: 200, storedAs: undefined, forward: undefined } });
     expect(text()).toContain(`${readinessLine('http://127.0.0.1:4747/webhook')}\n`);
     expect(readinessLine('http://127.0.0.1:4747/webhook')).toBe('Ready: listening on http://127.0.0.1:4747/webhook (Ctrl-C to stop)');

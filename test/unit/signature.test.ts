@@ -48,7 +48,10 @@ describe('signature', () => {
   });
 
   it('lets the signature decide when both headers are sent', () => {
-    expect(verify({ key: KEY, body: BODY, signature: '0'.repeat(64), legacyKey: KEY })).toEqual({ ok: false, reason: 'signature-mismatch' });
+    expect(verify({ key: KEY, body: BODY, signature: '0'.repeat(64), legacyKey: KEY })).toEqual({
+      ok: false,
+      reason: 'signature-mismatch',
+    });
   });
 
   it('recognises a body that a relay pretty-printed after signing', () => {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { listSampleTypes, loadSample } from '../../src/samples/samples.js';
 import { summarizePayload } from '../../src/output/summarize.js';
+import { listSampleTypes, loadSample } from '../../src/samples/samples.js';
 
 const P1 = '0195d964-d166-7226-8912-76934c23c140';
-const P2 = '0195d964-d166-7226-8912-76934c23c141';
+const _P2 = '0195d964-d166-7226-8912-76934c23c141';
 
 const expected: Record<string, string> = {
   'medical.document-download': `patient ${P1} completed 2 docs`,
@@ -50,7 +50,9 @@ describe('summarizePayload', () => {
 
   it('lists at most three patients and counts the rest', () => {
     const patients = Array.from({ length: 5 }, (_, i) => ({ patientId: `p${i}`, status: 'completed' }));
-    expect(summarizePayload('medical.document-conversion', { patients })).toBe('5 patients: p0 completed; p1 completed; p2 completed; +2 more');
+    expect(summarizePayload('medical.document-conversion', { patients })).toBe(
+      '5 patients: p0 completed; p1 completed; p2 completed; +2 more',
+    );
   });
 
   it.each([

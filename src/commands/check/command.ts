@@ -6,7 +6,10 @@ export function checkCommand(done: Done) {
   const command = new Command('check')
     .description("Check your own webhook endpoint against Metriport's requirements, with signed invented samples, and print a report card.")
     .argument('<url>', 'your endpoint, e.g. http://127.0.0.1:3000/webhook or its public URL')
-    .option('--webhook-key <key>', 'the key your endpoint verifies with (env: METRIPORT_WEBHOOK_KEY; else read from the account when an API key is given)')
+    .option(
+      '--webhook-key <key>',
+      'the key your endpoint verifies with (env: METRIPORT_WEBHOOK_KEY; else read from the account when an API key is given)',
+    )
     .option('--only <checks>', 'comma-separated: ping, refusals, raw-bytes, types, speed, redirects, idempotency, size')
     .option('--json', 'print one JSON object per check');
   return addApiOptions(command)

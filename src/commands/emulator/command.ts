@@ -1,6 +1,6 @@
+import { DEFAULT_EMULATOR_PORT } from '../../config/defaults.js';
 import { Command, type FlagsOf } from '../shared/commander.js';
 import type { Done } from '../shared/process.js';
-import { DEFAULT_EMULATOR_PORT } from '../../config/defaults.js';
 
 export function emulatorCommand(done: Done) {
   return new Command('emulator')

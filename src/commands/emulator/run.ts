@@ -1,13 +1,13 @@
-import type { EmulatorFlags } from './command.js';
-import { maskSecret } from '../../util/secret.js';
-import { requirePort } from '../../config/port.js';
-import { isLoopback } from '../../http/listen.js';
-import { stopOnSignals } from '../shared/signals.js';
-import { DEFAULT_EMULATOR_API_KEY, startEmulator } from '../../emulator/app.js';
-import type { EmulatorEvent } from '../../emulator/account.js';
-import { clock } from '../../output/format.js';
-import { processContext } from '../shared/process.js';
 import { DEFAULT_EMULATOR_PORT } from '../../config/defaults.js';
+import { requirePort } from '../../config/port.js';
+import type { EmulatorEvent } from '../../emulator/account.js';
+import { DEFAULT_EMULATOR_API_KEY, startEmulator } from '../../emulator/app.js';
+import { isLoopback } from '../../http/listen.js';
+import { clock } from '../../output/format.js';
+import { maskSecret } from '../../util/secret.js';
+import { processContext } from '../shared/process.js';
+import { stopOnSignals } from '../shared/signals.js';
+import type { EmulatorFlags } from './command.js';
 
 export async function runEmulatorCommand(flags: EmulatorFlags): Promise<number> {
   const context = processContext();
@@ -17,9 +17,24 @@ export async function runEmulatorCommand(flags: EmulatorFlags): Promise<number> 
   const host = flags.host ?? '127.0.0.1';
   const stop = stopOnSignals({ stderr: context.stderr });
   try {
-    const emulator = await startEmulator({ host, port, apiKey, allowLocalUrls: flags.allowLocalUrls ?? false, onEvent: (event) => log(describeEmulatorEvent(event)) });
-    if (!isLoopback(host)) log(`warning  --host ${host} exposes the emulator beyond this machine; it sends test payloads to whatever URL is set, so keep it on 127.0.0.1.`);
-    announce({ url: emulator.url, apiKey, allowLocalUrls: flags.allowLocalUrls ?? false, stderr: context.stderr, invocation: context.invocation });
+    const emulator = await startEmulator({
+      host,
+      port,
+      apiKey,
+      allowLocalUrls: flags.allowLocalUrls ?? false,
+      onEvent: (event) => log(describeEmulatorEvent(event)),
+    });
+    if (!isLoopback(host))
+      log(
+        `warning  --host ${host} exposes the emulator beyond this machine; it sends test payloads to whatever URL is set, so keep it on 127.0.0.1.`,
+      );
+    announce({
+      url: emulator.url,
+      apiKey,
+      allowLocalUrls: flags.allowLocalUrls ?? false,
+      stderr: context.stderr,
+      invocation: context.invocation,
+    });
     await new Promise<void>((resolve) => stop.signal.addEventListener('abort', () => resolve(), { once: true }));
     await emulator.close();
     return 0;
@@ -28,7 +43,13 @@ export async function runEmulatorCommand(flags: EmulatorFlags): Promise<number> 
   }
 }
 
-function announce(input: { url: string; apiKey: string; allowLocalUrls: boolean; stderr: NodeJS.WritableStream; invocation: string }): void {
+function announce(input: {
+  url: string;
+  apiKey: string;
+  allowLocalUrls: boolean;
+  stderr: NodeJS.WritableStream;
+  invocation: string;
+}): void {
   const { url, apiKey, allowLocalUrls } = input;
   const shownKey = apiKey === DEFAULT_EMULATOR_API_KEY ? apiKey : maskSecret(apiKey);
   input.stderr.write(

@@ -17,7 +17,12 @@ export async function runInspectCommand(paths: string[], flags: InspectFlags): P
   const context = processContext();
   const port = requirePort(flags.port ?? String(DEFAULT_INSPECTOR_PORT));
   const files = await listCaptureFiles(paths);
-  if (files.length === 0) throw usageError('NOTHING_TO_INSPECT', `No capture files in ${paths.join(', ')}.`, 'Pass the folder given to listen --out, or its .json files.');
+  if (files.length === 0)
+    throw usageError(
+      'NOTHING_TO_INSPECT',
+      `No capture files in ${paths.join(', ')}.`,
+      'Pass the folder given to listen --out, or its .json files.',
+    );
   const store = createInspectorStore();
   let skipped = 0;
   for (const file of files) {
@@ -27,13 +32,22 @@ export async function runInspectCommand(paths: string[], flags: InspectFlags): P
       skipped += 1;
       continue;
     }
-    store.addCapture({ raw, payload: parsed.body.payload, fileName: file, at: arrivalOfCaptureName(basename(file)) ?? (await stat(file)).mtime, type: parsed.body.type, messageId: parsed.body.messageId });
+    store.addCapture({
+      raw,
+      payload: parsed.body.payload,
+      fileName: file,
+      at: arrivalOfCaptureName(basename(file)) ?? (await stat(file)).mtime,
+      type: parsed.body.type,
+      messageId: parsed.body.messageId,
+    });
   }
   const inspector = await startInspector({ port, fallbackToFreePort: flags.port === undefined, store });
   const stop = stopOnSignals({ stderr: context.stderr });
   try {
     const loaded = files.length - skipped;
-    context.stderr.write(`Loaded ${loaded} captured message(s)${skipped > 0 ? `; skipped ${skipped} file(s) that are not captured messages` : ''}.\n`);
+    context.stderr.write(
+      `Loaded ${loaded} captured message(s)${skipped > 0 ? `; skipped ${skipped} file(s) that are not captured messages` : ''}.\n`,
+    );
     context.stderr.write(`Inspector: ${inspector.url}\nOpen it in a browser; Ctrl-C stops it.\n`);
     await new Promise<void>((resolve) => stop.signal.addEventListener('abort', () => resolve(), { once: true }));
     return 0;

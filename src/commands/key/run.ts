@@ -23,6 +23,9 @@ export async function runKeyCommand(flags: KeyFlags): Promise<number> {
     return 0;
   }
   context.stdout.write(`${visible(shown)}\n`);
-  if (!flags.show) context.stderr.write(`Masked; \`${context.invocation} key --show\` prints all of it (a secret: keep it out of logs and shared terminals).\n`);
+  if (!flags.show)
+    context.stderr.write(
+      `Masked; \`${context.invocation} key --show\` prints all of it (a secret: keep it out of logs and shared terminals).\n`,
+    );
   return 0;
 }

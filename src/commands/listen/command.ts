@@ -1,7 +1,7 @@
-import type { ListenFlags } from '../../config/listen/resolve.js';
-import { Command, type FlagsOf } from '../shared/commander.js';
 import { DEFAULT_HOST, DEFAULT_INSPECTOR_PORT, DEFAULT_MAX_BODY, DEFAULT_PATH, DEFAULT_PORT } from '../../config/defaults.js';
+import type { ListenFlags } from '../../config/listen/resolve.js';
 import { addApiOptions } from '../shared/api-options.js';
+import { Command, type FlagsOf } from '../shared/commander.js';
 import type { Done } from '../shared/process.js';
 
 /** `listen`: flags only; the wiring is loaded when the command runs, to keep `--help` fast. */
@@ -33,11 +33,19 @@ export function listenCommand(done: Done) {
     .option('--full', 'show whole payloads in the terminal view, not a 10-line preview')
     .option('--no-preview', 'one line per message in the terminal view: type, ids, outcome')
     .option('--verbose', "say where each setting came from (secrets masked); show headers and the app's response bodies")
-    .option('--inspect-port <port>', `port of the local web inspector, loopback only (default: ${DEFAULT_INSPECTOR_PORT}, or a free one when taken)`)
+    .option(
+      '--inspect-port <port>',
+      `port of the local web inspector, loopback only (default: ${DEFAULT_INSPECTOR_PORT}, or a free one when taken)`,
+    )
     .option('--no-inspect', 'serve no web inspector')
     .optionsGroup('Forwarding to your app:')
     .option('--forward-to <url>', 'POST each verified message, exact bytes and signature, to your app; its status goes back to Metriport')
-    .option('--header <header>', 'extra header for --forward-to, "Name: value" (repeatable)', (value: string, all: string[]) => [...all, value], [])
+    .option(
+      '--header <header>',
+      'extra header for --forward-to, "Name: value" (repeatable)',
+      (value: string, all: string[]) => [...all, value],
+      [],
+    )
     .option('--forward-timeout <ms>', `how long the app may take, under Metriport's 5 s (default: 4000)`)
     .option('--forward-concurrency <n>', 'most requests in flight to the app (default: 4)')
     .option('--ack', 'answer Metriport 200 whatever the app says')

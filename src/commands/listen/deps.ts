@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
+import { DEFAULT_EMULATOR_PORT } from '../../config/defaults.js';
 import type { ListenConfig, RegistrationConfig, TunnelConfig } from '../../config/listen/types.js';
 import { authtokenFromNgrokConfig, ngrokConfigPaths } from '../../config/ngrok-config.js';
-import { DEFAULT_EMULATOR_PORT } from '../../config/defaults.js';
 import type { Sourced } from '../../config/sources.js';
 import { DEFAULT_EMULATOR_API_KEY, type RunningEmulator, startEmulator } from '../../emulator/app.js';
 import { createMetriportClient } from '../../metriport/client.js';
@@ -11,9 +11,9 @@ import type { SessionEvent } from '../../session/events.js';
 import type { Verification } from '../../session/listen-session.js';
 import { createRegistrar } from '../../session/registrar.js';
 import { memoryStateStore } from '../../session/restore.js';
-import { stateStoreFor } from '../shared/state.js';
-import { type TunnelOpener, publicUrlTunnel } from '../../tunnel/tunnel.js';
+import { publicUrlTunnel, type TunnelOpener } from '../../tunnel/tunnel.js';
 import { askYesNo, isProcessAlive } from '../shared/process.js';
+import { stateStoreFor } from '../shared/state.js';
 
 export interface ListenWiring {
   verification: Verification;
@@ -27,7 +27,10 @@ export interface ListenWiring {
  * Builds what the listen engine is given for this configuration: how requests are verified (a key, or a
  * registrar for the account), the tunnel opener, and for `--emulator` the in-process emulator.
  */
-export async function buildListenWiring(config: ListenConfig, input: { publish: (event: SessionEvent) => void; env: Record<string, string | undefined> }): Promise<ListenWiring> {
+export async function buildListenWiring(
+  config: ListenConfig,
+  input: { publish: (event: SessionEvent) => void; env: Record<string, string | undefined> },
+): Promise<ListenWiring> {
   switch (config.mode) {
     case 'local':
     case 'unregistered':
@@ -80,7 +83,11 @@ async function startEmulatorOnFixedPort(publish: (event: SessionEvent) => void):
   } catch (error) {
     if ((error as { cause?: { code?: string } }).cause?.code !== 'EADDRINUSE') throw error;
     const emulator = await startEmulator({ ...options, port: 0 });
-    publish({ type: 'warning', at: new Date(), message: `Port ${DEFAULT_EMULATOR_PORT} is taken, so the emulator runs on ${new URL(emulator.url).port}; the commands below use that port.` });
+    publish({
+      type: 'warning',
+      at: new Date(),
+      message: `Port ${DEFAULT_EMULATOR_PORT} is taken, so the emulator runs on ${new URL(emulator.url).port}; the commands below use that port.`,
+    });
     return emulator;
   }
 }
@@ -88,7 +95,13 @@ async function startEmulatorOnFixedPort(publish: (event: SessionEvent) => void):
 function registered(
   registration: RegistrationConfig,
   configuredKey: Sourced<string> | undefined,
-  input: { target: ApiTarget; apiKey: string; env: Record<string, string | undefined>; inMemory: boolean; publish: (event: SessionEvent) => void },
+  input: {
+    target: ApiTarget;
+    apiKey: string;
+    env: Record<string, string | undefined>;
+    inMemory: boolean;
+    publish: (event: SessionEvent) => void;
+  },
 ): Verification {
   const client = createMetriportClient({ target: input.target, apiKey: input.apiKey });
   const store = input.inMemory ? memoryStateStore() : stateStoreFor(input.env, input.target.baseUrl);
@@ -101,7 +114,9 @@ function registered(
       isProcessAlive,
       confirm: registration.confirm
         ? async ({ currentUrl, newUrl, target }) =>
-            askYesNo(`Replace the webhook URL of ${target}?\n  current: ${currentUrl ?? '(none)'}\n  new:     ${newUrl}\n(restored when listen exits)`)
+            askYesNo(
+              `Replace the webhook URL of ${target}?\n  current: ${currentUrl ?? '(none)'}\n  new:     ${newUrl}\n(restored when listen exits)`,
+            )
         : undefined,
       publish: input.publish,
       now: () => new Date(),
@@ -114,7 +129,13 @@ function tunnelOpener(tunnel: TunnelConfig): TunnelOpener {
   if (tunnel.kind === 'public-url') return publicUrlTunnel(tunnel.url);
   return async (options) => {
     const { openNgrokTunnel } = await import('../../tunnel/ngrok.js');
-    return openNgrokTunnel({ ...options, authtoken: tunnel.authtoken.value, domain: tunnel.domain, timeoutMs: tunnel.timeoutMs, lostAfterMs: tunnel.lostAfterMs });
+    return openNgrokTunnel({
+      ...options,
+      authtoken: tunnel.authtoken.value,
+      domain: tunnel.domain,
+      timeoutMs: tunnel.timeoutMs,
+      lostAfterMs: tunnel.lostAfterMs,
+    });
   };
 }
 

@@ -1,15 +1,15 @@
 import { type ListenContext, resolveListenConfig } from '../../config/listen/resolve.js';
 import type { ListenConfig } from '../../config/listen/types.js';
 import type { RunningEmulator } from '../../emulator/app.js';
-import { listMessageTypes, newSampleMessage } from '../../samples/samples.js';
+import { type RunningInspector, startInspector } from '../../inspector/server.js';
+import { createInspectorStore } from '../../inspector/store.js';
 import { colorLevel, createPalette } from '../../output/color.js';
 import { createJsonSink } from '../../output/json.js';
 import { createLogSink } from '../../output/log.js';
 import { createPrettySink } from '../../output/pretty.js';
 import { describeSources } from '../../output/settings.js';
 import { batchedOutput, fanOut } from '../../output/sink.js';
-import { type RunningInspector, startInspector } from '../../inspector/server.js';
-import { createInspectorStore } from '../../inspector/store.js';
+import { listMessageTypes, newSampleMessage } from '../../samples/samples.js';
 import type { SessionEvent } from '../../session/events.js';
 import { runListenSession } from '../../session/listen-session.js';
 import { isInteractive, processContext } from '../shared/process.js';
@@ -40,7 +40,9 @@ export async function runListenCommand(flags: ListenCommandFlags): Promise<numbe
         captures: config.capture,
         emulator: config.mode === 'emulator',
       }),
-      config.output.json ? createJsonSink(stdout) : createPrettySink({ out: stdout, palette: outPalette, preview: config.output.preview, verbose: config.output.verbose }),
+      config.output.json
+        ? createJsonSink(stdout)
+        : createPrettySink({ out: stdout, palette: outPalette, preview: config.output.preview, verbose: config.output.verbose }),
       // Last, so whatever the other sinks wrote on close is flushed too.
       { write: () => undefined, close: async () => stdout.flush() },
     ]),
@@ -101,7 +103,12 @@ export async function runListenCommand(flags: ListenCommandFlags): Promise<numbe
         // verification, storage and --forward-to like one of Metriport's retries.
         replayTo: () => (listenerUrl === undefined || webhookKey === undefined ? undefined : { url: listenerUrl, webhookKey }),
       });
-      if (inspector.fellBack) publish({ type: 'info', at: new Date(), message: `The inspector's port ${config.inspector.port} is taken; it uses ${inspector.port} instead (--inspect-port to choose).` });
+      if (inspector.fellBack)
+        publish({
+          type: 'info',
+          at: new Date(),
+          message: `The inspector's port ${config.inspector.port} is taken; it uses ${inspector.port} instead (--inspect-port to choose).`,
+        });
     }
     wiring = await buildListenWiring(config, { publish, env: context.env });
     emulator = wiring.emulator;
@@ -152,7 +159,11 @@ function forwardKeyHint(config: ListenConfig, invocation: string): string {
   return `Your app verifies forwarded requests with the account's webhook key: \`${invocation} key${api}\` shows it (masked; --show for all of it).`;
 }
 
-async function sendOneOfEach(input: { emulator: RunningEmulator; publish: (event: SessionEvent) => void; signal: AbortSignal }): Promise<void> {
+async function sendOneOfEach(input: {
+  emulator: RunningEmulator;
+  publish: (event: SessionEvent) => void;
+  signal: AbortSignal;
+}): Promise<void> {
   const { emulator, publish, signal } = input;
   const types = listMessageTypes();
   publish({ type: 'info', at: new Date(), message: `The emulator now sends one sample of each of ${types.length} message types.` });

@@ -3,8 +3,8 @@ import { listCaptureFiles } from '../../capture/read.js';
 import { DEFAULT_LISTENER_URL } from '../../config/defaults.js';
 import { usageError } from '../../errors.js';
 import { MESSAGE_TIMEOUT_MS } from '../../metriport/types.js';
-import { describeParseFailure } from '../../output/words.js';
 import { visible } from '../../output/visible.js';
+import { describeParseFailure } from '../../output/words.js';
 import { parseBody } from '../../webhook/message.js';
 import { sendSigned } from '../../webhook/send.js';
 import { processContext } from '../shared/process.js';
@@ -15,17 +15,36 @@ export async function runReplayCommand(paths: string[], flags: ReplayFlags): Pro
   const context = processContext();
   const url = flags.to ?? DEFAULT_LISTENER_URL;
   if (!(URL.canParse(url) && /^https?:$/.test(new URL(url).protocol))) {
-    throw usageError('BAD_TO_URL', `--to ${JSON.stringify(url)} is not an http(s) URL.`, 'Pass the listener or app URL, e.g. http://127.0.0.1:4747/webhook.');
+    throw usageError(
+      'BAD_TO_URL',
+      `--to ${JSON.stringify(url)} is not an http(s) URL.`,
+      'Pass the listener or app URL, e.g. http://127.0.0.1:4747/webhook.',
+    );
   }
   const files = await listCaptureFiles(paths);
-  if (files.length === 0) throw usageError('NOTHING_TO_REPLAY', `No capture files in ${paths.join(', ')}.`, 'Pass the folder given to listen --out, or its .json files.');
+  if (files.length === 0)
+    throw usageError(
+      'NOTHING_TO_REPLAY',
+      `No capture files in ${paths.join(', ')}.`,
+      'Pass the folder given to listen --out, or its .json files.',
+    );
   // Every file is checked before anything is sent: a file that is no Metriport message is refused, with why.
   const captures = [];
   for (const file of files) {
     const body = await readFile(file);
     const parsed = parseBody(body);
-    if (!parsed.ok) throw usageError('NOT_A_CAPTURE', `${file} is not a captured message: ${describeParseFailure(parsed.reason)}.`, 'Pass files that listen --out wrote, or the folder itself.');
-    if (parsed.body.type === 'unknown') throw usageError('NOT_A_CAPTURE', `${file} is not a captured message: it has no meta.type.`, 'Pass files that listen --out wrote, or the folder itself.');
+    if (!parsed.ok)
+      throw usageError(
+        'NOT_A_CAPTURE',
+        `${file} is not a captured message: ${describeParseFailure(parsed.reason)}.`,
+        'Pass files that listen --out wrote, or the folder itself.',
+      );
+    if (parsed.body.type === 'unknown')
+      throw usageError(
+        'NOT_A_CAPTURE',
+        `${file} is not a captured message: it has no meta.type.`,
+        'Pass files that listen --out wrote, or the folder itself.',
+      );
     captures.push({ file, body, type: parsed.body.type });
   }
   const key = await signingKey({ flags, context, purpose: 'nothing to sign the replayed messages with' });
@@ -37,9 +56,13 @@ export async function runReplayCommand(paths: string[], flags: ReplayFlags): Pro
     if (!result.ok) failures += 1;
     if (result.status === 401) refusedAsUnsigned += 1;
     if (flags.json) {
-      context.stdout.write(`${JSON.stringify({ file, type, ok: result.ok, status: result.status ?? null, durationMs: result.durationMs, detail: result.detail })}\n`);
+      context.stdout.write(
+        `${JSON.stringify({ file, type, ok: result.ok, status: result.status ?? null, durationMs: result.durationMs, detail: result.detail })}\n`,
+      );
     } else {
-      context.stdout.write(`${result.status ?? 'ERR'} ${result.ok ? 'OK' : result.detail}  ${visible(type)}  ${file}  in ${result.durationMs} ms\n`);
+      context.stdout.write(
+        `${result.status ?? 'ERR'} ${result.ok ? 'OK' : result.detail}  ${visible(type)}  ${file}  in ${result.durationMs} ms\n`,
+      );
     }
   }
   context.stderr.write(`Replayed ${captures.length} message(s) to ${url}: ${captures.length - failures} accepted, ${failures} failed.\n`);

@@ -1,5 +1,5 @@
-import { Command, type FlagsOf } from '../shared/commander.js';
 import { addApiOptions } from '../shared/api-options.js';
+import { Command, type FlagsOf } from '../shared/commander.js';
 import type { Done } from '../shared/process.js';
 
 export function requestsCommand(done: Done) {
@@ -8,7 +8,7 @@ export function requestsCommand(done: Done) {
     .option('--failed', 'only the failed ones')
     .option('--type <type>', 'only this meta.type, or a prefix ending in "." (e.g. medical.)')
     .option('--limit <n>', 'at most this many rows (default: 20)')
-    .option('--json', 'print one JSON object per request, with Metriport\'s field names');
+    .option('--json', "print one JSON object per request, with Metriport's field names");
   return addApiOptions(command)
     .addHelpText(
       'after',

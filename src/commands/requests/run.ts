@@ -1,4 +1,3 @@
-import type { RequestsFlags } from './command.js';
 import { usageError } from '../../errors.js';
 import { colorLevel, createPalette } from '../../output/color.js';
 import { formatRequestRow } from '../../output/requests.js';
@@ -6,16 +5,21 @@ import { findWebhookRequests } from '../../session/webhook-status.js';
 import { createEventFilter } from '../../webhook/event-filter.js';
 import { clientFromFlags } from '../shared/api-client.js';
 import { processContext } from '../shared/process.js';
+import type { RequestsFlags } from './command.js';
 
 const DEFAULT_LIMIT = 20;
 
 export async function runRequestsCommand(flags: RequestsFlags): Promise<number> {
   const context = processContext();
   const limit = flags.limit === undefined ? DEFAULT_LIMIT : Number(flags.limit);
-  if (!Number.isInteger(limit) || limit < 1) throw usageError('BAD_LIMIT', `--limit ${JSON.stringify(flags.limit)} is not a positive whole number.`, 'Pass e.g. --limit 50.');
+  if (!Number.isInteger(limit) || limit < 1)
+    throw usageError('BAD_LIMIT', `--limit ${JSON.stringify(flags.limit)} is not a positive whole number.`, 'Pass e.g. --limit 50.');
   const client = clientFromFlags(flags, context);
   const typeFilter = createEventFilter(flags.type === undefined ? [] : [flags.type]);
-  const rows = await findWebhookRequests(client, { limit, matches: (row) => (!flags.failed || row.status === 'failure') && typeFilter(row.type) });
+  const rows = await findWebhookRequests(client, {
+    limit,
+    matches: (row) => (!flags.failed || row.status === 'failure') && typeFilter(row.type),
+  });
   if (flags.json) {
     context.stdout.write(rows.map((row) => `${JSON.stringify(row)}\n`).join(''));
     return 0;

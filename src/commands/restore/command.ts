@@ -1,5 +1,5 @@
-import { Command, type FlagsOf } from '../shared/commander.js';
 import { addApiOptions } from '../shared/api-options.js';
+import { Command, type FlagsOf } from '../shared/commander.js';
 import type { Done } from '../shared/process.js';
 
 export function restoreCommand(done: Done) {

@@ -1,14 +1,14 @@
-import type { RetryFlags } from './command.js';
-import { parseDuration } from '../../util/units.js';
 import { usageError } from '../../errors.js';
-import { type RetryOutcome, planRetry, readWebhookReport, startRetry, waitForRetry } from '../../session/webhook-status.js';
+import type { MetriportClient } from '../../metriport/client.js';
+import { visible } from '../../output/visible.js';
+import { planRetry, type RetryOutcome, readWebhookReport, startRetry, waitForRetry } from '../../session/webhook-status.js';
+import { isRecord } from '../../util/json.js';
+import { parseDuration } from '../../util/units.js';
 import { clientFromFlags } from '../shared/api-client.js';
 import { type CommandContext, processContext } from '../shared/process.js';
 import { stopOnSignals } from '../shared/signals.js';
-import type { MetriportClient } from '../../metriport/client.js';
-import { visible } from '../../output/visible.js';
-import { isRecord } from '../../util/json.js';
 import { spinnerMaker } from '../shared/spinner.js';
+import type { RetryFlags } from './command.js';
 
 const DEFAULT_TIMEOUT = '60s';
 const POLL_INTERVAL_MS = 1000;
@@ -16,15 +16,25 @@ const POLL_INTERVAL_MS = 1000;
 export async function runRetryCommand(id: string | undefined, flags: RetryFlags): Promise<number> {
   const context = processContext();
   const timeoutMs = parseDuration(flags.timeout ?? DEFAULT_TIMEOUT);
-  if (timeoutMs === undefined) throw usageError('BAD_TIMEOUT', `--timeout "${flags.timeout}" is not a duration.`, 'Pass e.g. 90s, 5m or 1500ms.');
+  if (timeoutMs === undefined)
+    throw usageError('BAD_TIMEOUT', `--timeout "${flags.timeout}" is not a duration.`, 'Pass e.g. 90s, 5m or 1500ms.');
   if (id !== undefined && (flags.wait || flags.timeout !== undefined)) {
-    throw usageError('WAIT_WITH_ID', '--wait and --timeout apply to retrying all failed requests, not one.', `Drop them, or drop the id to retry every failed request.`);
+    throw usageError(
+      'WAIT_WITH_ID',
+      '--wait and --timeout apply to retrying all failed requests, not one.',
+      `Drop them, or drop the id to retry every failed request.`,
+    );
   }
   const client = clientFromFlags(flags, context);
   if (id !== undefined) return retryOne({ id, client, flags, context });
   const plan = planRetry(await readWebhookReport(client));
   const say = (line: string) => context.stderr.write(`${line}\n`);
-  const result: Record<string, unknown> = { webhookUrl: plan.webhookUrl, failedBefore: plan.failed, dryRun: flags.dryRun === true, started: false };
+  const result: Record<string, unknown> = {
+    webhookUrl: plan.webhookUrl,
+    failedBefore: plan.failed,
+    dryRun: flags.dryRun === true,
+    started: false,
+  };
   const finish = (code: number) => {
     if (flags.json) context.stdout.write(`${JSON.stringify(result)}\n`);
     return code;
@@ -55,16 +65,21 @@ export async function runRetryCommand(id: string | undefined, flags: RetryFlags)
       intervalMs: POLL_INTERVAL_MS,
       signal: stop.signal,
       now: () => Date.now(),
-      onProgress: (status) => spinner.update(`Waiting for the retry: ${status.webhookRequestsProcessing} processing, ${status.webhookRequestsFailed} failed`),
+      onProgress: (status) =>
+        spinner.update(`Waiting for the retry: ${status.webhookRequestsProcessing} processing, ${status.webhookRequestsFailed} failed`),
     });
   } finally {
     stop.dispose();
   }
   Object.assign(result, outcome);
   const summary = `${outcome.delivered} delivered, ${outcome.failed} failed again${outcome.processing > 0 ? `, ${outcome.processing} still processing` : ''}.`;
-  if (outcome.timedOut) spinner.fail(`Stopped waiting after ${timeoutMs / 1000} s: ${summary} Check again with \`${context.invocation} status\`.`);
+  if (outcome.timedOut)
+    spinner.fail(`Stopped waiting after ${timeoutMs / 1000} s: ${summary} Check again with \`${context.invocation} status\`.`);
   else if (outcome.failed === 0) spinner.succeed(`Retry finished: ${summary}`);
-  else spinner.fail(`Retry finished: ${summary} Run \`${context.invocation} status\` (or \`${context.invocation} requests --failed\`) to see why.`);
+  else
+    spinner.fail(
+      `Retry finished: ${summary} Run \`${context.invocation} status\` (or \`${context.invocation} requests --failed\`) to see why.`,
+    );
   return finish(outcome.failed === 0 && !outcome.timedOut ? 0 : 1);
 }
 
@@ -80,6 +95,9 @@ async function retryOne(input: { id: string; client: MetriportClient; flags: Ret
   const meta = isRecord(sent.meta) ? sent.meta : {};
   const messageId = typeof meta.messageId === 'string' ? meta.messageId : null;
   if (flags.json) context.stdout.write(`${JSON.stringify({ id, dryRun: false, started: true, messageId, type: meta.type ?? null })}\n`);
-  else context.stderr.write(`Resent ${visible(String(meta.type ?? 'the request'))} ${id} as a new request: messageId ${visible(messageId ?? '(not given)')}. Check it with \`requests\`.\n`);
+  else
+    context.stderr.write(
+      `Resent ${visible(String(meta.type ?? 'the request'))} ${id} as a new request: messageId ${visible(messageId ?? '(not given)')}. Check it with \`requests\`.\n`,
+    );
   return 0;
 }

@@ -1,5 +1,5 @@
 import { type ApiFlags, requireApiKey, resolveApiConfig } from '../../config/api-config.js';
-import { type MetriportClient, createMetriportClient } from '../../metriport/client.js';
+import { createMetriportClient, type MetriportClient } from '../../metriport/client.js';
 import type { CommandContext } from './process.js';
 
 /** The Metriport client for a command's `--env` / `--api-url` / `--api-key`. */

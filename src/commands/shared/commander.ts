@@ -11,13 +11,17 @@ import type * as TypedCommander from '@commander-js/extra-typings';
 const commander = createRequire(import.meta.url)('commander') as typeof TypedCommander;
 
 export const { Argument, Command, Option, CommanderError } = commander;
-/* eslint-disable @typescript-eslint/no-explicit-any */
-export type Command<Args extends any[] = [], Opts extends TypedCommander.OptionValues = {}, Globals extends TypedCommander.OptionValues = {}> = TypedCommander.Command<
-  Args,
-  Opts,
-  Globals
->;
+// commander's own generic signature: `any[]` arguments and `{}` option defaults, so every command is assignable here.
+export type Command<
+  // biome-ignore lint/suspicious/noExplicitAny: commander's own bound for argument tuples
+  Args extends any[] = [],
+  // biome-ignore lint/complexity/noBannedTypes: commander's own default (no options yet)
+  Opts extends TypedCommander.OptionValues = {},
+  // biome-ignore lint/complexity/noBannedTypes: commander's own default (no global options)
+  Globals extends TypedCommander.OptionValues = {},
+> = TypedCommander.Command<Args, Opts, Globals>;
 export type CommanderError = TypedCommander.CommanderError;
 export type OptionValues = TypedCommander.OptionValues;
 /** The parsed flags of a command as its declarations type them. */
+// biome-ignore lint/suspicious/noExplicitAny: matches any command, whatever its arguments and globals
 export type FlagsOf<C> = C extends TypedCommander.Command<any[], infer Opts, any> ? Opts : never;

@@ -7,7 +7,12 @@ import { basename, delimiter, dirname, isAbsolute, join, relative } from 'node:p
  * project's node_modules, and `node bin/metriport-webhook.js` (relative to where they are) from a clone.
  * Pure; `invocation()` below feeds it the process's facts.
  */
-export function describeInvocation(input: { script: string; cwd: string; pathDirs: readonly string[]; resolve: (path: string) => string | undefined }): string {
+export function describeInvocation(input: {
+  script: string;
+  cwd: string;
+  pathDirs: readonly string[];
+  resolve: (path: string) => string | undefined;
+}): string {
   const { script, cwd } = input;
   const name = 'metriport-webhook';
   const real = input.resolve(script) ?? script;
@@ -27,5 +32,10 @@ export function invocation(env: Readonly<Record<string, string | undefined>>): s
       return undefined;
     }
   };
-  return describeInvocation({ script: process.argv[1] ?? 'metriport-webhook', cwd: process.cwd(), pathDirs: (env.PATH ?? '').split(delimiter).filter(Boolean), resolve });
+  return describeInvocation({
+    script: process.argv[1] ?? 'metriport-webhook',
+    cwd: process.cwd(),
+    pathDirs: (env.PATH ?? '').split(delimiter).filter(Boolean),
+    resolve,
+  });
 }

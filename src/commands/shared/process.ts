@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseEnv } from 'node:util';
-import { fileError } from '../../util/file-error.js';
 import type { Env } from '../../config/sources.js';
+import { fileError } from '../../util/file-error.js';
 import { invocation } from './invocation.js';
 
 /** What a command needs from the process, gathered in one place so engines never read it themselves. */
@@ -20,7 +20,13 @@ export interface CommandContext {
 export type Done = (exitCode: number) => void;
 
 export function processContext(): CommandContext {
-  return { env: process.env, dotenv: readDotenv(process.cwd()), stdout: process.stdout, stderr: process.stderr, invocation: invocation(process.env) };
+  return {
+    env: process.env,
+    dotenv: readDotenv(process.cwd()),
+    stdout: process.stdout,
+    stderr: process.stderr,
+    invocation: invocation(process.env),
+  };
 }
 
 export function readDotenv(dir: string): Env {

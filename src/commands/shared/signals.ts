@@ -13,7 +13,11 @@ const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
  * The one way a long-running command turns signals into an abort: the first stops gracefully (the command
  * finishes what it must), a second exits at once with 130, after saying what that leaves undone.
  */
-export function stopOnSignals(input: { stderr: NodeJS.WritableStream; onStop?: (signal: NodeJS.Signals) => string | undefined; onForce?: (signal: NodeJS.Signals) => string | undefined }): SignalStop {
+export function stopOnSignals(input: {
+  stderr: NodeJS.WritableStream;
+  onStop?: (signal: NodeJS.Signals) => string | undefined;
+  onForce?: (signal: NodeJS.Signals) => string | undefined;
+}): SignalStop {
   const controller = new AbortController();
   const handle = (signal: NodeJS.Signals) => {
     if (controller.signal.aborted) {

@@ -10,13 +10,21 @@ import type { CommandContext } from './process.js';
  * read with `GET /settings` when an API key is at hand (sandbox, the emulator), so `trigger` and `replay`
  * need no key copied by hand.
  */
-export async function signingKey(input: { flags: ApiFlags & { webhookKey?: string | undefined }; context: CommandContext; purpose: string }): Promise<Sourced<string>> {
+export async function signingKey(input: {
+  flags: ApiFlags & { webhookKey?: string | undefined };
+  context: CommandContext;
+  purpose: string;
+}): Promise<Sourced<string>> {
   const { flags, context } = input;
   const given = pickWebhookKey(flags.webhookKey, context.env, context.dotenv);
   if (given !== undefined) return given;
   const api = resolveApiConfig(flags, context.env, context.dotenv);
   if (api.apiKey === undefined) {
-    return requireWebhookKey(undefined, input.purpose, `, or give an API key (METRIPORT_API_KEY / --api-key) so it is read from the account: \`${context.invocation} key\` shows it`);
+    return requireWebhookKey(
+      undefined,
+      input.purpose,
+      `, or give an API key (METRIPORT_API_KEY / --api-key) so it is read from the account: \`${context.invocation} key\` shows it`,
+    );
   }
   const settings = await createMetriportClient({ target: api.target, apiKey: api.apiKey.value }).getSettings();
   if (settings.webhookKey === null) {

@@ -1,6 +1,6 @@
 import { progressText } from '../../output/log.js';
 import type { Sink } from '../../output/sink.js';
-import { type Spinner, type SpinnerOptions, canSpin, spinnerMaker } from './spinner.js';
+import { canSpin, type Spinner, type SpinnerOptions, spinnerMaker } from './spinner.js';
 
 /**
  * On a terminal, `progress` events become a spinner on stderr that the next event clears; elsewhere they

@@ -1,7 +1,7 @@
 import { homedir } from 'node:os';
 import { registrationFile, stateDir } from '../../config/paths.js';
 import type { Env } from '../../config/sources.js';
-import { type StateStore, fileStateStore } from '../../session/restore.js';
+import { fileStateStore, type StateStore } from '../../session/restore.js';
 import { isProcessAlive } from './process.js';
 
 /** The registration records of `listen` for one API, where the CLI contract puts them (XDG state folder). */

@@ -1,11 +1,11 @@
-import { Command, type FlagsOf } from '../shared/commander.js';
 import { addApiOptions } from '../shared/api-options.js';
+import { Command, type FlagsOf } from '../shared/commander.js';
 import type { Done } from '../shared/process.js';
 
 export function statusCommand(done: Done) {
   const command = new Command('status')
     .description("Show the account's webhook URL, its health, and how many requests are processing or failed.")
-    .option('--json', 'print one JSON object with Metriport\'s field names')
+    .option('--json', "print one JSON object with Metriport's field names")
     .option('--watch', 'refresh until Ctrl-C (every 2 s; see --interval)')
     .option('--interval <duration>', 'how often --watch refreshes, e.g. 5s or 500ms (default: 2s)');
   return addApiOptions(command)

@@ -16,8 +16,10 @@ const DEFAULT_INTERVAL = '2s';
 export async function runStatusCommand(flags: StatusFlags): Promise<number> {
   const context = processContext();
   const intervalMs = parseDuration(flags.interval ?? DEFAULT_INTERVAL, 's');
-  if (intervalMs === undefined) throw usageError('BAD_INTERVAL', `--interval ${JSON.stringify(flags.interval)} is not a duration.`, 'Pass e.g. 5s or 500ms.');
-  if (flags.interval !== undefined && !flags.watch) throw usageError('INTERVAL_WITHOUT_WATCH', '--interval only applies with --watch.', 'Add --watch, or drop --interval.');
+  if (intervalMs === undefined)
+    throw usageError('BAD_INTERVAL', `--interval ${JSON.stringify(flags.interval)} is not a duration.`, 'Pass e.g. 5s or 500ms.');
+  if (flags.interval !== undefined && !flags.watch)
+    throw usageError('INTERVAL_WITHOUT_WATCH', '--interval only applies with --watch.', 'Add --watch, or drop --interval.');
   const { client, apiKey } = apiFromFlags(flags, context);
   const palette = createPalette(colorLevel({ isTTY: context.stdout.isTTY === true && !flags.json, env: context.env }));
   const redraw = flags.watch === true && context.stdout.isTTY === true && !flags.json;
@@ -26,7 +28,9 @@ export async function runStatusCommand(flags: StatusFlags): Promise<number> {
     do {
       const report = await readWebhookReport(client, [apiKey]);
       const text = flags.json ? `${JSON.stringify(statusJson(report))}\n` : asRun(formatStatus(report, palette), context.invocation);
-      const footer = palette.dim(`\nUpdated ${clock(new Date())}; refreshing every ${intervalMs >= 1000 ? `${intervalMs / 1000} s` : `${intervalMs} ms`}; Ctrl-C to stop.`);
+      const footer = palette.dim(
+        `\nUpdated ${clock(new Date())}; refreshing every ${intervalMs >= 1000 ? `${intervalMs / 1000} s` : `${intervalMs} ms`}; Ctrl-C to stop.`,
+      );
       context.stdout.write(redraw ? `\u001b[2J\u001b[H${text}${footer}\n` : text);
       if (flags.watch) await delay(intervalMs, undefined, { signal: stop.signal }).catch(() => undefined);
     } while (flags.watch && !stop.signal.aborted);

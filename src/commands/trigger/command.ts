@@ -1,5 +1,5 @@
-import { Command, type FlagsOf } from '../shared/commander.js';
 import { addApiOptions } from '../shared/api-options.js';
+import { Command, type FlagsOf } from '../shared/commander.js';
 import type { Done } from '../shared/process.js';
 
 export function triggerCommand(done: Done) {
@@ -11,7 +11,7 @@ export function triggerCommand(done: Done) {
     .option('--webhook-key <key>', 'key to sign with (env: METRIPORT_WEBHOOK_KEY; else read from the account when an API key is given)')
     .option('--set <path=value>', 'change a field, e.g. --set meta.data.clinic=7 (repeatable; JSON values allowed)', collect, [])
     .option('--failed', "send the type's failed outcome (e.g. a patient whose documents could not be fetched)")
-    .option('--via-api', "ask the API (sandbox or emulator) to send it through /settings/webhook/sample-payload")
+    .option('--via-api', 'ask the API (sandbox or emulator) to send it through /settings/webhook/sample-payload')
     .option('--json', 'print the result as one JSON object');
   return addApiOptions(command)
     .addHelpText(

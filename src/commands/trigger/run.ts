@@ -1,43 +1,67 @@
-import type { TriggerFlags } from './command.js';
 import { DEFAULT_LISTENER_URL } from '../../config/defaults.js';
-import { closest } from '../../util/suggest.js';
-import { signingKey } from '../shared/signing-key.js';
 import { usageError } from '../../errors.js';
+import { MESSAGE_TIMEOUT_MS, PING_TIMEOUT_MS } from '../../metriport/types.js';
+import { visible } from '../../output/visible.js';
 import { applyOverride } from '../../samples/build-message.js';
 import { hasFailedSample, listSampleTypes, newSampleMessage } from '../../samples/samples.js';
-import { MESSAGE_TIMEOUT_MS, PING_TIMEOUT_MS } from '../../metriport/types.js';
-import { sendSigned } from '../../webhook/send.js';
+import { closest } from '../../util/suggest.js';
 import { isPongFor } from '../../webhook/pong.js';
-import { visible } from '../../output/visible.js';
+import { sendSigned } from '../../webhook/send.js';
 import { clientFromFlags } from '../shared/api-client.js';
 import { type CommandContext, processContext } from '../shared/process.js';
+import { signingKey } from '../shared/signing-key.js';
+import type { TriggerFlags } from './command.js';
 
 export async function runTriggerCommand(type: string | undefined, flags: TriggerFlags): Promise<number> {
   const context = processContext();
   const types = listSampleTypes();
   if (flags.list) {
-    context.stdout.write(types.map((name) => (hasFailedSample(name) ? `${name}\t(also --failed)` : name)).join('\n') + '\n');
+    context.stdout.write(`${types.map((name) => (hasFailedSample(name) ? `${name}\t(also --failed)` : name)).join('\n')}\n`);
     return 0;
   }
-  if (type === undefined) throw usageError('NO_TYPE', 'Name the message type to send.', `Run \`metriport-webhook trigger --list\` to see them, e.g. trigger ${types[0]}.`);
+  if (type === undefined)
+    throw usageError(
+      'NO_TYPE',
+      'Name the message type to send.',
+      `Run \`metriport-webhook trigger --list\` to see them, e.g. trigger ${types[0]}.`,
+    );
   if (!types.includes(type)) {
     const guess = closest(type, types);
-    throw usageError('UNKNOWN_TYPE', `There is no sample of "${type}".`, guess === undefined ? `Pick one of: ${types.join(', ')}.` : `Did you mean ${guess}? (\`metriport-webhook trigger --list\` shows them all)`);
+    throw usageError(
+      'UNKNOWN_TYPE',
+      `There is no sample of "${type}".`,
+      guess === undefined
+        ? `Pick one of: ${types.join(', ')}.`
+        : `Did you mean ${guess}? (\`metriport-webhook trigger --list\` shows them all)`,
+    );
   }
   if (flags.to !== undefined && !(URL.canParse(flags.to) && /^https?:$/.test(new URL(flags.to).protocol))) {
-    throw usageError('BAD_TO_URL', `--to ${JSON.stringify(flags.to)} is not an http(s) URL.`, 'Pass the listener or app URL, e.g. http://127.0.0.1:4747/webhook.');
+    throw usageError(
+      'BAD_TO_URL',
+      `--to ${JSON.stringify(flags.to)} is not an http(s) URL.`,
+      'Pass the listener or app URL, e.g. http://127.0.0.1:4747/webhook.',
+    );
   }
   if (flags.failed && !hasFailedSample(type)) {
-    throw usageError('NO_FAILED_SAMPLE', `"${type}" has no failed outcome.`, `Types with one: ${types.filter(hasFailedSample).join(', ')}.`);
+    throw usageError(
+      'NO_FAILED_SAMPLE',
+      `"${type}" has no failed outcome.`,
+      `Types with one: ${types.filter(hasFailedSample).join(', ')}.`,
+    );
   }
-  if (type === 'ping' && flags.viaApi) throw usageError('PING_VIA_API', 'The API sends a ping only when the webhook URL changes.', 'Send it directly (drop --via-api).');
+  if (type === 'ping' && flags.viaApi)
+    throw usageError('PING_VIA_API', 'The API sends a ping only when the webhook URL changes.', 'Send it directly (drop --via-api).');
   const payload = newSampleMessage(type, new Date(), flags.failed ? 'failed' : 'completed');
   if (payload === undefined) throw usageError('UNKNOWN_TYPE', `There is no sample of "${type}".`, `Pick one of: ${types.join(', ')}.`);
   for (const assignment of flags.set ?? []) {
     try {
       applyOverride(payload, assignment);
     } catch (error) {
-      throw usageError('BAD_SET', `--set ${assignment}: ${(error as Error).message}.`, 'Write it as path=value, e.g. --set meta.data.clinic=7.');
+      throw usageError(
+        'BAD_SET',
+        `--set ${assignment}: ${(error as Error).message}.`,
+        'Write it as path=value, e.g. --set meta.data.clinic=7.',
+      );
     }
   }
   const messageId = (payload.meta as { messageId: string }).messageId;
@@ -63,11 +87,17 @@ async function direct({ type, messageId, payload, flags, context }: TriggerInput
   const ok = result.ok && !badPong;
   const detail = badPong ? 'answered without the matching {"pong": …}' : result.detail;
   if (flags.json) {
-    context.stdout.write(`${JSON.stringify({ type, messageId, url, ok, status: result.status ?? null, durationMs: result.durationMs, detail })}\n`);
+    context.stdout.write(
+      `${JSON.stringify({ type, messageId, url, ok, status: result.status ?? null, durationMs: result.durationMs, detail })}\n`,
+    );
   } else if (result.status === undefined) {
-    context.stderr.write(`Could not deliver ${type} to ${url} (${result.detail}). Is \`${context.invocation} listen\` running there? Pass --to for another URL.\n`);
+    context.stderr.write(
+      `Could not deliver ${type} to ${url} (${result.detail}). Is \`${context.invocation} listen\` running there? Pass --to for another URL.\n`,
+    );
   } else {
-    context.stdout.write(`${result.status} ${ok ? 'OK' : `failed${badPong ? ` (${detail})` : ''}`}  ${type}  ${messageId}  → ${url}  in ${result.durationMs} ms\n`);
+    context.stdout.write(
+      `${result.status} ${ok ? 'OK' : `failed${badPong ? ` (${detail})` : ''}`}  ${type}  ${messageId}  → ${url}  in ${result.durationMs} ms\n`,
+    );
   }
   return ok ? 0 : 1;
 }
@@ -80,10 +110,14 @@ async function viaApi({ type, payload, flags, context }: TriggerInput): Promise<
   const detail = ok ? 'OK' : (answer.failure ?? `Request failed with status code ${answer.status}`);
   // The sample-payload endpoint reduces meta to {type}: the receiver gets no messageId.
   if (flags.json) {
-    context.stdout.write(`${JSON.stringify({ type, messageId: null, url: answer.url, ok, status: answer.status, durationMs: answer.durationMillis, detail })}\n`);
+    context.stdout.write(
+      `${JSON.stringify({ type, messageId: null, url: answer.url, ok, status: answer.status, durationMs: answer.durationMillis, detail })}\n`,
+    );
   } else {
     const took = answer.durationMillis === null ? '' : `  in ${answer.durationMillis} ms`;
-    context.stdout.write(`${answer.status} ${ok ? 'OK' : `failed (${visible(detail)})`}  ${type}  (no messageId: sent by ${client.target.description})  → ${visible(answer.url)}${took}\n`);
+    context.stdout.write(
+      `${answer.status} ${ok ? 'OK' : `failed (${visible(detail)})`}  ${type}  (no messageId: sent by ${client.target.description})  → ${visible(answer.url)}${took}\n`,
+    );
   }
   return ok ? 0 : 1;
 }

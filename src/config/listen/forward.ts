@@ -16,12 +16,20 @@ export function resolveForward(flags: {
   const extras = flags.header ?? [];
   if (flags.forwardTo === undefined) {
     if (extras.length > 0 || flags.ack || flags.forwardTimeout !== undefined || flags.forwardConcurrency !== undefined) {
-      throw usageError('FORWARD_FLAGS_WITHOUT_TARGET', '--header, --ack, --forward-timeout and --forward-concurrency need --forward-to.', 'Add --forward-to <your app URL>, e.g. http://127.0.0.1:3000/webhook.');
+      throw usageError(
+        'FORWARD_FLAGS_WITHOUT_TARGET',
+        '--header, --ack, --forward-timeout and --forward-concurrency need --forward-to.',
+        'Add --forward-to <your app URL>, e.g. http://127.0.0.1:3000/webhook.',
+      );
     }
     return undefined;
   }
   if (!URL.canParse(flags.forwardTo) || !/^https?:$/.test(new URL(flags.forwardTo).protocol)) {
-    throw usageError('BAD_FORWARD_URL', `--forward-to ${JSON.stringify(flags.forwardTo)} is not an http(s) URL.`, "Pass your app's webhook URL, e.g. http://127.0.0.1:3000/webhook.");
+    throw usageError(
+      'BAD_FORWARD_URL',
+      `--forward-to ${JSON.stringify(flags.forwardTo)} is not an http(s) URL.`,
+      "Pass your app's webhook URL, e.g. http://127.0.0.1:3000/webhook.",
+    );
   }
   const headers: Record<string, string> = {};
   for (const header of extras) {
@@ -29,17 +37,29 @@ export function resolveForward(flags: {
     const name = header.slice(0, colon).trim();
     const value = header.slice(colon + 1).trim();
     if (colon <= 0 || !/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(name) || /[\r\n\0]/.test(value)) {
-      throw usageError('BAD_HEADER', `--header ${JSON.stringify(header)} is not "Name: value" on one line.`, 'Write it like --header "Authorization: Bearer dev-token".');
+      throw usageError(
+        'BAD_HEADER',
+        `--header ${JSON.stringify(header)} is not "Name: value" on one line.`,
+        'Write it like --header "Authorization: Bearer dev-token".',
+      );
     }
     headers[name.toLowerCase()] = value;
   }
   const timeoutMs = parseDuration(flags.forwardTimeout ?? DEFAULT_FORWARD_TIMEOUT, 'ms');
   if (timeoutMs === undefined) {
-    throw usageError('BAD_FORWARD_TIMEOUT', `--forward-timeout ${JSON.stringify(flags.forwardTimeout)} is not a duration.`, "Pass milliseconds (4000) or a duration (4s); keep it under Metriport's 5 s.");
+    throw usageError(
+      'BAD_FORWARD_TIMEOUT',
+      `--forward-timeout ${JSON.stringify(flags.forwardTimeout)} is not a duration.`,
+      "Pass milliseconds (4000) or a duration (4s); keep it under Metriport's 5 s.",
+    );
   }
   const concurrency = Number(flags.forwardConcurrency ?? DEFAULT_FORWARD_CONCURRENCY);
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) {
-    throw usageError('BAD_FORWARD_CONCURRENCY', `--forward-concurrency ${JSON.stringify(flags.forwardConcurrency)} is not a number from 1 to 256.`, 'Pass e.g. --forward-concurrency 4.');
+    throw usageError(
+      'BAD_FORWARD_CONCURRENCY',
+      `--forward-concurrency ${JSON.stringify(flags.forwardConcurrency)} is not a number from 1 to 256.`,
+      'Pass e.g. --forward-concurrency 4.',
+    );
   }
   return { url: flags.forwardTo, headers, timeoutMs, concurrency, ack: flags.ack ?? false };
 }

@@ -9,7 +9,13 @@ import type { ReceiverConfig } from './types.js';
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
 
 /** `--host`, `--port`, `--path`, `--max-body`, `--events`: checked, with the warnings worth giving. */
-export function resolveReceiver(flags: { host?: string | undefined; port?: string | undefined; path?: string | undefined; maxBody?: string | undefined; events?: string | undefined }): {
+export function resolveReceiver(flags: {
+  host?: string | undefined;
+  port?: string | undefined;
+  path?: string | undefined;
+  maxBody?: string | undefined;
+  events?: string | undefined;
+}): {
   receiver: ReceiverConfig;
   warnings: string[];
 } {
@@ -17,13 +23,23 @@ export function resolveReceiver(flags: { host?: string | undefined; port?: strin
   const port = requirePort(flags.port ?? String(DEFAULT_PORT));
   const path = flags.path ?? DEFAULT_PATH;
   if (!path.startsWith('/') || /[?#\s]/.test(path)) {
-    throw usageError('BAD_PATH', `--path ${JSON.stringify(path)} is not a URL path.`, 'Pass a path that starts with "/", e.g. --path /webhook.');
+    throw usageError(
+      'BAD_PATH',
+      `--path ${JSON.stringify(path)} is not a URL path.`,
+      'Pass a path that starts with "/", e.g. --path /webhook.',
+    );
   }
   const maxBodyBytes = parseSize(flags.maxBody ?? DEFAULT_MAX_BODY);
   if (maxBodyBytes === undefined) {
-    throw usageError('BAD_MAX_BODY', `--max-body ${JSON.stringify(flags.maxBody)} is not a size.`, 'Pass a size such as 50mb, 512kb or a number of bytes.');
+    throw usageError(
+      'BAD_MAX_BODY',
+      `--max-body ${JSON.stringify(flags.maxBody)} is not a size.`,
+      'Pass a size such as 50mb, 512kb or a number of bytes.',
+    );
   }
-  const warnings = LOOPBACK.has(host) ? [] : [`--host ${host} exposes the receiver beyond this machine; webhooks carry PHI, so prefer 127.0.0.1 behind a tunnel.`];
+  const warnings = LOOPBACK.has(host)
+    ? []
+    : [`--host ${host} exposes the receiver beyond this machine; webhooks carry PHI, so prefer 127.0.0.1 behind a tunnel.`];
   const events = parseEvents(flags.events);
   warnings.push(...events.flatMap(checkEventEntry));
   return { receiver: { host, port, path, maxBodyBytes, events }, warnings };
@@ -39,7 +55,9 @@ function checkEventEntry(entry: string): string[] {
   const matches = prefix === undefined ? known.includes(entry) : known.some((type) => type.startsWith(prefix));
   if (matches) return [];
   const guess = closest(prefix ?? entry, prefix === undefined ? known : [...new Set(known.map((type) => `${type.split('.')[0]}.`))]);
-  return [`--events ${entry} matches no type Metriport sends today${guess === undefined ? '' : `; did you mean ${guess}?`} (kept, in case it is new).`];
+  return [
+    `--events ${entry} matches no type Metriport sends today${guess === undefined ? '' : `; did you mean ${guess}?`} (kept, in case it is new).`,
+  ];
 }
 
 function parseEvents(text: string | undefined): string[] {

@@ -1,9 +1,9 @@
 import { MwError, usageError } from '../../errors.js';
-import { DEFAULT_INSPECTOR_PORT } from '../defaults.js';
-import { requirePort } from '../port.js';
 import { assertRegistrable } from '../../metriport/url-rules.js';
 import { requireApiKey, resolveApiConfig } from '../api-config.js';
-import { type Env, type Sourced, pick } from '../sources.js';
+import { DEFAULT_INSPECTOR_PORT } from '../defaults.js';
+import { requirePort } from '../port.js';
+import { type Env, pick, type Sourced } from '../sources.js';
 import { pickWebhookKey, requireWebhookKey } from '../webhook-key.js';
 import { resolveForward } from './forward.js';
 import { resolveReceiver } from './receiver.js';
@@ -64,7 +64,9 @@ export const HEALTH_FALLBACK_MS = 3000;
 function assertNothingMissing(flags: ListenFlags, env: Env, dotenv: Env, context: ListenContext): void {
   const noApiKey = resolveApiConfig(flags, env, dotenv).apiKey === undefined;
   const noAuthtoken =
-    flags.publicUrl === undefined && pick({ flag: flags.ngrokAuthtoken, flagName: '--ngrok-authtoken', env, dotenv, envName: 'NGROK_AUTHTOKEN' }) === undefined && context.ngrokConfigAuthtoken === undefined;
+    flags.publicUrl === undefined &&
+    pick({ flag: flags.ngrokAuthtoken, flagName: '--ngrok-authtoken', env, dotenv, envName: 'NGROK_AUTHTOKEN' }) === undefined &&
+    context.ngrokConfigAuthtoken === undefined;
   if (!(noApiKey && noAuthtoken)) return;
   throw new MwError('listen needs a Metriport API key and an ngrok authtoken, and neither was found.', {
     code: 'NOTHING_CONFIGURED',
@@ -75,21 +77,38 @@ function assertNothingMissing(flags: ListenFlags, env: Env, dotenv: Env, context
 
 function resolveInspector(flags: ListenFlags): InspectorConfig | undefined {
   if (flags.inspect === false) {
-    if (flags.inspectPort !== undefined) throw usageError('INSPECT_CONFLICT', '--no-inspect and --inspect-port contradict each other.', 'Keep --inspect-port to choose the port, or --no-inspect to serve no inspector.');
+    if (flags.inspectPort !== undefined)
+      throw usageError(
+        'INSPECT_CONFLICT',
+        '--no-inspect and --inspect-port contradict each other.',
+        'Keep --inspect-port to choose the port, or --no-inspect to serve no inspector.',
+      );
     return undefined;
   }
-  return { port: requirePort(flags.inspectPort ?? String(DEFAULT_INSPECTOR_PORT), '--inspect-port'), portChosen: flags.inspectPort !== undefined };
+  return {
+    port: requirePort(flags.inspectPort ?? String(DEFAULT_INSPECTOR_PORT), '--inspect-port'),
+    portChosen: flags.inspectPort !== undefined,
+  };
 }
 
 function previewMode(flags: ListenFlags): 'preview' | 'full' | 'none' {
   if (flags.full && flags.preview === false) {
-    throw usageError('PREVIEW_CONFLICT', '--full and --no-preview contradict each other.', 'Keep --full for whole payloads, or --no-preview for one line per message.');
+    throw usageError(
+      'PREVIEW_CONFLICT',
+      '--full and --no-preview contradict each other.',
+      'Keep --full for whole payloads, or --no-preview for one line per message.',
+    );
   }
   return flags.full ? 'full' : flags.preview === false ? 'none' : 'preview';
 }
 
 /** Pure: flags + environment + `.env` values → a complete, checked listen configuration, one shape per mode. */
-export function resolveListenConfig(flags: ListenFlags, env: Env, dotenv: Env, context: ListenContext = { interactive: false }): ListenConfig {
+export function resolveListenConfig(
+  flags: ListenFlags,
+  env: Env,
+  dotenv: Env,
+  context: ListenContext = { interactive: false },
+): ListenConfig {
   const { receiver, warnings } = resolveReceiver(flags);
   const common = {
     receiver,
@@ -109,22 +128,39 @@ export function resolveListenConfig(flags: ListenFlags, env: Env, dotenv: Env, c
 
   if (flags.emulator) {
     if (flags.publicUrl !== undefined || flags.apiUrl !== undefined || flags.env !== undefined || flags.tunnel === false) {
-      throw usageError('EMULATOR_CONFLICT', '--emulator runs its own local API and needs no tunnel.', 'Drop --public-url, --api-url, --env and --no-tunnel, or drop --emulator.');
+      throw usageError(
+        'EMULATOR_CONFLICT',
+        '--emulator runs its own local API and needs no tunnel.',
+        'Drop --public-url, --api-url, --env and --no-tunnel, or drop --emulator.',
+      );
     }
     return { ...common, mode: 'emulator', webhookKey, registration: registration(false) };
   }
 
   if (flags.tunnel === false) {
     if (flags.publicUrl !== undefined) {
-      throw usageError('TUNNEL_CONFLICT', '--no-tunnel and --public-url contradict each other.', 'Keep --public-url to register your own tunnel, or --no-tunnel for local-only work.');
+      throw usageError(
+        'TUNNEL_CONFLICT',
+        '--no-tunnel and --public-url contradict each other.',
+        'Keep --public-url to register your own tunnel, or --no-tunnel for local-only work.',
+      );
     }
-    return { ...common, mode: 'local', webhookKey: requireWebhookKey(webhookKey, 'listen cannot verify requests with --no-tunnel without it') };
+    return {
+      ...common,
+      mode: 'local',
+      webhookKey: requireWebhookKey(webhookKey, 'listen cannot verify requests with --no-tunnel without it'),
+    };
   }
 
   if (flags.register !== false) assertNothingMissing(flags, env, dotenv, context);
   const tunnel = resolveTunnel({ flags, env, dotenv, ngrokConfigAuthtoken: context.ngrokConfigAuthtoken });
   if (flags.register === false) {
-    return { ...common, mode: 'unregistered', tunnel, webhookKey: requireWebhookKey(webhookKey, 'listen cannot verify requests with --no-register without it') };
+    return {
+      ...common,
+      mode: 'unregistered',
+      tunnel,
+      webhookKey: requireWebhookKey(webhookKey, 'listen cannot verify requests with --no-register without it'),
+    };
   }
   const api = resolveApiConfig(flags, env, dotenv);
   const apiKey = requireApiKey(api);

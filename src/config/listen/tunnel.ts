@@ -1,5 +1,5 @@
 import { MwError, usageError } from '../../errors.js';
-import { type Env, type Sourced, pick } from '../sources.js';
+import { type Env, pick, type Sourced } from '../sources.js';
 import type { TunnelConfig } from './types.js';
 
 /** Opening an ngrok tunnel is raced against this; after a drop, this long without reconnecting ends listen. */
@@ -15,7 +15,9 @@ export function resolveTunnel(input: {
 }): TunnelConfig {
   const { flags, env, dotenv } = input;
   if (flags.publicUrl !== undefined) return { kind: 'public-url', url: parsePublicUrl(flags.publicUrl) };
-  const authtoken = pick({ flag: flags.ngrokAuthtoken, flagName: '--ngrok-authtoken', env, dotenv, envName: 'NGROK_AUTHTOKEN' }) ?? input.ngrokConfigAuthtoken;
+  const authtoken =
+    pick({ flag: flags.ngrokAuthtoken, flagName: '--ngrok-authtoken', env, dotenv, envName: 'NGROK_AUTHTOKEN' }) ??
+    input.ngrokConfigAuthtoken;
   if (authtoken === undefined) {
     throw new MwError('ngrok needs an authtoken to open a tunnel, and none was found.', {
       code: 'NGROK_NO_AUTHTOKEN',
@@ -36,5 +38,9 @@ export function webhookUrlFor(publicUrl: string, path: string): string {
 
 function parsePublicUrl(text: string): string {
   if (URL.canParse(text) && /^https?:$/.test(new URL(text).protocol)) return text;
-  throw usageError('BAD_PUBLIC_URL', `--public-url ${JSON.stringify(text)} is not an http(s) URL.`, 'Pass the public https URL of your tunnel, e.g. https://abc.trycloudflare.com.');
+  throw usageError(
+    'BAD_PUBLIC_URL',
+    `--public-url ${JSON.stringify(text)} is not an http(s) URL.`,
+    'Pass the public https URL of your tunnel, e.g. https://abc.trycloudflare.com.',
+  );
 }

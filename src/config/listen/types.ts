@@ -89,7 +89,13 @@ interface CommonConfig {
 export type ListenConfig =
   | (CommonConfig & { mode: 'local'; webhookKey: Sourced<string> })
   | (CommonConfig & { mode: 'unregistered'; webhookKey: Sourced<string>; tunnel: TunnelConfig })
-  | (CommonConfig & { mode: 'registered'; webhookKey: Sourced<string> | undefined; tunnel: TunnelConfig; api: RegisteredApi; registration: RegistrationConfig })
+  | (CommonConfig & {
+      mode: 'registered';
+      webhookKey: Sourced<string> | undefined;
+      tunnel: TunnelConfig;
+      api: RegisteredApi;
+      registration: RegistrationConfig;
+    })
   | (CommonConfig & { mode: 'emulator'; webhookKey: Sourced<string> | undefined; registration: RegistrationConfig });
 
 export type ListenMode = ListenConfig['mode'];
