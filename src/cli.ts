@@ -16,7 +16,7 @@ import { statusCommand } from './commands/status/command.js';
 import { triggerCommand } from './commands/trigger/command.js';
 import { EXIT_CODES, isMwError } from './errors.js';
 import { exitNow } from './exit.js';
-import { asRun } from './output/invocation.js';
+import { asRun } from './output/hints.js';
 import { visible } from './output/visible.js';
 import { redactSecrets } from './util/secret.js';
 

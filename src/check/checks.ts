@@ -1,8 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { MESSAGE_TIMEOUT_MS, PING_TIMEOUT_MS } from '../metriport/types.js';
 import { listMessageTypes, newSampleMessage } from '../samples/samples.js';
+import { metriportHeaders, type PostResult, postBytes } from '../webhook/deliver.js';
 import { isPongFor } from '../webhook/pong.js';
-import { metriportHeaders, type PostResult, postBytes } from '../webhook/send.js';
 import { sign } from '../webhook/signature.js';
 
 /** The requirements Metriport's docs set for a webhook endpoint, each checked by sending what Metriport sends. */

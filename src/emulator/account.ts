@@ -4,8 +4,8 @@ import { internalError } from '../errors.js';
 import { MESSAGE_TIMEOUT_MS, PING_TIMEOUT_MS, type Settings, type WebhookRequestRow, type WebhookStatus } from '../metriport/types.js';
 import { completeMeta } from '../samples/build-message.js';
 import { parseJsonOr } from '../util/json.js';
+import { type PostResult, sendSigned } from '../webhook/deliver.js';
 import { isPongFor } from '../webhook/pong.js';
-import { type PostResult, sendSigned } from '../webhook/send.js';
 
 /** One webhook request the account sent (Metriport's `WebhookRequest` row). */
 export interface EmulatedRequest {

@@ -1,6 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
-import { listenOn } from '../http/listen.js';
+import { listenOn } from '../http/listen-on.js';
 import { type ApiErrorBody, MAX_WEBHOOK_URL_LENGTH, type WebhookRequestPage } from '../metriport/types.js';
 import { blockedSubstring } from '../metriport/url-rules.js';
 import { listMessageTypes, newSampleMessage } from '../samples/samples.js';

@@ -1,4 +1,4 @@
-import type { Entry, InspectorStore } from './store.js';
+import type { Entry, InspectorStore } from './inspector-store.js';
 
 /** What one live-feed message carries: the newest entries (oldest first) and how many requests arrived in all. */
 export interface FeedBatch {

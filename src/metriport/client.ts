@@ -1,5 +1,5 @@
 import { internalError, MwError } from '../errors.js';
-import { HttpFailure, type HttpResponse, headerValue, type SendHttp, sendHttp } from '../http/send.js';
+import { HttpFailure, type HttpResponse, headerValue, type SendHttp, sendHttp } from '../http/send-http.js';
 import type { ApiTarget } from './target.js';
 import type { SamplePayloadResult, Settings, WebhookRequestPage, WebhookStatus } from './types.js';
 

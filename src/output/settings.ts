@@ -1,4 +1,4 @@
-import type { ListenConfig } from '../config/listen/types.js';
+import type { ListenConfig } from '../config/listen/listen-config.js';
 import type { Sourced } from '../config/sources.js';
 import { maskSecret } from '../util/secret.js';
 import { visible } from './visible.js';

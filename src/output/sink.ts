@@ -1,4 +1,4 @@
-import type { SessionEvent } from '../session/events.js';
+import type { SessionEvent } from '../listen/events.js';
 
 /** Where session events go. Each sink shows what it cares about and ignores the rest. */
 export interface Sink {

@@ -1,5 +1,5 @@
 import type { ChalkInstance } from 'chalk';
-import type { WebhookReport } from '../session/webhook-status.js';
+import type { WebhookReport } from '../account/webhook-report.js';
 import { visible } from './visible.js';
 
 /** `status` for humans: one line per figure (CLI contract), and a hint when requests failed. */

@@ -1,7 +1,8 @@
-import type { RestoreOutcome, StateProblem } from '../session/restore.js';
+import type { RestoreOutcome } from '../account/restore.js';
+import type { ForwardOutcome, MessageOutcome, Refusal, Sender } from '../receiver/receiver.js';
+import type { StateProblem } from '../state/state-store.js';
 import { flagBytes } from '../util/units.js';
 import type { ParseFailure } from '../webhook/message.js';
-import type { ForwardOutcome, MessageOutcome, Refusal, Sender } from '../webhook/receiver.js';
 import { LEGACY_KEY_HEADER, SIGNATURE_HEADER, type VerifyFailure } from '../webhook/signature.js';
 import { visible } from './visible.js';
 

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { registrationFile, stateDir } from '../../src/config/paths.js';
+import { registrationFile, stateDir } from '../../src/state/paths.js';
 import { useCliWorlds } from '../helpers/cli-env.js';
 
 // Issue: an API whose server accepts connections and drops them made commands exit 13 with nothing printed

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { registrationFile } from '../../src/config/paths.js';
+import { registrationFile } from '../../src/state/paths.js';
 import { type CliWorld, emulatorApi, spawnEmulator, spawnListenBehindTunnel, TEST_API_KEY, useCliWorlds } from '../helpers/cli-env.js';
 import { captureFiles, refusingUrl } from '../helpers/servers.js';
 import { cleanEnv, READY } from '../helpers/spawn-cli.js';

@@ -1,8 +1,8 @@
 import { chmod, chown, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { registrationFile } from '../../src/config/paths.js';
-import { parseChain } from '../../src/session/restore.js';
+import { registrationFile } from '../../src/state/paths.js';
+import { parseChain } from '../../src/state/registration-record.js';
 import { type CliWorld, emulatorApi, spawnEmulator, spawnListenBehindTunnel, TEST_API_KEY, useCliWorlds } from '../helpers/cli-env.js';
 import { refusingUrl } from '../helpers/servers.js';
 

@@ -1,12 +1,12 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ForwardConfig } from '../../src/config/listen/types.js';
+import { createRegistrar, type RegistrarDependencies } from '../../src/account/registrar.js';
+import type { ForwardConfig } from '../../src/config/listen/listen-config.js';
+import type { ReceiverStats, SessionEvent } from '../../src/listen/events.js';
+import { type ListenDependencies, runListenSession, type Verification } from '../../src/listen/listen-session.js';
 import type { MetriportClient } from '../../src/metriport/client.js';
-import type { ReceiverStats, SessionEvent } from '../../src/session/events.js';
-import { type ListenDependencies, runListenSession, type Verification } from '../../src/session/listen-session.js';
-import { createRegistrar, type RegistrarDependencies } from '../../src/session/registrar.js';
-import { memoryStateStore, type StateStore } from '../../src/session/restore.js';
+import { memoryStateStore, type StateStore } from '../../src/state/state-store.js';
 import type { TunnelOpener } from '../../src/tunnel/tunnel.js';
 import { TEST_KEY } from './webhooks.js';
 

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ForwardConfig } from '../../src/config/listen/types.js';
+import type { ForwardConfig } from '../../src/config/listen/listen-config.js';
 import { refusingUrl, startTargetApp, type TargetApp } from '../helpers/servers.js';
 import { startTestSession, type TestSession, tempDir } from '../helpers/session.js';
 import { messageBody, post, postSigned, signedHeaders } from '../helpers/webhooks.js';

@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { messageIdKey } from '../../src/capture/file-names.js';
-import type { SessionEvent } from '../../src/session/events.js';
+import type { SessionEvent } from '../../src/listen/events.js';
+import { createKeyHolder } from '../../src/receiver/key-holder.js';
+import { createReceiver } from '../../src/receiver/receiver.js';
+import { startReceiverServer } from '../../src/receiver/receiver-server.js';
 import { createEventFilter } from '../../src/webhook/event-filter.js';
-import { createKeyHolder } from '../../src/webhook/key-holder.js';
-import { createReceiver } from '../../src/webhook/receiver.js';
-import { startReceiverServer } from '../../src/webhook/server.js';
 import { messageBody, postSigned, TEST_KEY } from '../helpers/webhooks.js';
 
 const cleanups: Array<() => Promise<unknown>> = [];

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/app.js';
 import { createMetriportClient } from '../../src/metriport/client.js';
 import { describeTarget } from '../../src/metriport/target.js';
-import { memoryStateStore } from '../../src/session/restore.js';
+import { memoryStateStore } from '../../src/state/state-store.js';
 import { publicUrlTunnel } from '../../src/tunnel/tunnel.js';
 import { registeredWith, startTestSession } from '../helpers/session.js';
 

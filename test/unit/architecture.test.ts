@@ -47,17 +47,23 @@ const ALLOWED: Record<string, readonly string[]> = {
   samples: ['util', 'errors'],
   metriport: ['http', 'util', 'errors'],
   webhook: ['http', 'metriport', 'util', 'errors'],
+  receiver: ['webhook', 'http', 'util', 'errors'],
   capture: ['webhook', 'util', 'errors'],
+  state: ['util', 'errors'],
+  account: ['state', 'metriport', 'util', 'errors'],
   config: ['metriport', 'samples', 'util', 'errors'],
-  session: ['webhook', 'capture', 'config', 'metriport', 'tunnel', 'util', 'errors'],
+  listen: ['receiver', 'capture', 'account', 'state', 'config', 'webhook', 'tunnel', 'metriport', 'http', 'util', 'errors'],
   emulator: ['webhook', 'metriport', 'samples', 'http', 'util', 'errors'],
-  check: ['webhook', 'metriport', 'samples', 'util', 'errors'],
-  output: ['session', 'check', 'webhook', 'config', 'metriport', 'util', 'errors'],
-  inspector: ['output', 'session', 'webhook', 'metriport', 'http', 'util', 'errors'],
+  check: ['webhook', 'metriport', 'samples', 'http', 'util', 'errors'],
+  output: ['listen', 'account', 'state', 'receiver', 'check', 'webhook', 'config', 'metriport', 'util', 'errors'],
+  inspector: ['output', 'listen', 'receiver', 'webhook', 'metriport', 'http', 'util', 'errors'],
   commands: [
     'inspector',
     'output',
-    'session',
+    'listen',
+    'account',
+    'state',
+    'receiver',
     'check',
     'emulator',
     'config',
@@ -135,7 +141,7 @@ describe('architecture', () => {
     expect(imports.filter((edge) => folderOf(edge.from) === 'emulator' && edge.to === 'metriport/client.ts')).toEqual([]);
   });
 
-  it('only metriport/client.ts calls the API paths, and only http/send.ts makes outgoing HTTP calls', () => {
+  it('only metriport/client.ts calls the API paths, and only http/send-http.ts makes outgoing HTTP calls', () => {
     const apiCallers = files.filter(
       (file) =>
         file.path !== 'metriport/client.ts' &&
@@ -149,6 +155,6 @@ describe('architecture', () => {
         (file) => file.path !== 'inspector/page.ts' && /\bfetch\(|import \{[^}]*\brequest\b[^}]*\} from 'node:https?'/.test(file.text),
       )
       .map((file) => file.path);
-    expect(httpCallers).toEqual(['http/send.ts']);
+    expect(httpCallers).toEqual(['http/send-http.ts']);
   });
 });

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { buildEmulatorApp, type RunningEmulator, startEmulator } from '../../src/emulator/app.js';
 import { MESSAGE_TIMEOUT_MS, PING_TIMEOUT_MS } from '../../src/metriport/types.js';
 import { BLOCKED_URL_SUBSTRINGS } from '../../src/metriport/url-rules.js';
-import { metriportHeaders } from '../../src/webhook/send.js';
+import { metriportHeaders } from '../../src/webhook/deliver.js';
 import { sign } from '../../src/webhook/signature.js';
 import { refusingUrl, startTargetApp, type TargetApp } from '../helpers/servers.js';
 

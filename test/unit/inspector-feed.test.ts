@@ -7,8 +7,8 @@ import {
   MAX_ENTRIES_PER_BATCH,
   startFeed,
 } from '../../src/inspector/feed.js';
-import { createInspectorStore } from '../../src/inspector/store.js';
-import type { SessionEvent } from '../../src/session/events.js';
+import { createInspectorStore } from '../../src/inspector/inspector-store.js';
+import type { SessionEvent } from '../../src/listen/events.js';
 
 const ping = (index: number): SessionEvent => ({
   type: 'ping',

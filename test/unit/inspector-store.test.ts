@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createInspectorStore } from '../../src/inspector/store.js';
-import type { SessionEvent } from '../../src/session/events.js';
+import { createInspectorStore } from '../../src/inspector/inspector-store.js';
+import type { SessionEvent } from '../../src/listen/events.js';
 import type { ReceivedMessage } from '../../src/webhook/message.js';
 
 function messageEvent(

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { describeInvocation } from '../../src/commands/shared/invocation.js';
-import { asRun } from '../../src/output/invocation.js';
+import { asRun } from '../../src/output/hints.js';
 
 const real = '/home/dev/metriport-webhook/bin/metriport-webhook.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type ListenFlags, resolveListenConfig } from '../../src/config/listen/resolve.js';
-import { webhookUrlFor } from '../../src/config/listen/tunnel.js';
+import { webhookUrlFor } from '../../src/config/listen/resolve-tunnel.js';
 import { MwError } from '../../src/errors.js';
 import { describeSources, redactUrl } from '../../src/output/settings.js';
 import { maskSecret } from '../../src/util/secret.js';

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { planRestore } from '../../src/account/restore.js';
 import { type ApiFlags, resolveApiConfig } from '../../src/config/api-config.js';
 import { MwError } from '../../src/errors.js';
-import { HttpFailure, type HttpRequest, type SendHttp } from '../../src/http/send.js';
+import { HttpFailure, type HttpRequest, type SendHttp } from '../../src/http/send-http.js';
 import { createMetriportClient } from '../../src/metriport/client.js';
 import { describeTarget } from '../../src/metriport/target.js';
 import { webhookUrlProblem } from '../../src/metriport/url-rules.js';
-import { planRestore, type RegistrationRecord } from '../../src/session/restore.js';
+import type { RegistrationRecord } from '../../src/state/registration-record.js';
 
 type Answer = { status: number; body?: string; headers?: Record<string, string> } | Error;
 
@@ -173,7 +174,7 @@ describe('planRestore', () => {
 
 describe('waitForRetry', () => {
   it('waits for the retried requests only: one stuck in processing before the retry does not hold it to the timeout', async () => {
-    const { waitForRetry } = await import('../../src/session/webhook-status.js');
+    const { waitForRetry } = await import('../../src/account/retry.js');
     // Before the retry: 2 failed, 1 stuck processing. Then the 2 are processing, then delivered.
     const reads = [
       { webhookEnabled: true, webhookStatusDetail: 'OK', webhookRequestsProcessing: 3, webhookRequestsFailed: 0 },

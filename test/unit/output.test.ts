@@ -2,14 +2,14 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { captureFileName, messageIdKey, messageIdKeyOfFile } from '../../src/capture/file-names.js';
 import { colorLevel, createPalette } from '../../src/output/color.js';
-import { createJsonSink } from '../../src/output/json.js';
-import { createLogSink, readinessLine } from '../../src/output/log.js';
-import { createPrettySink, formatMessage, PREVIEW_LINES, PREVIEWS_PER_SECOND } from '../../src/output/pretty.js';
+import { createJsonSink } from '../../src/output/json-sink.js';
+import { createLogSink, readinessLine } from '../../src/output/log-sink.js';
 import { prettyJson } from '../../src/output/pretty-json.js';
+import { createPrettySink, formatMessage, PREVIEW_LINES, PREVIEWS_PER_SECOND } from '../../src/output/pretty-sink.js';
+import type { MessageOutcome } from '../../src/receiver/receiver.js';
 import { loadSample } from '../../src/samples/samples.js';
 import { createEventFilter } from '../../src/webhook/event-filter.js';
 import type { ReceivedMessage } from '../../src/webhook/message.js';
-import type { MessageOutcome } from '../../src/webhook/receiver.js';
 
 const plain = createPalette(0);
 const receivedAt = new Date('2026-11-28T10:11:12.345Z');

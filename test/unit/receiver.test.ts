@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { messageIdKey } from '../../src/capture/file-names.js';
-import type { SessionEvent } from '../../src/session/events.js';
+import type { SessionEvent } from '../../src/listen/events.js';
+import { createKeyHolder } from '../../src/receiver/key-holder.js';
+import { createReceiver } from '../../src/receiver/receiver.js';
 import { createEventFilter } from '../../src/webhook/event-filter.js';
-import { createKeyHolder } from '../../src/webhook/key-holder.js';
-import { createReceiver } from '../../src/webhook/receiver.js';
 import { messageBody, signedHeaders } from '../helpers/webhooks.js';
 
 describe('duplicate detection', () => {

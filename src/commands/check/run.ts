@@ -2,7 +2,7 @@ import { CHECK_IDS, type CheckId, runChecks } from '../../check/checks.js';
 import { usageError } from '../../errors.js';
 import { formatCheck } from '../../output/check.js';
 import { colorLevel, createPalette } from '../../output/color.js';
-import { asRun } from '../../output/invocation.js';
+import { asRun } from '../../output/hints.js';
 import { closest } from '../../util/suggest.js';
 import { processContext } from '../shared/process.js';
 import { signingKey } from '../shared/signing-key.js';

@@ -2,7 +2,7 @@ import { DEFAULT_EMULATOR_PORT } from '../../config/defaults.js';
 import { requirePort } from '../../config/port.js';
 import type { EmulatorEvent } from '../../emulator/account.js';
 import { DEFAULT_EMULATOR_API_KEY, startEmulator } from '../../emulator/app.js';
-import { isLoopback } from '../../http/listen.js';
+import { isLoopback } from '../../http/listen-on.js';
 import { clock } from '../../output/format.js';
 import { maskSecret } from '../../util/secret.js';
 import { processContext } from '../shared/process.js';

@@ -1,12 +1,12 @@
 import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { arrivalOfCaptureName } from '../../capture/file-names.js';
-import { listCaptureFiles } from '../../capture/read.js';
+import { listCaptureFiles } from '../../capture/list-captures.js';
 import { DEFAULT_INSPECTOR_PORT } from '../../config/defaults.js';
 import { requirePort } from '../../config/port.js';
 import { usageError } from '../../errors.js';
-import { startInspector } from '../../inspector/server.js';
-import { createInspectorStore } from '../../inspector/store.js';
+import { startInspector } from '../../inspector/inspector-server.js';
+import { createInspectorStore } from '../../inspector/inspector-store.js';
 import { parseBody } from '../../webhook/message.js';
 import { processContext } from '../shared/process.js';
 import { stopOnSignals } from '../shared/signals.js';

@@ -1,12 +1,12 @@
 import { readFile } from 'node:fs/promises';
-import { listCaptureFiles } from '../../capture/read.js';
+import { listCaptureFiles } from '../../capture/list-captures.js';
 import { DEFAULT_LISTENER_URL } from '../../config/defaults.js';
 import { usageError } from '../../errors.js';
 import { MESSAGE_TIMEOUT_MS } from '../../metriport/types.js';
 import { visible } from '../../output/visible.js';
 import { describeParseFailure } from '../../output/words.js';
+import { sendSigned } from '../../webhook/deliver.js';
 import { parseBody } from '../../webhook/message.js';
-import { sendSigned } from '../../webhook/send.js';
 import { processContext } from '../shared/process.js';
 import { signingKey } from '../shared/signing-key.js';
 import type { ReplayFlags } from './command.js';

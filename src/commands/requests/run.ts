@@ -1,7 +1,7 @@
+import { findWebhookRequests } from '../../account/webhook-requests.js';
 import { usageError } from '../../errors.js';
 import { colorLevel, createPalette } from '../../output/color.js';
 import { formatRequestRow } from '../../output/requests.js';
-import { findWebhookRequests } from '../../session/webhook-status.js';
 import { createEventFilter } from '../../webhook/event-filter.js';
 import { clientFromFlags } from '../shared/api-client.js';
 import { processContext } from '../shared/process.js';

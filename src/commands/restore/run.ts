@@ -1,6 +1,6 @@
+import { heldByLiveListen, restoreRegistration } from '../../account/restore.js';
 import { MwError } from '../../errors.js';
 import { describeRestore, describeStateProblem } from '../../output/words.js';
-import { heldByLiveListen, restoreRegistration } from '../../session/restore.js';
 import { clientFromFlags } from '../shared/api-client.js';
 import { isProcessAlive, processContext } from '../shared/process.js';
 import { stateStoreFor } from '../shared/state.js';

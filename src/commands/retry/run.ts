@@ -1,7 +1,8 @@
+import { planRetry, type RetryOutcome, startRetry, waitForRetry } from '../../account/retry.js';
+import { readWebhookReport } from '../../account/webhook-report.js';
 import { usageError } from '../../errors.js';
 import type { MetriportClient } from '../../metriport/client.js';
 import { visible } from '../../output/visible.js';
-import { planRetry, type RetryOutcome, readWebhookReport, startRetry, waitForRetry } from '../../session/webhook-status.js';
 import { isRecord } from '../../util/json.js';
 import { parseDuration } from '../../util/units.js';
 import { clientFromFlags } from '../shared/api-client.js';

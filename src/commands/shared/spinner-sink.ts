@@ -1,4 +1,4 @@
-import { progressText } from '../../output/log.js';
+import { progressText } from '../../output/log-sink.js';
 import type { Sink } from '../../output/sink.js';
 import { canSpin, type Spinner, type SpinnerOptions, spinnerMaker } from './spinner.js';
 

@@ -1,7 +1,8 @@
 import { homedir } from 'node:os';
-import { registrationFile, stateDir } from '../../config/paths.js';
 import type { Env } from '../../config/sources.js';
-import { fileStateStore, type StateStore } from '../../session/restore.js';
+import { fileStateStore } from '../../state/file-state-store.js';
+import { registrationFile, stateDir } from '../../state/paths.js';
+import type { StateStore } from '../../state/state-store.js';
 import { isProcessAlive } from './process.js';
 
 /** The registration records of `listen` for one API, where the CLI contract puts them (XDG state folder). */

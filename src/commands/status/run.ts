@@ -1,10 +1,10 @@
 import { setTimeout as delay } from 'node:timers/promises';
+import { readWebhookReport, statusJson } from '../../account/webhook-report.js';
 import { usageError } from '../../errors.js';
 import { colorLevel, createPalette } from '../../output/color.js';
 import { clock } from '../../output/format.js';
-import { asRun } from '../../output/invocation.js';
+import { asRun } from '../../output/hints.js';
 import { formatStatus } from '../../output/status.js';
-import { readWebhookReport, statusJson } from '../../session/webhook-status.js';
 import { parseDuration } from '../../util/units.js';
 import { apiFromFlags } from '../shared/api-client.js';
 import { processContext } from '../shared/process.js';

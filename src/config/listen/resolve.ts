@@ -5,10 +5,10 @@ import { DEFAULT_INSPECTOR_PORT } from '../defaults.js';
 import { requirePort } from '../port.js';
 import { type Env, pick, type Sourced } from '../sources.js';
 import { pickWebhookKey, requireWebhookKey } from '../webhook-key.js';
-import { resolveForward } from './forward.js';
-import { resolveReceiver } from './receiver.js';
-import { resolveTunnel, webhookUrlFor } from './tunnel.js';
-import type { InspectorConfig, ListenConfig, RegistrationConfig } from './types.js';
+import type { InspectorConfig, ListenConfig, RegistrationConfig } from './listen-config.js';
+import { resolveForward } from './resolve-forward.js';
+import { resolveReceiver } from './resolve-receiver.js';
+import { resolveTunnel, webhookUrlFor } from './resolve-tunnel.js';
 
 /**
  * The flags of `listen` as commander hands them over (strings unparsed). The command checks at compile time

@@ -1,8 +1,8 @@
 import type { ChalkInstance } from 'chalk';
+import type { MessageOutcome } from '../receiver/receiver.js';
 import { maskSecret } from '../util/secret.js';
 import { humanBytes } from '../util/units.js';
 import type { ReceivedMessage } from '../webhook/message.js';
-import type { MessageOutcome } from '../webhook/receiver.js';
 import { LEGACY_KEY_HEADER } from '../webhook/signature.js';
 import { clock, shortId } from './format.js';
 import { prettyJson } from './pretty-json.js';

@@ -1,9 +1,9 @@
 import { createServer, type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
 import { type Duplex, Transform } from 'node:stream';
 import Fastify, { type FastifyError } from 'fastify';
-import { listenOn } from '../http/listen.js';
+import { listenOn } from '../http/listen-on.js';
+import { LEGACY_KEY_HEADER, SIGNATURE_HEADER } from '../webhook/signature.js';
 import type { Receiver, ReceiverReply, Sender } from './receiver.js';
-import { LEGACY_KEY_HEADER, SIGNATURE_HEADER } from './signature.js';
 
 /**
  * What a public server needs so that no client can hold it, or its shutdown, for ever. Defaults below;

@@ -1,6 +1,6 @@
 import { MwError, usageError } from '../../errors.js';
 import { type Env, pick, type Sourced } from '../sources.js';
-import type { TunnelConfig } from './types.js';
+import type { TunnelConfig } from './listen-config.js';
 
 /** Opening an ngrok tunnel is raced against this; after a drop, this long without reconnecting ends listen. */
 export const NGROK_OPEN_TIMEOUT_MS = 20_000;

@@ -1,7 +1,7 @@
-import type { ForwardConfig } from '../config/listen/types.js';
+import type { ForwardConfig } from '../config/listen/listen-config.js';
+import type { ForwardOutcome, ReceiverReply } from '../receiver/receiver.js';
+import { postBytes } from '../webhook/deliver.js';
 import type { ReceivedMessage } from '../webhook/message.js';
-import type { ForwardOutcome, ReceiverReply } from '../webhook/receiver.js';
-import { postBytes } from '../webhook/send.js';
 
 export type Forwarder = (message: ReceivedMessage) => Promise<{ reply: ReceiverReply; outcome: ForwardOutcome }>;
 

@@ -4,7 +4,7 @@ import { closest } from '../../util/suggest.js';
 import { parseSize } from '../../util/units.js';
 import { DEFAULT_HOST, DEFAULT_MAX_BODY, DEFAULT_PATH, DEFAULT_PORT } from '../defaults.js';
 import { requirePort } from '../port.js';
-import type { ReceiverConfig } from './types.js';
+import type { ReceiverConfig } from './listen-config.js';
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
 

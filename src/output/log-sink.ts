@@ -1,7 +1,7 @@
 import type { ChalkInstance } from 'chalk';
-import type { SessionEvent } from '../session/events.js';
+import type { SessionEvent } from '../listen/events.js';
 import { clock, shortId } from './format.js';
-import { asRun } from './invocation.js';
+import { asRun } from './hints.js';
 import { redactUrl } from './settings.js';
 import type { Sink, TextOutput } from './sink.js';
 import { visible } from './visible.js';

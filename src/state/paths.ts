@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import type { Env } from './sources.js';
 
 /** `$XDG_STATE_HOME/metriport-webhook`, or `~/.local/state/metriport-webhook` (CLI contract). Pure. */
-export function stateDir(env: Env, home: string): string {
+export function stateDir(env: { XDG_STATE_HOME?: string | undefined }, home: string): string {
   const base = env.XDG_STATE_HOME !== undefined && env.XDG_STATE_HOME !== '' ? env.XDG_STATE_HOME : join(home, '.local', 'state');
   return join(base, 'metriport-webhook');
 }

@@ -1,4 +1,4 @@
-import { HttpFailure, headerValue, type SendHttp, sendHttp } from '../http/send.js';
+import { HttpFailure, headerValue, type SendHttp, sendHttp } from '../http/send-http.js';
 import { WEBHOOK_USER_AGENT } from '../metriport/types.js';
 import { SIGNATURE_HEADER, sign } from './signature.js';
 

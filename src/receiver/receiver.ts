@@ -1,8 +1,8 @@
 import type { MwError } from '../errors.js';
-import type { EventFilter } from './event-filter.js';
+import type { EventFilter } from '../webhook/event-filter.js';
+import { type ParseFailure, parseBody, type ReceivedMessage } from '../webhook/message.js';
+import { LEGACY_KEY_HEADER, SIGNATURE_HEADER, type VerifiedBy, type VerifyFailure, verify } from '../webhook/signature.js';
 import type { KeyHolder } from './key-holder.js';
-import { type ParseFailure, parseBody, type ReceivedMessage } from './message.js';
-import { LEGACY_KEY_HEADER, SIGNATURE_HEADER, type VerifiedBy, type VerifyFailure, verify } from './signature.js';
 
 export interface IncomingWebhook {
   headers: Readonly<Record<string, string | string[] | undefined>>;

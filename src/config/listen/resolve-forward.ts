@@ -1,6 +1,6 @@
 import { usageError } from '../../errors.js';
 import { parseDuration } from '../../util/units.js';
-import type { ForwardConfig } from './types.js';
+import type { ForwardConfig } from './listen-config.js';
 
 export const DEFAULT_FORWARD_TIMEOUT = '4000ms';
 export const DEFAULT_FORWARD_CONCURRENCY = 4;

@@ -1,20 +1,20 @@
 import { setTimeout as delay } from 'node:timers/promises';
+import type { Registrar } from '../account/registrar.js';
+import { openCapture } from '../capture/capture.js';
 import { messageIdKey } from '../capture/file-names.js';
-import { openCapture } from '../capture/store.js';
-import { webhookUrlFor } from '../config/listen/tunnel.js';
-import type { CaptureConfig, ForwardConfig, ReceiverConfig } from '../config/listen/types.js';
+import type { CaptureConfig, ForwardConfig, ReceiverConfig } from '../config/listen/listen-config.js';
+import { webhookUrlFor } from '../config/listen/resolve-tunnel.js';
 import type { Sourced } from '../config/sources.js';
 import { MwError } from '../errors.js';
 import { assertRegistrable } from '../metriport/url-rules.js';
+import { createKeyHolder, type KeyHolder } from '../receiver/key-holder.js';
+import { createReceiver } from '../receiver/receiver.js';
+import { startReceiverServer } from '../receiver/receiver-server.js';
+import type { RegistrationRecord } from '../state/registration-record.js';
 import type { Tunnel, TunnelOpener, TunnelState } from '../tunnel/tunnel.js';
 import { createEventFilter } from '../webhook/event-filter.js';
-import { createKeyHolder, type KeyHolder } from '../webhook/key-holder.js';
-import { createReceiver } from '../webhook/receiver.js';
-import { startReceiverServer } from '../webhook/server.js';
 import type { ReceiverStats, SessionEvent } from './events.js';
 import { createForwarder } from './forwarder.js';
-import type { Registrar } from './registrar.js';
-import type { RegistrationRecord } from './restore.js';
 
 export interface ListenSessionOptions {
   receiver: ReceiverConfig;

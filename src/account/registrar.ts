@@ -3,8 +3,10 @@ import { isMwError, MwError } from '../errors.js';
 import type { MetriportClient } from '../metriport/client.js';
 import type { ApiTarget } from '../metriport/target.js';
 import type { Settings, WebhookStatus } from '../metriport/types.js';
-import type { SessionEvent } from './events.js';
-import { heldByLiveListen, type RegistrationRecord, type RestoreOutcome, restoreRegistration, type StateStore } from './restore.js';
+import type { RegistrationRecord } from '../state/registration-record.js';
+import type { StateStore } from '../state/state-store.js';
+import type { AccountEvent } from './account-events.js';
+import { heldByLiveListen, type RestoreOutcome, restoreRegistration } from './restore.js';
 
 /**
  * Everything `listen` does to the account, behind one handle the command builds: register a URL (safely),
@@ -37,7 +39,7 @@ export interface RegistrarDependencies {
   isProcessAlive: (pid: number) => boolean;
   /** Asked before replacing the URL (production without `--yes`); absent when no confirmation is needed. */
   confirm?: ((question: { currentUrl: string | null; newUrl: string; target: string }) => Promise<boolean>) | undefined;
-  publish: (event: SessionEvent) => void;
+  publish: (event: AccountEvent) => void;
   now: () => Date;
 }
 

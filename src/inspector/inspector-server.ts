@@ -1,14 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyRequest } from 'fastify';
 import { MwError } from '../errors.js';
-import { listenOn } from '../http/listen.js';
+import { listenOn } from '../http/listen-on.js';
 import { MESSAGE_TIMEOUT_MS, WEBHOOK_USER_AGENT } from '../metriport/types.js';
 import { sameSecret } from '../util/secret.js';
-import { sendSigned } from '../webhook/send.js';
+import { sendSigned } from '../webhook/deliver.js';
 import { SIGNATURE_HEADER, sign } from '../webhook/signature.js';
 import { startFeed } from './feed.js';
+import type { Entry, InspectorStore } from './inspector-store.js';
 import { INSPECTOR_CSS, INSPECTOR_HTML, INSPECTOR_JS } from './page.js';
-import type { Entry, InspectorStore } from './store.js';
 
 export interface InspectorOptions {
   /** Always loopback: the inspector shows PHI and must never be reachable through a tunnel. */

@@ -1,5 +1,5 @@
-import type { ReceiverEvent, ReceiverStats } from '../webhook/receiver.js';
-import type { RegistrationRecord, RestoreOutcome, StateProblem } from './restore.js';
+import type { AccountEvent } from '../account/account-events.js';
+import type { ReceiverEvent, ReceiverStats } from '../receiver/receiver.js';
 
 export type { ReceiverStats };
 
@@ -9,6 +9,7 @@ export type { ReceiverStats };
  */
 export type SessionEvent =
   | ReceiverEvent
+  | AccountEvent
   | {
       type: 'ready';
       localUrl: string;
@@ -20,20 +21,10 @@ export type SessionEvent =
   /** A wait worth a spinner on a terminal; the next event ends it. */
   | { type: 'progress'; step: 'tunnel' | 'registration' }
   | { type: 'tunnel-state'; at: Date; state: 'connected' | 'reconnecting' | 'lost'; url: string }
-  /** A listen that did not exit cleanly left this record; it is restored before registering anew. */
-  | { type: 'recovering'; at: Date; record: RegistrationRecord }
-  /** The state file had something that could not be used (damaged, or for another API). */
-  | { type: 'state-problem'; at: Date; problem: StateProblem }
-  /** `--force`: the URL is taken over from the live listen with this pid. */
-  | { type: 'taking-over'; at: Date; pid: number }
-  | { type: 'registered'; at: Date; webhookUrl: string; previousUrl: string | null; target: string }
   /** The configured webhook key (from `origin`) is not the account's; the account's is used. */
   | { type: 'key-differs'; at: Date; origin: string }
   | { type: 'webhook-health'; at: Date; enabled: boolean; detail: string | null; processing: number; failed: number }
   | { type: 'health-unreadable'; at: Date; error: Error }
-  | { type: 'restored'; at: Date; outcome: RestoreOutcome }
-  /** `--keep-url`: the URL stays registered on exit. */
-  | { type: 'url-kept'; at: Date; url: string }
   /** A request got 500 because of the tool's own fault. */
   | { type: 'internal-error'; at: Date; error: Error }
   | { type: 'stopped'; stats: ReceiverStats }

@@ -1,9 +1,9 @@
+import type { SessionEvent } from '../listen/events.js';
 import { summarizePayload } from '../output/summarize.js';
 import { describeForward, describeOutcome, describeRefusal, describeVerifyFailure } from '../output/words.js';
-import type { SessionEvent } from '../session/events.js';
+import type { ForwardOutcome } from '../receiver/receiver.js';
 import { isRecord } from '../util/json.js';
 import { parseBody } from '../webhook/message.js';
-import type { ForwardOutcome } from '../webhook/receiver.js';
 
 /** One request as the inspector shows it. Bodies are kept separately, within a bound. */
 export interface Entry {

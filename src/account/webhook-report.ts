@@ -1,0 +1,40 @@
+import type { MetriportClient } from '../metriport/client.js';
+import type { WebhookStatus } from '../metriport/types.js';
+import { redactSecrets } from '../util/secret.js';
+
+/** What `status` shows: the registered URL and Metriport's view of its health. */
+export interface WebhookReport {
+  target: string;
+  webhookUrl: string | null;
+  /** `null` when the account has no settings yet. */
+  status: WebhookStatus | null;
+  /** Secrets that must not be shown even if the API echoes them (the webhook key, the API key). */
+  secrets: string[];
+}
+
+export async function readWebhookReport(client: MetriportClient, secrets: readonly string[] = []): Promise<WebhookReport> {
+  // Both calls run together, but both are waited for, so a failure always reports the first call's error.
+  const [settings, statusRead] = await Promise.allSettled([client.getSettings(), client.getWebhookStatus()]);
+  if (settings.status === 'rejected') throw settings.reason;
+  if (statusRead.status === 'rejected') throw statusRead.reason;
+  const webhookKey = settings.value.webhookKey;
+  const status = redactStatus(statusRead.value, [...secrets, ...(webhookKey === null ? [] : [webhookKey])]);
+  return { target: client.target.description, webhookUrl: settings.value.webhookUrl, status, secrets: [...secrets] };
+}
+
+/** Metriport's status detail can quote a failed request, keys included: they are cut before anything shows it. */
+function redactStatus(status: WebhookStatus | null, secrets: readonly string[]): WebhookStatus | null {
+  if (status === null || status.webhookStatusDetail === null) return status;
+  return { ...status, webhookStatusDetail: redactSecrets(status.webhookStatusDetail, secrets) };
+}
+
+/** The `--json` object of `status`, with Metriport's field names. */
+export function statusJson(report: WebhookReport): Record<string, unknown> {
+  return {
+    webhookUrl: report.webhookUrl,
+    webhookEnabled: report.status?.webhookEnabled ?? false,
+    webhookStatusDetail: report.status?.webhookStatusDetail ?? null,
+    webhookRequestsProcessing: report.status?.webhookRequestsProcessing ?? 0,
+    webhookRequestsFailed: report.status?.webhookRequestsFailed ?? 0,
+  };
+}

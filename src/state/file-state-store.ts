@@ -1,0 +1,151 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { MwError } from '../errors.js';
+import { fileError } from '../util/file-error.js';
+import { parseChain, type RegistrationRecord } from './registration-record.js';
+import type { StateRead, StateStore } from './state-store.js';
+
+export interface FileStateStoreOptions {
+  /** The API whose records belong here; records for another are reported and left alone. */
+  apiUrl: string;
+  /** This user's id: a file owned by someone else, or writable by others, is refused (undefined: not checked). */
+  uid: number | undefined;
+  pid: number;
+  isProcessAlive: (pid: number) => boolean;
+  /** How long `lock()` waits for another start-up to finish. Default 5000 ms. */
+  lockWaitMs?: number;
+}
+
+const FORMAT_VERSION = 2;
+
+export function fileStateStore(path: string, options: FileStateStoreOptions): StateStore {
+  const lockPath = `${path}.lock`;
+  let heldLocks = 0;
+
+  async function readChain(): Promise<StateRead & { foreign: unknown[] }> {
+    let text: string;
+    try {
+      await checkOwnership(path, options.uid);
+      text = await readFile(path, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { records: [], problems: [], foreign: [] };
+      if (error instanceof MwError) throw error;
+      throw stateError(`read ${path}`, error);
+    }
+    const parsed = parseChain(text);
+    if (!parsed.ok) {
+      // Never deleted and never trusted: kept aside for the user, and reported.
+      const keptAs = `${path}.damaged-${Date.now()}`;
+      await rename(path, keptAs).catch((error: unknown) => {
+        throw stateError(`move the damaged ${path} aside`, error);
+      });
+      return { records: [], problems: [{ kind: 'damaged', path, keptAs, detail: parsed.detail }], foreign: [] };
+    }
+    const mine = parsed.records.filter((record) => record.apiUrl === options.apiUrl);
+    const foreign = parsed.records.filter((record) => record.apiUrl !== options.apiUrl);
+    return { records: mine, problems: foreign.map((record) => ({ kind: 'other-api' as const, apiUrl: record.apiUrl })), foreign };
+  }
+
+  async function writeChain(records: unknown[]): Promise<void> {
+    try {
+      if (records.length === 0) {
+        await rm(path, { force: true });
+        return;
+      }
+      await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+      const temp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
+      // A fresh file ('wx') gets mode 0600 at creation; umask can only take bits away.
+      await writeFile(temp, `${JSON.stringify({ version: FORMAT_VERSION, records }, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
+      await rename(temp, path);
+    } catch (error) {
+      throw stateError(`write ${path}`, error);
+    }
+  }
+
+  async function lock(): Promise<() => Promise<void>> {
+    // Re-entrant within this process: start-up holds it while registration updates the chain.
+    if (heldLocks > 0) {
+      heldLocks += 1;
+      return async () => {
+        heldLocks -= 1;
+      };
+    }
+    const deadline = Date.now() + (options.lockWaitMs ?? 5000);
+    await mkdir(dirname(path), { recursive: true, mode: 0o700 }).catch((error: unknown) => {
+      throw stateError(`create ${dirname(path)}`, error);
+    });
+    for (;;) {
+      try {
+        const handle = await open(lockPath, 'wx', 0o600);
+        await handle.writeFile(`${options.pid}\n`);
+        await handle.close();
+        heldLocks = 1;
+        return async () => {
+          heldLocks -= 1;
+          if (heldLocks === 0) await rm(lockPath, { force: true });
+        };
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw stateError(`create ${lockPath}`, error);
+      }
+      const holder = Number((await readFile(lockPath, 'utf8').catch(() => '')).trim());
+      // A lock whose process is gone (or that holds no pid) is stale: take it over.
+      if (!(Number.isInteger(holder) && holder > 0 && options.isProcessAlive(holder))) {
+        await rm(lockPath, { force: true });
+        continue;
+      }
+      if (Date.now() >= deadline) {
+        throw new MwError(`Another listen (pid ${holder}) is registering with the same API right now.`, {
+          code: 'LISTEN_STARTING',
+          category: 'usage',
+          hint: 'Wait until it is ready, then stop it or pass --force to take the URL over.',
+        });
+      }
+      await delay(50);
+    }
+  }
+
+  return {
+    path,
+    async read() {
+      const { records, problems } = await readChain();
+      return { records, problems };
+    },
+    async update(change) {
+      const release = await lock();
+      try {
+        const { records, foreign } = await readChain();
+        await writeChain([...foreign, ...change(records)]);
+      } finally {
+        await release();
+      }
+    },
+    lock,
+  };
+}
+
+async function checkOwnership(path: string, uid: number | undefined): Promise<void> {
+  if (uid === undefined) return;
+  const info = await stat(path);
+  const foreign = info.uid !== uid;
+  if (foreign || (info.mode & 0o022) !== 0) {
+    throw new MwError(
+      `The state file ${path} is ${foreign ? 'not owned by you' : 'writable by other users'}, so its URLs cannot be trusted.`,
+      {
+        code: 'STATE_FILE_UNTRUSTED',
+        category: 'filesystem',
+        hint: `Check it, then fix it (chown to you, chmod 600) or remove it; it decides which webhook URL is put back.`,
+      },
+    );
+  }
+}
+
+function stateError(action: string, error: unknown): MwError {
+  return fileError({
+    action,
+    error,
+    code: 'STATE_FILE_FAILED',
+    hint: 'Check that the state folder is writable, or set XDG_STATE_HOME to a writable folder.',
+  });
+}
