@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { MwError } from '../errors.js';
 import { fileError } from '../util/file-error.js';
-import { parseChain, type RegistrationRecord } from './registration-record.js';
+import { parseChain } from './registration-record.js';
 import type { StateRead, StateStore } from './state-store.js';
 
 export interface FileStateStoreOptions {

@@ -1,0 +1,120 @@
+import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { closeGently, closeGentlyWhenNodeEnds } from './gentle-close.js';
+
+/**
+ * What the server knows about its connections and the requests on them, so that every request gets exactly
+ * one well-formed answer and shutdown waits for what is in flight.
+ *
+ * Node's client sends the body of a GET, DELETE, HEAD or OPTIONS without any framing when the caller sets no
+ * length, even on a keep-alive connection. Those bytes then parse as a second, broken request, and a 400 for
+ * it used to be glued after (or instead of) the 404/405 on its way; the client read garbage on its next request
+ * over that connection ("Parse Error: Data after Connection: close"). The rules:
+ * - a refusal is answered with `Connection: close`, so no client reuses that connection, and anything parsed
+ *   after it is never answered; the connection is then closed gently (see gentle-close.ts);
+ * - a request that cannot be parsed waits for the answers still due on its connection, then gets its own
+ *   400/431 (or nothing, when the connection is already closing);
+ * - a client too slow to finish its request gets a 408, unless an answer was already written, and is cut off.
+ */
+export interface ConnectionBook {
+  /** A request begins (its headers are parsed): counted until its response closes. */
+  track(request: IncomingMessage, response: ServerResponse): void;
+  /** Node's `clientError` for a connection: a reset, a timeout, or bytes that do not parse as HTTP. */
+  onClientError(error: NodeJS.ErrnoException, socket: Duplex): void;
+  /** From now on every answer ends its connection (so keep-alive clients cannot hold a shutdown open). */
+  closeAfterAnswers(): void;
+  /** Resolves once no request is in flight. */
+  drained(): Promise<void>;
+}
+
+interface Connection {
+  /** Answers started on this connection and not yet finished. */
+  pending: number;
+  /** A request or an answer said `Connection: close`: nothing more may be written after it. */
+  closing: boolean;
+  /** The newest request's answer on this connection: once written, a 408 may not follow it. */
+  current: ServerResponse | undefined;
+  /** A parse error that waits for the pending answers. */
+  afterPending: (() => void) | undefined;
+}
+
+const CLOSE_HEADER = /(^|,)\s*close\s*(,|$)/i;
+
+export function createConnectionBook(): ConnectionBook {
+  const book = new WeakMap<Duplex, Connection>();
+  const inFlight = new Set<ServerResponse>();
+  let closingAll = false;
+  let onDrained: (() => void) | undefined;
+
+  const of = (socket: Duplex): Connection => {
+    let connection = book.get(socket);
+    if (connection === undefined) {
+      connection = { pending: 0, closing: false, current: undefined, afterPending: undefined };
+      book.set(socket, connection);
+      closeGentlyWhenNodeEnds(socket);
+    }
+    return connection;
+  };
+
+  const refuse = (error: NodeJS.ErrnoException, socket: Duplex, connection: Connection) => {
+    if (socket.destroyed) return;
+    if (connection.closing || !socket.writable) {
+      closeGently(socket);
+      return;
+    }
+    const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
+    connection.closing = true;
+    closeGently(socket);
+  };
+
+  return {
+    track(request, response) {
+      const connection = of(request.socket);
+      connection.pending += 1;
+      connection.current = response;
+      const header = request.headers.connection;
+      if (header !== undefined && CLOSE_HEADER.test(header)) connection.closing = true;
+      if (closingAll) response.shouldKeepAlive = false;
+      inFlight.add(response);
+      response.once('close', () => {
+        inFlight.delete(response);
+        connection.pending -= 1;
+        if (!response.shouldKeepAlive) connection.closing = true;
+        if (connection.pending === 0) connection.afterPending?.();
+        if (inFlight.size === 0) onDrained?.();
+      });
+    },
+    onClientError(error, socket) {
+      if (socket.destroyed) return;
+      // The client went away (reset, or closed in the middle of its request): nobody is left to answer, and a
+      // request still counted in flight would otherwise hold shutdown until its deadline.
+      if (error.code === 'ECONNRESET' || error.code === 'EPIPE' || error.code === 'HPE_INVALID_EOF_STATE') {
+        socket.destroy();
+        return;
+      }
+      const connection = of(socket);
+      // Waiting for a client too slow to finish its request is what it wants: a 408 (unless an answer was
+      // written already) and cut off now.
+      if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+        if (connection.current?.headersSent !== true && socket.writable) {
+          socket.write('HTTP/1.1 408 Request Timeout\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+        }
+        socket.destroy();
+        return;
+      }
+      if (connection.pending > 0) connection.afterPending = () => refuse(error, socket, connection);
+      else refuse(error, socket, connection);
+    },
+    closeAfterAnswers() {
+      closingAll = true;
+      for (const response of inFlight) if (!response.headersSent) response.shouldKeepAlive = false;
+    },
+    drained: () =>
+      inFlight.size === 0
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => {
+            onDrained = resolve;
+          }),
+  };
+}

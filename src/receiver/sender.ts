@@ -1,0 +1,16 @@
+import type { IncomingMessage } from 'node:http';
+import type { Sender } from './receiver.js';
+
+/**
+ * Who sent a request. A tunnel (ngrok, cloudflared) connects from this machine and names the real sender in
+ * X-Forwarded-For; that header is believed only from a loopback peer.
+ */
+export function senderOf(request: IncomingMessage): Sender {
+  const { headers } = request;
+  const peer = request.socket.remoteAddress;
+  const forwarded = headers['x-forwarded-for'];
+  const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
+  const loopback = peer === '127.0.0.1' || peer === '::1' || peer === '::ffff:127.0.0.1';
+  const userAgent = headers['user-agent'];
+  return { address: loopback && first ? first : peer, userAgent: Array.isArray(userAgent) ? userAgent[0] : userAgent, headers };
+}
