@@ -9,7 +9,7 @@ import { SIGNATURE_HEADER, sign } from '../webhook/signature.js';
 import type { EntriesAnswer, Entry, EntryAnswer, ErrorAnswer, ReplayAnswer } from './entry.js';
 import { startFeed } from './feed.js';
 import type { InspectorStore } from './inspector-store.js';
-import { INSPECTOR_CSS, INSPECTOR_HTML, INSPECTOR_JS } from './page.js';
+import { readPageAssets } from './page-assets.js';
 
 export interface InspectorOptions {
   /** Always loopback: the inspector shows PHI and must never be reachable through a tunnel. */
@@ -48,6 +48,7 @@ const MAX_PENDING_EVENT_BYTES = 1024 * 1024;
  * cookie), Host and Origin checked against DNS rebinding, no CORS, a strict CSP, nothing from the internet.
  */
 export async function startInspector(options: InspectorOptions): Promise<RunningInspector> {
+  const page = await readPageAssets();
   const token = randomBytes(24).toString('base64url');
   const app = Fastify({ logger: false, bodyLimit: 70 * 1024 * 1024 });
   let port = options.port;
@@ -81,9 +82,9 @@ export async function startInspector(options: InspectorOptions): Promise<Running
     done();
   });
 
-  app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(INSPECTOR_HTML));
-  app.get('/app.js', async (_request, reply) => reply.type('text/javascript; charset=utf-8').send(INSPECTOR_JS));
-  app.get('/app.css', async (_request, reply) => reply.type('text/css; charset=utf-8').send(INSPECTOR_CSS));
+  app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(page.html));
+  app.get('/app.js', async (_request, reply) => reply.type('text/javascript; charset=utf-8').send(page.js));
+  app.get('/app.css', async (_request, reply) => reply.type('text/css; charset=utf-8').send(page.css));
   app.get('/api/entries', async () => {
     return {
       entries: options.store.list(),
