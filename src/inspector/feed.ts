@@ -1,10 +1,8 @@
-import type { Entry, InspectorStore } from './inspector-store.js';
+import type { FeedBatch } from './entry.js';
+import type { InspectorStore } from './inspector-store.js';
 
-/** What one live-feed message carries: the newest entries (oldest first) and how many requests arrived in all. */
-export interface FeedBatch {
-  entries: Entry[];
-  received: number;
-}
+// Defined with the rest of what the page reads (entry.ts); the feed's users find it here too.
+export type { FeedBatch } from './entry.js';
 
 /** setTimeout and clearTimeout, injectable so the feed's pacing is tested without waiting. */
 export interface FeedTimers {

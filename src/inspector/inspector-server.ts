@@ -6,9 +6,10 @@ import { MESSAGE_TIMEOUT_MS, WEBHOOK_USER_AGENT } from '../metriport/types.js';
 import { sameSecret } from '../util/secret.js';
 import { sendSigned } from '../webhook/deliver.js';
 import { SIGNATURE_HEADER, sign } from '../webhook/signature.js';
+import type { EntriesAnswer, Entry, EntryAnswer, ErrorAnswer, ReplayAnswer } from './entry.js';
 import { startFeed } from './feed.js';
-import type { Entry, InspectorStore } from './inspector-store.js';
-import { INSPECTOR_CSS, INSPECTOR_HTML, INSPECTOR_JS } from './page.js';
+import type { InspectorStore } from './inspector-store.js';
+import { readPageAssets } from './page-assets.js';
 
 export interface InspectorOptions {
   /** Always loopback: the inspector shows PHI and must never be reachable through a tunnel. */
@@ -47,6 +48,7 @@ const MAX_PENDING_EVENT_BYTES = 1024 * 1024;
  * cookie), Host and Origin checked against DNS rebinding, no CORS, a strict CSP, nothing from the internet.
  */
 export async function startInspector(options: InspectorOptions): Promise<RunningInspector> {
+  const page = await readPageAssets();
   const token = randomBytes(24).toString('base64url');
   const app = Fastify({ logger: false, bodyLimit: 70 * 1024 * 1024 });
   let port = options.port;
@@ -80,24 +82,26 @@ export async function startInspector(options: InspectorOptions): Promise<Running
     done();
   });
 
-  app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(INSPECTOR_HTML));
-  app.get('/app.js', async (_request, reply) => reply.type('text/javascript; charset=utf-8').send(INSPECTOR_JS));
-  app.get('/app.css', async (_request, reply) => reply.type('text/css; charset=utf-8').send(INSPECTOR_CSS));
-  app.get('/api/entries', async () => ({
-    entries: options.store.list(),
-    received: options.store.received(),
-    replay: options.replayTo !== undefined,
-  }));
+  app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(page.html));
+  app.get('/app.js', async (_request, reply) => reply.type('text/javascript; charset=utf-8').send(page.js));
+  app.get('/app.css', async (_request, reply) => reply.type('text/css; charset=utf-8').send(page.css));
+  app.get('/api/entries', async () => {
+    return {
+      entries: options.store.list(),
+      received: options.store.received(),
+      replay: options.replayTo !== undefined,
+    } satisfies EntriesAnswer;
+  });
   app.get('/api/entries/:id', async (request, reply) => {
     const entry = entryOf(options.store, request);
-    if (entry === undefined) return reply.code(404).send({ error: 'no such request' });
+    if (entry === undefined) return reply.code(404).send(errorAnswer('no such request'));
     const body = options.store.body(entry.id);
-    return { entry, body: body?.toString('utf8'), attempts: options.store.attempts(entry.id) };
+    return { entry, body: body?.toString('utf8'), attempts: options.store.attempts(entry.id) } satisfies EntryAnswer;
   });
   app.get('/api/entries/:id/raw', async (request, reply) => {
     const entry = entryOf(options.store, request);
     const body = entry === undefined ? undefined : options.store.body(entry.id);
-    if (entry === undefined || body === undefined) return reply.code(404).send({ error: 'no body held for this request' });
+    if (entry === undefined || body === undefined) return reply.code(404).send(errorAnswer('no body held for this request'));
     return reply.type('application/json').header('content-disposition', `attachment; filename="message-${entry.id}.json"`).send(body);
   });
   app.get('/api/entries/:id/curl', async (request, reply) => {
@@ -105,7 +109,7 @@ export async function startInspector(options: InspectorOptions): Promise<Running
     const body = entry === undefined ? undefined : options.store.body(entry.id);
     const target = options.replayTo?.();
     if (entry === undefined || body === undefined || target === undefined)
-      return reply.code(404).send({ error: 'nothing to build a curl command from' });
+      return reply.code(404).send(errorAnswer('nothing to build a curl command from'));
     // A fresh signature over the exact bytes of the download (message-<id>.json): the key itself is never shown.
     const command = [
       `curl -sS -X POST '${target.url}'`,
@@ -119,12 +123,12 @@ export async function startInspector(options: InspectorOptions): Promise<Running
   app.post('/api/entries/:id/replay', async (request, reply) => {
     const entry = entryOf(options.store, request);
     const target = options.replayTo?.();
-    if (target === undefined) return reply.code(409).send({ error: 'replay needs a running listener (not available in inspect mode)' });
+    if (target === undefined) return reply.code(409).send(errorAnswer('replay needs a running listener (not available in inspect mode)'));
     const edited = (request.body as { body?: unknown } | undefined)?.body;
     const body = typeof edited === 'string' ? Buffer.from(edited, 'utf8') : entry === undefined ? undefined : options.store.body(entry.id);
-    if (body === undefined) return reply.code(404).send({ error: 'no body held for this request' });
+    if (body === undefined) return reply.code(404).send(errorAnswer('no body held for this request'));
     const result = await sendSigned({ url: target.url, body, webhookKey: target.webhookKey, timeoutMs: MESSAGE_TIMEOUT_MS });
-    return { status: result.status ?? null, ok: result.ok, detail: result.detail };
+    return { status: result.status ?? null, ok: result.ok, detail: result.detail } satisfies ReplayAnswer;
   });
   app.get('/api/events', (request, reply) => {
     reply.hijack();
@@ -169,6 +173,11 @@ export async function startInspector(options: InspectorOptions): Promise<Running
 function entryOf(store: InspectorStore, request: FastifyRequest): Entry | undefined {
   const id = Number((request.params as { id?: string }).id);
   return Number.isInteger(id) ? store.get(id) : undefined;
+}
+
+/** The body of the API's 4xx answers: the page shows `error` as it is. */
+function errorAnswer(error: string): ErrorAnswer {
+  return { error };
 }
 
 function cookieOf(header: string | undefined): string | undefined {

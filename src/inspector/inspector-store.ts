@@ -4,28 +4,10 @@ import { describeForward, describeOutcome, describeRefusal, describeVerifyFailur
 import type { ForwardOutcome } from '../receiver/receiver.js';
 import { isRecord } from '../util/json.js';
 import { parseBody } from '../webhook/message.js';
+import type { Entry } from './entry.js';
 
-/** One request as the inspector shows it. Bodies are kept separately, within a bound. */
-export interface Entry {
-  id: number;
-  at: string;
-  kind: 'message' | 'duplicate' | 'ping' | 'filtered' | 'refused';
-  type: string | undefined;
-  messageId: string | undefined;
-  patientId: string | undefined;
-  /** How it was verified, or why it was refused. */
-  verdict: string;
-  /** The status the sender got back. */
-  status: number | undefined;
-  /** One line: the summary for its type, and the outcome. */
-  summary: string;
-  storedAs: string | undefined;
-  forward: string | undefined;
-  headers: Record<string, string>;
-  from: string | undefined;
-  /** Whether its exact bytes are still held (bodies are bounded; metadata is kept longer). */
-  hasBody: boolean;
-}
+// Defined with the rest of what the page reads (entry.ts); the store's users find it here too.
+export type { Entry } from './entry.js';
 
 export interface InspectorStore {
   record(event: SessionEvent): void;

@@ -37,6 +37,15 @@ function importsOf(file: { path: string; text: string }): Import[] {
 
 const imports = files.flatMap(importsOf);
 
+/** The inspector's page, compiled by tsconfig.page.json for the browser. */
+const isBrowserCode = (path: string) => path.startsWith('inspector/page/');
+
+/** Every module a file names, relative or not, in an import statement, an export … from or an import() (type or call). */
+function specifiersOf(text: string): string[] {
+  const pattern = /(?:^\s*import\s[^;]*?\sfrom\s*|^\s*export\s[^;]*?\sfrom\s*|^\s*import\s*|\bimport\s*\(\s*)['"]([^'"]+)['"]/gm;
+  return [...text.matchAll(pattern)].map((match) => match[1] ?? '');
+}
+
 /** Which folders each folder may import from (types included). Arrows point down only. */
 const ALLOWED: Record<string, readonly string[]> = {
   errors: [],
@@ -149,12 +158,21 @@ describe('architecture', () => {
         !file.path.startsWith('emulator/'),
     );
     expect(apiCallers.map((file) => file.path)).toEqual([]);
-    // inspector/page.ts is the browser's script: its fetch() calls go to the inspector's own origin (the CSP says so).
+    // The inspector's page runs in the browser: its fetch() calls go to the inspector's own origin (the CSP says so).
     const httpCallers = files
-      .filter(
-        (file) => file.path !== 'inspector/page.ts' && /\bfetch\(|import \{[^}]*\brequest\b[^}]*\} from 'node:https?'/.test(file.text),
-      )
+      .filter((file) => !isBrowserCode(file.path) && /\bfetch\(|import \{[^}]*\brequest\b[^}]*\} from 'node:https?'/.test(file.text))
       .map((file) => file.path);
     expect(httpCallers).toEqual(['http/send-http.ts']);
+  });
+
+  it("the inspector's page imports nothing but the types it shares with the server, which hold no code", () => {
+    const browserCode = files.filter((file) => isBrowserCode(file.path));
+    expect(browserCode.map((file) => file.path)).toContain('inspector/page/app.ts');
+    // The page is compiled alone and served as one classic script: a module it named would never reach the browser.
+    const named = browserCode.flatMap((file) => specifiersOf(file.text).map((specifier) => `${file.path} → ${specifier}`));
+    expect(named.filter((edge) => !edge.endsWith(' → ../entry.js'))).toEqual([]);
+    const shared = files.find((file) => file.path === 'inspector/entry.ts')?.text ?? '';
+    expect(specifiersOf(shared)).toEqual([]);
+    expect(shared.match(/^export (?!interface |type )\S+/gm)).toBeNull();
   });
 });
