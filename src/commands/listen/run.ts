@@ -1,6 +1,7 @@
 import type { ListenConfig } from '../../config/listen/listen-config.js';
 import { type ListenContext, resolveListenConfig } from '../../config/listen/resolve.js';
 import type { RunningEmulator } from '../../emulator/app.js';
+import { sendOneOfEach } from '../../emulator/send-samples.js';
 import { type RunningInspector, startInspector } from '../../inspector/inspector-server.js';
 import { createInspectorStore } from '../../inspector/inspector-store.js';
 import type { SessionEvent } from '../../listen/events.js';
@@ -11,7 +12,7 @@ import { createLogSink } from '../../output/log-sink.js';
 import { createPrettySink } from '../../output/pretty-sink.js';
 import { describeSources } from '../../output/settings.js';
 import { batchedOutput, fanOut } from '../../output/sink.js';
-import { listMessageTypes, newSampleMessage } from '../../samples/samples.js';
+import { listMessageTypes } from '../../samples/samples.js';
 import { isInteractive, processContext } from '../shared/process.js';
 import { stopOnSignals } from '../shared/signals.js';
 import { withSpinner } from '../shared/spinner-sink.js';
@@ -65,7 +66,12 @@ export async function runListenCommand(flags: ListenCommandFlags): Promise<numbe
     // `--emulator`: once the listener is registered and ready, the emulator sends one sample of each type.
     if (event.type === 'ready' && emulator !== undefined) {
       const hints = emulatorInstructions(emulator.url, context.invocation);
-      void sendOneOfEach({ emulator, publish, signal: controller.signal }).then(() => {
+      publish({
+        type: 'info',
+        at: new Date(),
+        message: `The emulator now sends one sample of each of ${listMessageTypes().length} message types.`,
+      });
+      void sendOneOfEach({ account: emulator.account, signal: controller.signal, now: () => new Date() }).then(() => {
         // After ~20 messages the hints and the inspector's address have scrolled away: say them again, last.
         const again = inspector === undefined ? hints : `${hints}\nInspector (every request, its headers, replay): ${inspector.url}`;
         if (!controller.signal.aborted) publish({ type: 'info', at: new Date(), message: again });
@@ -157,25 +163,4 @@ function emulatorInstructions(apiUrl: string, invocation: string): string {
 function forwardKeyHint(config: ListenConfig, invocation: string): string {
   const api = config.mode === 'emulator' ? ' --api-url <the emulator URL above> --api-key local-emulator' : '';
   return `Your app verifies forwarded requests with the account's webhook key: \`${invocation} key${api}\` shows it (masked; --show for all of it).`;
-}
-
-async function sendOneOfEach(input: {
-  emulator: RunningEmulator;
-  publish: (event: SessionEvent) => void;
-  signal: AbortSignal;
-}): Promise<void> {
-  const { emulator, publish, signal } = input;
-  const types = listMessageTypes();
-  publish({ type: 'info', at: new Date(), message: `The emulator now sends one sample of each of ${types.length} message types.` });
-  for (const type of types) {
-    if (signal.aborted) return;
-    const sample = newSampleMessage(type, new Date());
-    if (sample === undefined) continue;
-    try {
-      await emulator.account.send(sample);
-    } catch {
-      // The listener is stopping: its refusals are reported where they happen.
-      return;
-    }
-  }
 }
