@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { isMwError, MwError } from '../errors.js';
-import type { MetriportClient } from '../metriport/client.js';
+import type { CallOptions, MetriportClient } from '../metriport/client.js';
 import type { ApiTarget } from '../metriport/target.js';
 import type { Settings, WebhookStatus } from '../metriport/types.js';
 import type { RegistrationRecord } from '../state/registration-record.js';
@@ -23,7 +23,7 @@ export interface Registrar {
   /** Puts the previous URL back (unless `keepUrl`), only if the account still has ours. */
   restore(record: RegistrationRecord): Promise<void>;
   /** `GET /settings/webhook`; `null` when the account has no settings yet. */
-  readHealth(): Promise<WebhookStatus | null>;
+  readHealth(options?: CallOptions): Promise<WebhookStatus | null>;
 }
 
 export interface RegistrarOptions {
@@ -150,5 +150,5 @@ export function createRegistrar(options: RegistrarOptions, deps: RegistrarDepend
     publish({ type: 'restored', at: now(), outcome });
   }
 
-  return { target, register, restore, readHealth: () => client.getWebhookStatus() };
+  return { target, register, restore, readHealth: (options) => client.getWebhookStatus(options) };
 }

@@ -220,17 +220,27 @@ function listRequests(account: EmulatedAccount, query: unknown, origin: string):
 
 export interface RunningEmulator {
   url: string;
+  /** The port asked for was taken and a free one was picked (see `fallbackToFreePort`). */
+  fellBack: boolean;
   account: EmulatedAccount;
   close(): Promise<void>;
 }
 
 /** Starts the emulator on `host:port` (0 picks a free port). */
-export async function startEmulator(options: EmulatorOptions & { host: string; port: number }): Promise<RunningEmulator> {
+export async function startEmulator(
+  options: EmulatorOptions & { host: string; port: number; fallbackToFreePort?: boolean },
+): Promise<RunningEmulator> {
   const { app, account } = buildEmulatorApp(options);
-  const { origin } = await listenOn(app, { host: options.host, port: options.port, what: 'The emulator' });
+  const { origin, fellBack } = await listenOn(app, {
+    host: options.host,
+    port: options.port,
+    what: 'The emulator',
+    fallbackToFreePort: options.fallbackToFreePort,
+  });
   let closing: Promise<void> | undefined;
   return {
     url: origin,
+    fellBack,
     account,
     close: () =>
       (closing ??= (async () => {

@@ -2,14 +2,21 @@ import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyRequest } from 'fastify';
 import { MwError } from '../errors.js';
 import { listenOn } from '../http/listen-on.js';
-import { MESSAGE_TIMEOUT_MS, WEBHOOK_USER_AGENT } from '../metriport/types.js';
+import { WEBHOOK_USER_AGENT } from '../metriport/types.js';
 import { sameSecret } from '../util/secret.js';
-import { sendSigned } from '../webhook/deliver.js';
+import type { PostResult } from '../webhook/deliver.js';
 import { SIGNATURE_HEADER, sign } from '../webhook/signature.js';
 import type { EntriesAnswer, Entry, EntryAnswer, ErrorAnswer, ReplayAnswer } from './entry.js';
 import { startFeed } from './feed.js';
 import type { InspectorStore } from './inspector-store.js';
 import { readPageAssets } from './page-assets.js';
+
+/** The listener replays go through: its own URL, the key it verifies with, and a signed send to it. */
+export interface ReplayTarget {
+  readonly localUrl: string;
+  webhookKey(): string | undefined;
+  replay(body: Buffer): Promise<PostResult>;
+}
 
 export interface InspectorOptions {
   /** Always loopback: the inspector shows PHI and must never be reachable through a tunnel. */
@@ -17,8 +24,8 @@ export interface InspectorOptions {
   /** When `port` is taken, take a free one instead of failing (the default port, not one the user chose). */
   fallbackToFreePort: boolean;
   store: InspectorStore;
-  /** Where a replay goes (the listener's local URL), and the key it is signed with; absent: replay is off. */
-  replayTo?: (() => { url: string; webhookKey: string } | undefined) | undefined;
+  /** The listener replays go through (`listen`); absent: replay is off (`inspect` over capture files). */
+  replay?: ReplayTarget | undefined;
 }
 
 export interface RunningInspector {
@@ -89,7 +96,7 @@ export async function startInspector(options: InspectorOptions): Promise<Running
     return {
       entries: options.store.list(),
       received: options.store.received(),
-      replay: options.replayTo !== undefined,
+      replay: options.replay !== undefined,
     } satisfies EntriesAnswer;
   });
   app.get('/api/entries/:id', async (request, reply) => {
@@ -107,27 +114,27 @@ export async function startInspector(options: InspectorOptions): Promise<Running
   app.get('/api/entries/:id/curl', async (request, reply) => {
     const entry = entryOf(options.store, request);
     const body = entry === undefined ? undefined : options.store.body(entry.id);
-    const target = options.replayTo?.();
-    if (entry === undefined || body === undefined || target === undefined)
+    const key = options.replay?.webhookKey();
+    if (entry === undefined || body === undefined || options.replay === undefined || key === undefined)
       return reply.code(404).send(errorAnswer('nothing to build a curl command from'));
     // A fresh signature over the exact bytes of the download (message-<id>.json): the key itself is never shown.
     const command = [
-      `curl -sS -X POST '${target.url}'`,
+      `curl -sS -X POST '${options.replay.localUrl}'`,
       `-H 'content-type: application/json'`,
       `-H 'user-agent: ${WEBHOOK_USER_AGENT}'`,
-      `-H '${SIGNATURE_HEADER}: ${sign(target.webhookKey, body)}'`,
+      `-H '${SIGNATURE_HEADER}: ${sign(key, body)}'`,
       `--data-binary @message-${entry.id}.json`,
     ].join(' \\\n  ');
     return reply.type('text/plain; charset=utf-8').send(`${command}\n`);
   });
   app.post('/api/entries/:id/replay', async (request, reply) => {
     const entry = entryOf(options.store, request);
-    const target = options.replayTo?.();
+    const target = options.replay;
     if (target === undefined) return reply.code(409).send(errorAnswer('replay needs a running listener (not available in inspect mode)'));
     const edited = (request.body as { body?: unknown } | undefined)?.body;
     const body = typeof edited === 'string' ? Buffer.from(edited, 'utf8') : entry === undefined ? undefined : options.store.body(entry.id);
     if (body === undefined) return reply.code(404).send(errorAnswer('no body held for this request'));
-    const result = await sendSigned({ url: target.url, body, webhookKey: target.webhookKey, timeoutMs: MESSAGE_TIMEOUT_MS });
+    const result = await target.replay(body);
     return { status: result.status ?? null, ok: result.ok, detail: result.detail } satisfies ReplayAnswer;
   });
   app.get('/api/events', (request, reply) => {
@@ -148,14 +155,16 @@ export async function startInspector(options: InspectorOptions): Promise<Running
     request.raw.on('close', () => feed.stop());
   });
 
-  let fellBack = false;
+  let fellBack: boolean;
   try {
-    port = (await listenOn(app, { host: '127.0.0.1', port: options.port, what: 'The inspector' })).port;
+    ({ port, fellBack } = await listenOn(app, {
+      host: '127.0.0.1',
+      port: options.port,
+      what: 'The inspector',
+      fallbackToFreePort: options.fallbackToFreePort,
+    }));
   } catch (error) {
-    const code = error instanceof Error ? (error.cause as NodeJS.ErrnoException | undefined)?.code : undefined;
-    if (!(options.fallbackToFreePort && code === 'EADDRINUSE')) throw withInspectHint(error);
-    port = (await listenOn(app, { host: '127.0.0.1', port: 0, what: 'The inspector' })).port;
-    fellBack = true;
+    throw withInspectHint(error);
   }
   let closing: Promise<void> | undefined;
   return {

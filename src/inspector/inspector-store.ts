@@ -10,7 +10,10 @@ import type { Entry } from './entry.js';
 export type { Entry } from './entry.js';
 
 export interface InspectorStore {
-  record(event: SessionEvent): void;
+  /** Keeps what it shows of a session event (it is one of listen's sinks). */
+  write(event: SessionEvent): void;
+  /** Nothing to flush: the history lives in memory. */
+  close(): Promise<void>;
   /** Adds a message read from a capture file (`inspect <dir>`). */
   addCapture(input: { raw: Buffer; payload: unknown; fileName: string; at: Date; type: string; messageId: string | undefined }): Entry;
   /** Newest first. */
@@ -246,7 +249,8 @@ export function createInspectorStore(chosen: Partial<InspectorLimits> = {}): Ins
   };
 
   return {
-    record(event) {
+    close: async () => undefined,
+    write(event) {
       switch (event.type) {
         case 'message':
         case 'duplicate': {

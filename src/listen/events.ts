@@ -5,7 +5,8 @@ export type { ReceiverStats };
 
 /**
  * Everything the listen engine reports: the receiver's events and the session's own. Events carry data;
- * only `output/` turns them into words. `info` and `warning` carry text and are published by commands only.
+ * only `output/` turns them into words. The `inspector-`/`emulator-` events, `info` and `warning` are published
+ * by the command around the engine (`info` and `warning` carry text).
  */
 export type SessionEvent =
   | ReceiverEvent
@@ -16,7 +17,6 @@ export type SessionEvent =
       publicUrl?: string | undefined;
       outDir?: string | undefined;
       jsonlFile?: string | undefined;
-      inspectorUrl?: string | undefined;
     }
   /** A wait worth a spinner on a terminal; the next event ends it. */
   | { type: 'progress'; step: 'tunnel' | 'registration' }
@@ -28,5 +28,11 @@ export type SessionEvent =
   /** A request got 500 because of the tool's own fault. */
   | { type: 'internal-error'; at: Date; error: Error }
   | { type: 'stopped'; stats: ReceiverStats }
+  /** The command's web inspector is up (`requestedPort` differs from `port` when it was taken). */
+  | { type: 'inspector-ready'; url: string; port: number; requestedPort: number }
+  /** `--emulator`: the in-process emulator is the account; commands from another terminal use this API. */
+  | { type: 'emulator-ready'; url: string; apiKey: string; port: number; requestedPort: number }
+  /** `--emulator`: the emulator sends one sample of each message type, then says it is done. */
+  | { type: 'emulator-tour'; phase: 'started' | 'done'; types: number }
   | { type: 'info'; at: Date; message: string }
   | { type: 'warning'; at: Date; message: string; hint?: string | undefined };

@@ -28,7 +28,7 @@ export interface MetriportClient {
   /** Sets the webhook URL. Never called with `""`: Metriport treats it as "no change" (protocol notes). */
   updateWebhookUrl(webhookUrl: string): Promise<Settings>;
   /** `null` when the account has no settings yet (Metriport answers 404). */
-  getWebhookStatus(): Promise<WebhookStatus | null>;
+  getWebhookStatus(options?: CallOptions): Promise<WebhookStatus | null>;
   retryFailedRequests(): Promise<void>;
   sendSamplePayload(payload: Record<string, unknown>): Promise<SamplePayloadResult>;
   /** `GET /settings/webhook/request`: one page, newest first unless `sort` says otherwise. */
@@ -208,8 +208,8 @@ export function createMetriportClient(options: MetriportClientOptions): Metripor
       const answer = await call({ method: 'POST', path: 'settings', body: { webhookUrl }, idempotent: true });
       return parse<Settings>(answer.text, 'POST /settings');
     },
-    async getWebhookStatus() {
-      const answer = await call({ method: 'GET', path: 'settings/webhook', idempotent: true, allow: [404] });
+    async getWebhookStatus(options) {
+      const answer = await call({ method: 'GET', path: 'settings/webhook', idempotent: true, allow: [404], signal: options?.signal });
       return answer.status === 404 ? null : parse<WebhookStatus>(answer.text, 'GET /settings/webhook');
     },
     async retryFailedRequests() {

@@ -19,8 +19,8 @@ export interface LogSinkOptions {
   messagesShown?: boolean;
   /** Where captures go, for the summary at the end. */
   captures?: { outDir: string | undefined; jsonlFile: string | undefined };
-  /** `listen --emulator`: the account is the in-process emulator (no dashboard to send people to). */
-  emulator?: boolean;
+  /** `--forward-to`: the app verifies with the account's key, so say how to get it. */
+  forwarding?: boolean;
 }
 
 /** The fixed readiness line scripts and tests wait for. Its shape is part of the CLI contract. */
@@ -34,16 +34,43 @@ export function createLogSink(options: LogSinkOptions): Sink {
   const invocation = options.invocation ?? 'metriport-webhook';
   const err = { write: (text: string) => options.err.write(asRun(text, invocation)) };
   const line = (at: Date, text: string) => err.write(`${palette.dim(clock(at))}  ${text}\n`);
+  // What the command reported around the session, shown where a reader needs it: in the panel, and again last.
+  let inspectorUrl: string | undefined;
+  let emulator: { url: string; apiKey: string } | undefined;
   return {
     write(event: SessionEvent) {
       switch (event.type) {
+        case 'inspector-ready':
+          inspectorUrl = event.url;
+          if (event.port !== event.requestedPort) {
+            err.write(`The inspector's port ${event.requestedPort} is taken; it uses ${event.port} instead (--inspect-port to choose).\n`);
+          }
+          return;
+        case 'emulator-ready':
+          emulator = { url: event.url, apiKey: event.apiKey };
+          if (event.port !== event.requestedPort) {
+            line(
+              new Date(),
+              `${palette.yellow('warning')}  Port ${event.requestedPort} is taken, so the emulator runs on ${event.port}; the commands below use that port.`,
+            );
+          }
+          return;
+        case 'emulator-tour':
+          if (event.phase === 'started') err.write(`The emulator now sends one sample of each of ${event.types} message types.\n`);
+          // After ~20 messages the commands and the inspector's address have scrolled away: say them again, last.
+          else if (emulator !== undefined) err.write(`${emulatorCommands(emulator, invocation)}\n${inspectorLine(inspectorUrl)}`);
+          return;
         case 'ready': {
+          const before = [
+            emulator === undefined ? undefined : emulatorCommands(emulator, invocation),
+            options.forwarding ? forwardKeyHint(emulator) : undefined,
+          ].filter((text) => text !== undefined);
           const panel = [`  Local URL:   ${event.localUrl}`];
           if (event.publicUrl !== undefined) panel.push(`  Registered:  ${event.publicUrl}`);
           if (event.outDir !== undefined) panel.push(`  Captures:    ${event.outDir} (one file per message, owner-only)`);
           if (event.jsonlFile !== undefined) panel.push(`  JSON lines:  ${event.jsonlFile}`);
-          if (event.inspectorUrl !== undefined) panel.push(`  Inspector:   ${event.inspectorUrl}`);
-          err.write(`${panel.join('\n')}\n${palette.green(readinessLine(event.localUrl))}\n`);
+          if (inspectorUrl !== undefined) panel.push(`  Inspector:   ${inspectorUrl}`);
+          err.write(`${before.map((text) => `${text}\n`).join('')}${panel.join('\n')}\n${palette.green(readinessLine(event.localUrl))}\n`);
           return;
         }
         case 'ping':
@@ -117,7 +144,7 @@ export function createLogSink(options: LogSinkOptions): Sink {
           if (event.failed > 0) line(event.at, `${event.failed} failed request(s) wait for a retry: run \`metriport-webhook retry\``);
           return;
         case 'restored':
-          line(event.at, describeRestore(event.outcome, { emulator: options.emulator ?? false }));
+          line(event.at, describeRestore(event.outcome, { emulator: emulator !== undefined }));
           return;
         case 'info':
           err.write(`${event.message}\n`);
@@ -164,4 +191,29 @@ export function progressText(step: 'tunnel' | 'registration'): string {
 function hintOf(error: Error): string {
   const hint = (error as { hint?: unknown }).hint;
   return typeof hint === 'string' ? ` ${hint}` : '';
+}
+
+/**
+ * What to run from another terminal against `listen --emulator`, with the flags they need (never an `export`
+ * that would outlive this run and steer later commands). The key is the emulator's public default.
+ */
+function emulatorCommands(emulator: { url: string; apiKey: string }, invocation: string): string {
+  const api = `--api-url ${emulator.url} --api-key ${emulator.apiKey}`;
+  return [
+    `Emulator API: ${emulator.url} (API key: ${emulator.apiKey}). From another terminal:`,
+    `  ${invocation} trigger patient.admit --via-api ${api}`,
+    `  ${invocation} status ${api}`,
+    `  ${invocation} requests --failed ${api}`,
+    `  ${invocation} retry --wait ${api}`,
+  ].join('\n');
+}
+
+function inspectorLine(url: string | undefined): string {
+  return url === undefined ? '' : `Inspector (every request, its headers, replay): ${url}\n`;
+}
+
+/** `--forward-to`: the app verifies with the account's webhook key; say how to get it, with the flags it needs. */
+function forwardKeyHint(emulator: { url: string; apiKey: string } | undefined): string {
+  const api = emulator === undefined ? '' : ` --api-url ${emulator.url} --api-key ${emulator.apiKey}`;
+  return `Your app verifies forwarded requests with the account's webhook key: \`metriport-webhook key${api}\` shows it (masked; --show for all of it).`;
 }

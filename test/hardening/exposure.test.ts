@@ -11,7 +11,7 @@ afterEach(async () => {
 
 async function session(): Promise<TestSession> {
   const started = await startTestSession({ maxBodyBytes: 2048 });
-  cleanups.push(() => started.stop());
+  cleanups.push(() => started.session.stop());
   return started;
 }
 

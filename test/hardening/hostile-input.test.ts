@@ -21,7 +21,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await session.stop();
+  await session.session.stop();
   await removeDir();
 });
 

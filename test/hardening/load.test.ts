@@ -17,7 +17,7 @@ describe('load', () => {
     const out = join(dir.path, 'out');
     const jsonl = join(dir.path, 'messages.jsonl');
     const session = await startTestSession({ outDir: out, jsonlFile: jsonl });
-    cleanups.push(() => session.stop());
+    cleanups.push(() => session.session.stop());
 
     const unique = Array.from({ length: 900 }, (_, i) => messageBody('medical.document-download', {}, `load-${i}`));
     const repeats = Array.from({ length: 100 }, (_, i) => unique[i * 9] as Buffer);
@@ -35,6 +35,6 @@ describe('load', () => {
     const lines = (await readFile(jsonl, 'utf8')).trimEnd().split('\n');
     expect(lines).toHaveLength(900);
     expect(new Set(lines.map((line) => JSON.parse(line).messageId)).size).toBe(900);
-    expect(await session.stop()).toMatchObject({ received: 1000, duplicates: 100, stored: 900 });
+    expect(await session.session.stop()).toMatchObject({ received: 1000, duplicates: 100, stored: 900 });
   });
 });

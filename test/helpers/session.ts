@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRegistrar, type RegistrarDependencies } from '../../src/account/registrar.js';
 import type { ForwardConfig } from '../../src/config/listen/listen-config.js';
-import type { ReceiverStats, SessionEvent } from '../../src/listen/events.js';
-import { type ListenDependencies, runListenSession, type Verification } from '../../src/listen/listen-session.js';
+import type { SessionEvent } from '../../src/listen/events.js';
+import { type AccountLink, type ListenDependencies, type ListenSession, openListenSession } from '../../src/listen/listen-session.js';
 import type { MetriportClient } from '../../src/metriport/client.js';
 import { memoryStateStore, type StateStore } from '../../src/state/state-store.js';
 import type { TunnelOpener } from '../../src/tunnel/tunnel.js';
@@ -16,9 +16,8 @@ export interface TestSession {
   eventsOf<T extends SessionEvent['type']>(type: T): Array<Extract<SessionEvent, { type: T }>>;
   /** Resolves once an event of this type has been published `count` times in all. */
   waitFor(type: SessionEvent['type'], count?: number): Promise<void>;
-  stop(): Promise<ReceiverStats>;
-  /** The session's own end (a tunnel loss ends it without stop()). */
-  done: Promise<ReceiverStats>;
+  /** The session's handle: `stop()`, `ended` (a tunnel loss ends it without stop()), `replay()`, `webhookKey()`. */
+  session: ListenSession;
 }
 
 export interface TestSessionOptions {
@@ -30,8 +29,8 @@ export interface TestSessionOptions {
 }
 
 export interface TestSessionDeps {
-  /** How requests are verified; a function gets the session's publish (a registrar reports through it). Default: TEST_KEY. */
-  verification?: Verification | ((publish: (event: SessionEvent) => void) => Verification);
+  /** What the session does with the account; a function gets the session's publish (a registrar reports through it). Default: nothing, verifying with TEST_KEY. */
+  account?: AccountLink | ((publish: (event: SessionEvent) => void) => AccountLink);
   openTunnel?: TunnelOpener;
 }
 
@@ -39,7 +38,6 @@ export interface TestSessionDeps {
 export async function startTestSession(options: TestSessionOptions = {}, deps: TestSessionDeps = {}): Promise<TestSession> {
   const events: SessionEvent[] = [];
   const waiters = new Set<() => boolean>();
-  const controller = new AbortController();
   const count = (type: SessionEvent['type']) => events.filter((event) => event.type === type).length;
   const waitFor = (type: SessionEvent['type'], times = 1) =>
     new Promise<void>((resolve) => {
@@ -54,16 +52,9 @@ export async function startTestSession(options: TestSessionOptions = {}, deps: T
     events.push(event);
     for (const check of waiters) if (check()) waiters.delete(check);
   };
-  const verification =
-    typeof deps.verification === 'function' ? deps.verification(publish) : (deps.verification ?? { kind: 'key', webhookKey: TEST_KEY });
-  const sessionDeps: ListenDependencies = {
-    verification,
-    openTunnel: deps.openTunnel,
-    publish,
-    signal: controller.signal,
-    now: () => new Date(),
-  };
-  const done = runListenSession(
+  const account = typeof deps.account === 'function' ? deps.account(publish) : (deps.account ?? { kind: 'none', webhookKey: TEST_KEY });
+  const sessionDeps: ListenDependencies = { account, openTunnel: deps.openTunnel, publish, now: () => new Date() };
+  const session = await openListenSession(
     {
       receiver: {
         host: '127.0.0.1',
@@ -77,21 +68,10 @@ export async function startTestSession(options: TestSessionOptions = {}, deps: T
     },
     sessionDeps,
   );
-  done.catch(() => undefined);
-  await Promise.race([waitFor('ready'), done]);
+  await session.connect();
   const ready = events.find((event) => event.type === 'ready');
   if (ready?.type !== 'ready') throw new Error('session did not become ready');
-  return {
-    url: ready.localUrl,
-    events,
-    eventsOf: (type) => events.filter((event) => event.type === type) as never,
-    waitFor,
-    stop: () => {
-      controller.abort();
-      return done;
-    },
-    done,
-  };
+  return { url: ready.localUrl, events, eventsOf: (type) => events.filter((event) => event.type === type) as never, waitFor, session };
 }
 
 /** A registrar for the session, as `listen` builds one: for a test against a (real, local) emulator's API. */
@@ -104,7 +84,7 @@ export function registeredWith(input: {
   pid?: number;
   isProcessAlive?: (pid: number) => boolean;
   health?: { afterPingMs: number; fallbackMs: number };
-}): (publish: (event: SessionEvent) => void) => Verification {
+}): (publish: (event: SessionEvent) => void) => AccountLink {
   return (publish) => ({
     kind: 'registered',
     registrar: createRegistrar(

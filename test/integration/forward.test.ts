@@ -20,7 +20,7 @@ async function forwardingSession(forward: Partial<ForwardConfig> & { url: string
     forward: { headers: {}, timeoutMs: 4000, concurrency: 4, ack: false, ...forward },
     ...overrides,
   });
-  cleanups.push(() => session.stop());
+  cleanups.push(() => session.session.stop());
   return session;
 }
 

@@ -13,7 +13,7 @@ afterEach(async () => {
 
 async function session(overrides: Parameters<typeof startTestSession>[0] = {}): Promise<TestSession> {
   const started = await startTestSession(overrides);
-  cleanups.push(() => started.stop());
+  cleanups.push(() => started.session.stop());
   return started;
 }
 
@@ -170,7 +170,7 @@ describe('receiver on a real socket', () => {
     expect(await visibleFiles(dir)).toHaveLength(1);
     expect((await readFile(jsonl, 'utf8')).trim().split('\n')).toHaveLength(1);
     expect(listener.eventsOf('duplicate')).toHaveLength(19);
-    const stats = await listener.stop();
+    const stats = await listener.session.stop();
     expect(stats).toMatchObject({ received: 20, verified: 20, duplicates: 19, stored: 1 });
   });
 
@@ -179,7 +179,7 @@ describe('receiver on a real socket', () => {
     const body = messageBody('patient.admit', {}, 'seen-before');
     const first = await startTestSession({ outDir: dir });
     await postSigned(first.url, body);
-    await first.stop();
+    await first.session.stop();
     await writeFile(join(dir, 'notes.txt'), 'not a capture');
 
     const second = await session({ outDir: dir });
@@ -196,7 +196,7 @@ describe('receiver on a real socket', () => {
     expect(listener.eventsOf('message').map((event) => event.message.type)).toEqual(['medical.consolidated-data']);
     expect(listener.eventsOf('filtered')).toHaveLength(1);
     expect(await visibleFiles(dir)).toHaveLength(1);
-    expect(await listener.stop()).toMatchObject({ filtered: 1, stored: 1 });
+    expect(await listener.session.stop()).toMatchObject({ filtered: 1, stored: 1 });
   });
 
   it('answers 500, keeps running and does not count a message it could not store', async () => {

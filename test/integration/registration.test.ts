@@ -28,7 +28,7 @@ function deps(
   } = {},
 ) {
   return {
-    verification: registeredWith({
+    account: registeredWith({
       client: createMetriportClient({ target: describeTarget(running.url), apiKey: API_KEY }),
       store: memoryStateStore(),
       pid: 1,
@@ -62,14 +62,14 @@ describe('registration guards', () => {
     const running = await emulatorWithPrevious();
     const session = await startTestSession({}, deps(running, { confirm: async () => true }));
     expect(running.account.getSettings().webhookUrl).toBe('https://tunnel.example.com/webhook');
-    await session.stop();
+    await session.session.stop();
     expect(running.account.getSettings().webhookUrl).toBe(PREVIOUS);
   });
 
   it('--keep-url leaves the tunnel URL registered and says so', async () => {
     const running = await emulatorWithPrevious();
     const session = await startTestSession({}, deps(running, { keepUrl: true }));
-    await session.stop();
+    await session.session.stop();
     expect(running.account.getSettings().webhookUrl).toBe('https://tunnel.example.com/webhook');
     expect(session.eventsOf('url-kept')[0]?.url).toBe('https://tunnel.example.com/webhook');
   });

@@ -48,7 +48,7 @@ describe('listen over an ngrok tunnel (SDK injected)', () => {
     const previous = 'https://my-app.example.com/webhook';
     running.account.updateWebhookUrl(previous);
     const ngrok = fakeNgrok();
-    const session = await startTestSession({}, { verification: registered(running), openTunnel: ngrok.opener });
+    const session = await startTestSession({}, { account: registered(running), openTunnel: ngrok.opener });
 
     expect(running.account.getSettings().webhookUrl).toBe('https://fake-7f3a.ngrok-free.app/webhook');
     expect(ngrok.state.configs).toHaveLength(1);
@@ -56,7 +56,7 @@ describe('listen over an ngrok tunnel (SDK injected)', () => {
     expect(session.eventsOf('tunnel-state')[0]).toMatchObject({ state: 'connected', url: 'https://fake-7f3a.ngrok-free.app' });
     expect(session.eventsOf('ready')[0]?.publicUrl).toBe('https://fake-7f3a.ngrok-free.app/webhook');
 
-    await session.stop();
+    await session.session.stop();
     expect(ngrok.state.closes).toBe(1);
     expect(running.account.getSettings().webhookUrl).toBe(previous);
   });
@@ -66,14 +66,14 @@ describe('listen over an ngrok tunnel (SDK injected)', () => {
     const previous = 'https://my-app.example.com/webhook';
     running.account.updateWebhookUrl(previous);
     const ngrok = fakeNgrok();
-    const session = await startTestSession({}, { verification: registered(running), openTunnel: ngrok.opener });
+    const session = await startTestSession({}, { account: registered(running), openTunnel: ngrok.opener });
 
     ngrok.state.status('closed');
     ngrok.state.status('connected');
     expect(session.eventsOf('tunnel-state').map((event) => event.state)).toEqual(['connected', 'reconnecting', 'connected']);
 
     ngrok.state.status('closed');
-    await expect(session.done).rejects.toMatchObject({ code: 'TUNNEL_LOST', category: 'network' });
+    await expect(session.session.ended).rejects.toMatchObject({ code: 'TUNNEL_LOST', category: 'network' });
     expect(session.eventsOf('tunnel-state').at(-1)?.state).toBe('lost');
     expect(running.account.getSettings().webhookUrl).toBe(previous);
     expect(ngrok.state.closes).toBe(1);
@@ -83,7 +83,7 @@ describe('listen over an ngrok tunnel (SDK injected)', () => {
     const running = await emulator();
     const ngrok = fakeNgrok('https://tunnel.localtest.me');
     const pretendSandbox = { ...describeTarget(running.url), environment: 'sandbox' as const, isMetriportHost: true };
-    const started = startTestSession({}, { verification: registered(running, pretendSandbox), openTunnel: ngrok.opener });
+    const started = startTestSession({}, { account: registered(running, pretendSandbox), openTunnel: ngrok.opener });
     await expect(started).rejects.toMatchObject({ code: 'URL_BLOCKED' });
     expect(running.account.getSettings().webhookUrl).toBeNull();
     expect(ngrok.state.closes).toBe(1);

@@ -49,7 +49,7 @@ function feedOf(store = createInspectorStore()) {
   const record = (count: number) => {
     for (let index = 0; index < count; index += 1) {
       recorded += 1;
-      store.record(ping(recorded));
+      store.write(ping(recorded));
     }
   };
   return { clock, sent, feed, record };

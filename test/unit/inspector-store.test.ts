@@ -28,7 +28,7 @@ function messageEvent(
 describe('inspector store', () => {
   it('keeps the newest entries up to its bound, newest first, and counts every request received', () => {
     const store = createInspectorStore({ maxEntries: 5, maxBodyBytes: 1e9 });
-    for (let index = 1; index <= 600; index += 1) store.record(messageEvent(index));
+    for (let index = 1; index <= 600; index += 1) store.write(messageEvent(index));
     const listed = store.list();
     expect(listed.map((entry) => entry.messageId)).toEqual(['m-600', 'm-599', 'm-598', 'm-597', 'm-596']);
     expect(store.received()).toBe(600);
@@ -40,7 +40,7 @@ describe('inspector store', () => {
   it('drops the oldest big bodies past their share of the byte bound but keeps their rows', () => {
     // 4,000 bytes: a 1,024-byte arena, so these 1 KB bodies are held by reference within the other 2,976.
     const store = createInspectorStore({ maxEntries: 100, maxBodyBytes: 4000 });
-    for (let index = 1; index <= 5; index += 1) store.record(messageEvent(index, { bytes: 1000 }));
+    for (let index = 1; index <= 5; index += 1) store.write(messageEvent(index, { bytes: 1000 }));
     const held = store
       .list()
       .filter((entry) => entry.hasBody)
@@ -56,7 +56,7 @@ describe('inspector store', () => {
     const sent = new Map<number, Buffer>();
     for (let index = 1; index <= 300; index += 1) {
       const event = messageEvent(index, { bytes: (index % 7) * 20, headers: { 'content-type': 'application/json', 'x-n': String(index) } });
-      store.record(event);
+      store.write(event);
       if (event.type === 'message') sent.set(index, event.message.raw);
     }
     const withBody = store
@@ -80,7 +80,7 @@ describe('inspector store', () => {
     const store = createInspectorStore({ bytesKeptPerSecond: 100 });
     const start = Date.UTC(2026, 10, 29, 12, 0, 0);
     // 1,000 messages a second for two seconds: a second's worth of tokens goes first, then one per 10 ms.
-    for (let index = 1; index <= 2000; index += 1) store.record(messageEvent(index, { atMs: start + index }));
+    for (let index = 1; index <= 2000; index += 1) store.write(messageEvent(index, { atMs: start + index }));
     const rows = store.list();
     expect(rows).toHaveLength(2000);
     const kept = rows.filter((entry) => entry.hasBody).map((entry) => entry.id);
@@ -103,14 +103,14 @@ describe('inspector store', () => {
     const unstored = createInspectorStore({ bytesKeptPerSecond: 1 });
     for (const index of [1, 2]) {
       const event = messageEvent(index, { atMs: start });
-      unstored.record(event.type === 'message' ? { ...event, outcome: { ...event.outcome, storedAs: undefined } } : event);
+      unstored.write(event.type === 'message' ? { ...event, outcome: { ...event.outcome, storedAs: undefined } } : event);
     }
     expect(unstored.get(1)?.hasBody).toBe(true);
     expect(unstored.get(2)?.summary).toMatch(
       /not kept here: over 1 messages a second arrived; --out or --jsonl keeps every one\) → answered 200$/,
     );
     // A quiet second later, every message is kept again.
-    for (let index = 2001; index <= 2050; index += 1) store.record(messageEvent(index, { atMs: start + 4000 + index }));
+    for (let index = 2001; index <= 2050; index += 1) store.write(messageEvent(index, { atMs: start + 4000 + index }));
     expect(
       store
         .list()
@@ -123,15 +123,15 @@ describe('inspector store', () => {
     // Node reads header bytes as latin1: a UTF-8 "é" sent on the wire arrives as two characters, "Ã©".
     const store = createInspectorStore();
     const headers = { 'user-agent': 'caf\u00c3\u00a9 \u00ff', 'x-empty': '' };
-    store.record(messageEvent(1, { headers }));
+    store.write(messageEvent(1, { headers }));
     expect(store.get(1)?.headers).toEqual(headers);
   });
 
   it('groups deliveries of one messageId and never keeps a legacy webhook key header', () => {
     const store = createInspectorStore();
-    store.record(messageEvent(1, { messageId: 'same', headers: { 'x-webhook-key': 'the-secret-key' } }));
-    store.record(messageEvent(2));
-    store.record(messageEvent(3, { messageId: 'same' }));
+    store.write(messageEvent(1, { messageId: 'same', headers: { 'x-webhook-key': 'the-secret-key' } }));
+    store.write(messageEvent(2));
+    store.write(messageEvent(3, { messageId: 'same' }));
     expect(store.attempts(3).map((entry) => entry.id)).toEqual([1, 3]);
     expect(JSON.stringify(store.get(1))).not.toContain('the-secret-key');
   });
@@ -140,15 +140,15 @@ describe('inspector store', () => {
     const store = createInspectorStore();
     const seen: number[] = [];
     const unsubscribe = store.subscribe((id) => seen.push(id));
-    store.record(messageEvent(1));
-    store.record({
+    store.write(messageEvent(1));
+    store.write({
       type: 'verify-failed',
       at: new Date(),
       reason: 'signature-mismatch',
       from: { address: '203.0.113.9', userAgent: 'curl', headers: { 'x-metriport-signature': 'f' } },
     });
     unsubscribe();
-    store.record(messageEvent(3));
+    store.write(messageEvent(3));
     expect(seen).toEqual([1, 2]);
     expect(store.newest(seen).map((entry) => entry.kind)).toEqual(['message', 'refused']);
     expect(store.get(2)?.from).toBe('203.0.113.9, curl');

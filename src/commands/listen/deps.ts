@@ -7,7 +7,7 @@ import { authtokenFromNgrokConfig, ngrokConfigPaths } from '../../config/ngrok-c
 import type { Sourced } from '../../config/sources.js';
 import { DEFAULT_EMULATOR_API_KEY, type RunningEmulator, startEmulator } from '../../emulator/app.js';
 import type { SessionEvent } from '../../listen/events.js';
-import type { Verification } from '../../listen/listen-session.js';
+import type { AccountLink } from '../../listen/listen-session.js';
 import { createMetriportClient } from '../../metriport/client.js';
 import { type ApiTarget, describeTarget } from '../../metriport/target.js';
 import { memoryStateStore } from '../../state/state-store.js';
@@ -16,7 +16,7 @@ import { askYesNo, isProcessAlive } from '../shared/process.js';
 import { stateStoreFor } from '../shared/state.js';
 
 export interface ListenWiring {
-  verification: Verification;
+  account: AccountLink;
   openTunnel: TunnelOpener | undefined;
   /** The in-process emulator of `--emulator`. */
   emulator: RunningEmulator | undefined;
@@ -24,8 +24,8 @@ export interface ListenWiring {
 }
 
 /**
- * Builds what the listen engine is given for this configuration: how requests are verified (a key, or a
- * registrar for the account), the tunnel opener, and for `--emulator` the in-process emulator.
+ * Builds what the listen engine is given for this configuration: what it does with the account (nothing, with
+ * a key given; or register through a registrar), the tunnel opener, and for `--emulator` the in-process emulator.
  */
 export async function buildListenWiring(
   config: ListenConfig,
@@ -35,14 +35,14 @@ export async function buildListenWiring(
     case 'local':
     case 'unregistered':
       return {
-        verification: { kind: 'key', webhookKey: config.webhookKey.value },
+        account: { kind: 'none', webhookKey: config.webhookKey.value },
         openTunnel: config.mode === 'unregistered' ? tunnelOpener(config.tunnel) : undefined,
         emulator: undefined,
         close: async () => undefined,
       };
     case 'registered':
       return {
-        verification: registered(config.registration, config.webhookKey, {
+        account: registered(config.registration, config.webhookKey, {
           target: config.api.target,
           apiKey: config.api.apiKey.value,
           env: input.env,
@@ -54,9 +54,24 @@ export async function buildListenWiring(
         close: async () => undefined,
       };
     case 'emulator': {
-      const emulator = await startEmulatorOnFixedPort(input.publish);
+      const emulator = await startEmulator({
+        host: '127.0.0.1',
+        port: DEFAULT_EMULATOR_PORT,
+        // The port the standalone emulator uses, so the commands printed stay right run after run; a free one
+        // only when it is taken (then the commands printed carry that one).
+        fallbackToFreePort: true,
+        apiKey: DEFAULT_EMULATOR_API_KEY,
+        allowLocalUrls: true,
+      });
+      input.publish({
+        type: 'emulator-ready',
+        url: emulator.url,
+        apiKey: DEFAULT_EMULATOR_API_KEY,
+        port: Number(new URL(emulator.url).port),
+        requestedPort: DEFAULT_EMULATOR_PORT,
+      });
       return {
-        verification: registered(config.registration, config.webhookKey, {
+        account: registered(config.registration, config.webhookKey, {
           target: describeTarget(emulator.url, 'listen --emulator'),
           apiKey: DEFAULT_EMULATOR_API_KEY,
           env: input.env,
@@ -72,26 +87,6 @@ export async function buildListenWiring(
   }
 }
 
-/**
- * The in-process emulator on the port the standalone one uses (4748), so the commands `listen --emulator`
- * prints stay right run after run; a free port only when that one is taken, and then it says so.
- */
-async function startEmulatorOnFixedPort(publish: (event: SessionEvent) => void): Promise<RunningEmulator> {
-  const options = { host: '127.0.0.1', apiKey: DEFAULT_EMULATOR_API_KEY, allowLocalUrls: true };
-  try {
-    return await startEmulator({ ...options, port: DEFAULT_EMULATOR_PORT });
-  } catch (error) {
-    if ((error as { cause?: { code?: string } }).cause?.code !== 'EADDRINUSE') throw error;
-    const emulator = await startEmulator({ ...options, port: 0 });
-    publish({
-      type: 'warning',
-      at: new Date(),
-      message: `Port ${DEFAULT_EMULATOR_PORT} is taken, so the emulator runs on ${new URL(emulator.url).port}; the commands below use that port.`,
-    });
-    return emulator;
-  }
-}
-
 function registered(
   registration: RegistrationConfig,
   configuredKey: Sourced<string> | undefined,
@@ -102,7 +97,7 @@ function registered(
     inMemory: boolean;
     publish: (event: SessionEvent) => void;
   },
-): Verification {
+): AccountLink {
   const client = createMetriportClient({ target: input.target, apiKey: input.apiKey });
   const store = input.inMemory ? memoryStateStore() : stateStoreFor(input.env, input.target.baseUrl);
   const registrar = createRegistrar(
