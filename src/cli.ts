@@ -84,6 +84,9 @@ export async function main(argv: readonly string[]): Promise<void> {
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code === 'EPIPE' && process.stdout.listenerCount('error') === 1) exitNow(exitCode);
   });
+  // A terminal that was closed (EIO) or a reader that went away (EPIPE) must never stop a command from finishing
+  // what it owes, such as putting the webhook URL back after SIGHUP: what cannot be printed is dropped.
+  process.stderr.on('error', () => undefined);
   const program = buildProgram((code) => {
     exitCode = code;
   });
