@@ -1,7 +1,7 @@
 import type { RestoreOutcome } from '../account/restore.js';
 import type { ForwardOutcome, MessageOutcome, Refusal, Sender } from '../receiver/receiver.js';
 import type { StateProblem } from '../state/state-store.js';
-import { flagBytes } from '../util/units.js';
+import { flagBytes, humanBytes } from '../util/units.js';
 import type { ParseFailure } from '../webhook/message.js';
 import { LEGACY_KEY_HEADER, SIGNATURE_HEADER, type VerifyFailure } from '../webhook/signature.js';
 import { visible } from './visible.js';
@@ -48,6 +48,8 @@ export function describeRefusal(refusal: Refusal): string {
       return 'the ping message has no "ping" value';
     case 'busy':
       return `more than ${flagBytes(refusal.limitBytes)} of unverified bodies are arriving at once; answered 503 (Metriport counts it failed; retry resends it)`;
+    case 'stalled':
+      return `the body stopped arriving (${humanBytes(refusal.receivedBytes)} of ${refusal.declaredBytes === undefined ? 'a chunked body' : humanBytes(refusal.declaredBytes)}); answered 408 and closed the connection`;
     case 'key-unknown':
       return 'the webhook key is not known yet (registration is still under way); Metriport counts it as failed: run `retry` once listen is ready';
   }

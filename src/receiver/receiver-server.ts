@@ -5,6 +5,7 @@ import { createByteBudget, SMALL_BODIES_BUDGET, unverifiedBudgetFor } from './by
 import { createConnectionBook } from './connection-book.js';
 import type { Receiver } from './receiver.js';
 import { senderOf } from './sender.js';
+import { createStallWatch } from './stall-watch.js';
 import { createWebhookPolicy } from './webhook-policy.js';
 
 /**
@@ -22,6 +23,8 @@ export interface ReceiverLimits {
   shutdownDeadlineMs: number;
   /** Bytes held at once for bodies not yet verified; beyond it a request gets 503 before its body is read. */
   unverifiedBytes: number;
+  /** A body that stops arriving for this long (from its headers, or its last byte) is refused with 408. */
+  bodyIdleTimeoutMs: number;
 }
 
 export const DEFAULT_LIMITS: Omit<ReceiverLimits, 'unverifiedBytes'> = {
@@ -29,6 +32,7 @@ export const DEFAULT_LIMITS: Omit<ReceiverLimits, 'unverifiedBytes'> = {
   requestTimeoutMs: 60_000,
   keepAliveTimeoutMs: 5_000,
   shutdownDeadlineMs: 5_000,
+  bodyIdleTimeoutMs: 10_000,
 };
 
 export interface ReceiverServerOptions {
@@ -73,6 +77,7 @@ export async function startReceiverServer(options: ReceiverServerOptions): Promi
     receiver,
     maxBodyBytes: options.maxBodyBytes,
     budget: createByteBudget({ large: limits.unverifiedBytes, small: SMALL_BODIES_BUDGET }),
+    stalls: createStallWatch({ idleMs: limits.bodyIdleTimeoutMs }),
     onInternalError: options.onInternalError,
   });
   const asMetriportSendsIt = `${path}?`;

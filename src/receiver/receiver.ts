@@ -65,7 +65,9 @@ export type Refusal =
   | { reason: 'ping-without-value' }
   | { reason: 'key-unknown' }
   /** Too many bytes of unverified bodies held at once. */
-  | { reason: 'busy'; limitBytes: number };
+  | { reason: 'busy'; limitBytes: number }
+  /** The body stopped arriving (an announced body never came, or stopped half-way). */
+  | { reason: 'stalled'; declaredBytes: number | undefined; receivedBytes: number };
 
 /** What the receiver reports. Events carry data; only `output/` turns them into words. */
 export type ReceiverEvent =

@@ -5,13 +5,16 @@ import { LEGACY_KEY_HEADER, SIGNATURE_HEADER } from '../webhook/signature.js';
 import { type ByteBudget, poolFor } from './byte-budget.js';
 import type { Receiver, ReceiverReply } from './receiver.js';
 import { senderOf } from './sender.js';
+import type { StallWatch } from './stall-watch.js';
 
 export interface WebhookPolicyOptions {
   receiver: Receiver;
   /** Largest body accepted, in bytes (`--max-body`): larger ones get 413. */
   maxBodyBytes: number;
-  /** Bytes held for bodies not yet verified, shared by all requests. */
+  /** Bytes held for bodies not yet verified, shared by all requests: charged as they arrive. */
   budget: ByteBudget;
+  /** Bodies that stop arriving are refused (408) after this long without a byte. */
+  stalls: StallWatch;
   /** Told about errors that are the tool's own fault (answered 500 with no body). */
   onInternalError: (error: Error) => void;
 }
@@ -27,14 +30,16 @@ const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
  *
  * 1. a credential header (signature or legacy key), else 401 before the body is read;
  * 2. `--max-body`, by the announced length, else 413;
- * 3. the unverified-byte budget, else 503 (Metriport counts it failed; `retry` resends it);
- * 4. a chunked body counted against both as it arrives;
+ * 3. the unverified-byte budget: a body announced larger than the budget has room for gets 503 before it is
+ *    read (Metriport counts it failed; `retry` resends it); nothing is reserved for an announcement, so
+ *    sockets that announce big bodies and send nothing hold nothing;
+ * 4. the body counted against both as it arrives (chunked or not), and refused (408) when it stops arriving;
  * 5. `receiver.handle` (verify, parse, store, forward);
  * 6. the answer. A refusal before the body is read ends its connection (see connection-book.ts); the
  *    receiver's answers keep it.
  */
 export function createWebhookPolicy(options: WebhookPolicyOptions): RequestHandler {
-  const { receiver, maxBodyBytes, budget, onInternalError } = options;
+  const { receiver, maxBodyBytes, budget, stalls, onInternalError } = options;
   const answers = answerWriter();
 
   return (request, response) => {
@@ -56,31 +61,35 @@ export function createWebhookPolicy(options: WebhookPolicyOptions): RequestHandl
       receiver.noteRejected(503, { reason: 'busy', limitBytes: budget.bound(pool) }, senderOf(request));
       refuseEarly({ status: 503 }, ['retry-after', '1']);
     };
+    if (declared !== undefined && declared > budget.bound(pool) - budget.held(pool)) return busy();
     let held = 0;
-    response.once('close', () => budget.give(pool, held));
-    if (declared !== undefined) {
-      if (!budget.take(pool, declared)) return busy();
-      held = declared;
-    }
-
     const chunks: Buffer[] = [];
     let received = 0;
     // Once refused (or complete), whatever else arrives is dropped; the connection closes after the answer.
     let settled = false;
+    const stall = stalls.watch(() => {
+      if (settled) return;
+      settled = true;
+      receiver.noteRejected(408, { reason: 'stalled', declaredBytes: declared, receivedBytes: received }, senderOf(request));
+      refuseEarly({ status: 408 });
+    });
+    response.once('close', () => {
+      stall.done();
+      budget.give(pool, held);
+    });
     request.on('data', (chunk: Buffer) => {
       if (settled) return;
       received += chunk.length;
-      if (declared === undefined) {
-        if (received > maxBodyBytes) {
-          settled = true;
-          return tooLarge();
-        }
-        if (!budget.take(pool, chunk.length)) {
-          settled = true;
-          return busy();
-        }
-        held += chunk.length;
+      if (received > maxBodyBytes) {
+        settled = true;
+        return tooLarge();
       }
+      if (!budget.take(pool, chunk.length)) {
+        settled = true;
+        return busy();
+      }
+      held += chunk.length;
+      stall.touch();
       chunks.push(chunk);
     });
     // 'error' and 'end' come at most once each, and one excludes the other.
@@ -94,6 +103,7 @@ export function createWebhookPolicy(options: WebhookPolicyOptions): RequestHandl
       if (settled) return;
       // Whatever the socket does after this (a reset while the answer is on its way) is no refusal.
       settled = true;
+      stall.done();
       const body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, received);
       const failed = (error: unknown): undefined => {
         onInternalError(error instanceof Error ? error : new Error(String(error)));

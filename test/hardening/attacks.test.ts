@@ -110,29 +110,71 @@ describe('a slow sender', () => {
 });
 
 describe('memory held for unverified bodies', () => {
-  it('is bounded: past the bound a request gets 503 before it is read, and a fresh signed ping is still answered', async () => {
+  it('is bounded by the bytes that arrived: past the bound a body that cannot fit gets 503 before it is read, and a signed ping is still answered', async () => {
     const maxBodyBytes = 1024 * 1024;
     const server = await receiverServer({ maxBodyBytes });
-    // The bound for a 1 MB --max-body is 32 MB: 32 bodies announced at 1 MB fill it.
+    // The bound for a 1 MB --max-body is 32 MB: 32 bodies of which all but the last byte arrived fill it.
     const hogs = await Promise.all(
       Array.from({ length: 32 }, () =>
-        openSlowPost(server.url, { length: maxBodyBytes, initial: '{', headers: { 'x-metriport-signature': '0'.repeat(64) } }),
+        openSlowPost(server.url, {
+          length: maxBodyBytes,
+          initial: `{${' '.repeat(maxBodyBytes - 2)}`,
+          headers: { 'x-metriport-signature': '0'.repeat(64) },
+        }),
       ),
     );
     for (const hog of hogs) cleanups.push(() => void hog.destroy());
-    // A round trip after them: by its answer the server has read their heads and taken their bytes.
-    await postSigned(server.url, Buffer.from('{"ping":"p","meta":{"type":"ping"}}'));
-    const refused = await openSlowPost(server.url, {
-      length: maxBodyBytes,
-      initial: '{',
-      headers: { 'x-metriport-signature': '0'.repeat(64) },
-    });
-    expect(await closed(refused)).toMatch(/^HTTP\/1\.1 503 Service Unavailable\r\n[\s\S]*retry-after: 1/i);
+    // Once the bytes they sent are all held, a new 1 MB body cannot fit: it is refused as soon as its head is
+    // read. Probed until then (each probe's answer, if any, comes before two ping round trips after it).
+    const probe = async () => {
+      const socket = await openSlowPost(server.url, {
+        length: maxBodyBytes,
+        initial: '{',
+        headers: { 'x-metriport-signature': '0'.repeat(64) },
+      });
+      const firstAnswer = new Promise<string>((resolve) => socket.once('data', (chunk: Buffer) => resolve(chunk.toString('latin1'))));
+      const roundTrips = async () => {
+        for (let trip = 0; trip < 2; trip += 1) await postSigned(server.url, Buffer.from('{"ping":"p","meta":{"type":"ping"}}'));
+        return '';
+      };
+      const answer = await Promise.race([firstAnswer, roundTrips()]);
+      socket.destroy();
+      return answer;
+    };
+    await expect.poll(probe, { timeout: 10_000 }).toMatch(/^HTTP\/1\.1 503 Service Unavailable\r\n[\s\S]*retry-after: 1/i);
 
     const ping = Buffer.from('{"ping":"still-here","meta":{"messageId":"m","when":"2026-11-29T00:00:00.000Z","type":"ping"}}');
     const answer = await postSigned(server.url, ping);
     expect(answer.status).toBe(200);
     expect(JSON.parse(answer.text)).toEqual({ pong: 'still-here' });
+  });
+
+  // The third attack round: sockets that announce bodies and send nothing held the budget for the whole 60 s
+  // request bound (renewable): 2 of them made every message over 64 KB answer 503, 277 made the ping answer 503.
+  it('is not held by sockets that announce bodies and send nothing: messages of every size and the ping are answered', async () => {
+    const server = await receiverServer({ maxBodyBytes: 64 * 1024 * 1024 });
+    const fake = { 'x-metriport-signature': 'f'.repeat(64) };
+    const idle = await Promise.all([
+      ...Array.from({ length: 2 }, () => openSlowPost(server.url, { length: 64 * 1024 * 1024, headers: fake })),
+      ...Array.from({ length: 277 }, () => openSlowPost(server.url, { length: 60 * 1024, headers: fake })),
+    ]);
+    for (const socket of idle) cleanups.push(() => void socket.destroy());
+    // A round trip after them: by its answer the server has read all their heads.
+    await postSigned(server.url, Buffer.from('{"ping":"p","meta":{"type":"ping"}}'));
+
+    const big = messageBody('medical.document-download', { padding: 'x'.repeat(200 * 1024) });
+    expect((await postSigned(server.url, big)).status).toBe(200);
+    const ping = await postSigned(server.url, Buffer.from('{"ping":"still-here","meta":{"type":"ping"}}'));
+    expect([ping.status, ping.text]).toEqual([200, '{"pong":"still-here"}']);
+  });
+
+  it('refuses a body that stops arriving with 408 and closes its connection, long before the request bound', async () => {
+    const server = await receiverServer({ maxBodyBytes: 1024 * 1024, limits: { bodyIdleTimeoutMs: 200, requestTimeoutMs: 60_000 } });
+    const fake = { 'x-metriport-signature': 'f'.repeat(64) };
+    const neverStarted = await openSlowPost(server.url, { length: 1000, headers: fake });
+    const stoppedHalfWay = await openSlowPost(server.url, { length: 1000, initial: '{"meta":', headers: fake });
+    expect(await closed(neverStarted)).toMatch(/^HTTP\/1\.1 408 Request Timeout\r\n[\s\S]*connection: close/i);
+    expect(await closed(stoppedHalfWay)).toMatch(/^HTTP\/1\.1 408 Request Timeout\r\n/);
   });
 
   it('counts chunked bodies as they arrive: past the bound the sender gets 503, and the bytes come back', async () => {
