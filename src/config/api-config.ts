@@ -1,6 +1,7 @@
 import { MwError, usageError } from '../errors.js';
 import { type ApiTarget, describeTarget } from '../metriport/target.js';
 import { PRODUCTION_API_URL, SANDBOX_API_URL } from '../metriport/types.js';
+import { requireHttpUrl } from '../util/http-url.js';
 import { type Env, pick, type Sourced } from './sources.js';
 
 export interface ApiFlags {
@@ -43,22 +44,11 @@ export function requireApiKey(config: ApiConfig): Sourced<string> {
 }
 
 function normaliseApiUrl(source: Sourced<string>): string {
-  let url: URL;
-  try {
-    url = new URL(source.value);
-  } catch {
-    throw usageError(
-      'BAD_API_URL',
-      `${source.origin} "${source.value}" is not a URL.`,
-      'Pass the API base URL, e.g. http://127.0.0.1:4748.',
-    );
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw usageError(
-      'BAD_API_URL',
-      `${source.origin} "${source.value}" is not an http(s) URL.`,
-      'Pass the API base URL, e.g. http://127.0.0.1:4748.',
-    );
-  }
-  return url.toString().replace(/\/+$/, '');
+  const url = requireHttpUrl({
+    name: source.origin,
+    value: source.value,
+    code: 'BAD_API_URL',
+    hint: 'Pass the API base URL, e.g. http://127.0.0.1:4748.',
+  });
+  return new URL(url).toString().replace(/\/+$/, '');
 }

@@ -28,8 +28,3 @@ export async function listenOn(
   const host = input.host.includes(':') ? `[${input.host}]` : input.host;
   return { port, origin: `http://${host}:${port}` };
 }
-
-/** Whether a bind address keeps the server on this machine. */
-export function isLoopback(host: string): boolean {
-  return host === '127.0.0.1' || host === 'localhost' || host === '::1' || host.startsWith('127.');
-}

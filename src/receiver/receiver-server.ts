@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse, STATUS_CODES }
 import { type Duplex, Transform } from 'node:stream';
 import Fastify, { type FastifyError } from 'fastify';
 import { listenOn } from '../http/listen-on.js';
+import { isLoopback } from '../util/loopback.js';
 import { LEGACY_KEY_HEADER, SIGNATURE_HEADER } from '../webhook/signature.js';
 import type { Receiver, ReceiverReply, Sender } from './receiver.js';
 
@@ -419,7 +420,7 @@ function senderOf(request: IncomingMessage): Sender {
   const peer = request.socket.remoteAddress;
   const forwarded = headers['x-forwarded-for'];
   const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
-  const loopback = peer === '127.0.0.1' || peer === '::1' || peer === '::ffff:127.0.0.1';
+  const loopback = peer !== undefined && isLoopback(peer);
   const userAgent = headers['user-agent'];
   return { address: loopback && first ? first : peer, userAgent: Array.isArray(userAgent) ? userAgent[0] : userAgent, headers };
 }

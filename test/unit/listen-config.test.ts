@@ -174,8 +174,10 @@ describe('resolveListenConfig', () => {
     ]);
   });
 
-  it('warns when binding beyond loopback', () => {
+  it('warns when binding beyond loopback, and only then (127.0.0.2 is loopback, as the emulator agrees)', () => {
     expect(resolveListenConfig({ ...base, host: '0.0.0.0' }, {}, {}).warnings[0]).toMatch(/exposes the receiver/);
+    expect(resolveListenConfig({ ...base, host: '192.168.1.20' }, {}, {}).warnings[0]).toMatch(/exposes the receiver/);
+    for (const host of ['127.0.0.2', '::1', 'localhost']) expect(resolveListenConfig({ ...base, host }, {}, {}).warnings, host).toEqual([]);
   });
 });
 

@@ -3,6 +3,7 @@ import { usageError } from '../../errors.js';
 import { formatCheck } from '../../output/check.js';
 import { colorLevel, createPalette } from '../../output/color.js';
 import { asRun } from '../../output/hints.js';
+import { requireHttpUrl } from '../../util/http-url.js';
 import { closest } from '../../util/suggest.js';
 import { processContext } from '../shared/process.js';
 import { signingKey } from '../shared/signing-key.js';
@@ -10,13 +11,7 @@ import type { CheckFlags } from './command.js';
 
 export async function runCheckCommand(url: string, flags: CheckFlags): Promise<number> {
   const context = processContext();
-  if (!(URL.canParse(url) && /^https?:$/.test(new URL(url).protocol))) {
-    throw usageError(
-      'BAD_CHECK_URL',
-      `${JSON.stringify(url)} is not an http(s) URL.`,
-      'Pass your endpoint, e.g. http://127.0.0.1:3000/webhook.',
-    );
-  }
+  requireHttpUrl({ value: url, code: 'BAD_CHECK_URL', hint: 'Pass your endpoint, e.g. http://127.0.0.1:3000/webhook.' });
   const only = (flags.only ?? '')
     .split(',')
     .map((item) => item.trim())

@@ -2,8 +2,9 @@ import { DEFAULT_EMULATOR_PORT } from '../../config/defaults.js';
 import { requirePort } from '../../config/port.js';
 import type { EmulatorEvent } from '../../emulator/account.js';
 import { DEFAULT_EMULATOR_API_KEY, startEmulator } from '../../emulator/app.js';
-import { isLoopback } from '../../http/listen-on.js';
 import { clock } from '../../output/format.js';
+import { untilAborted } from '../../util/abort.js';
+import { isLoopback } from '../../util/loopback.js';
 import { maskSecret } from '../../util/secret.js';
 import { processContext } from '../shared/process.js';
 import { stopOnSignals } from '../shared/signals.js';
@@ -35,7 +36,7 @@ export async function runEmulatorCommand(flags: EmulatorFlags): Promise<number> 
       stderr: context.stderr,
       invocation: context.invocation,
     });
-    await new Promise<void>((resolve) => stop.signal.addEventListener('abort', () => resolve(), { once: true }));
+    await untilAborted(stop.signal);
     await emulator.close();
     return 0;
   } finally {

@@ -7,6 +7,7 @@ import { requirePort } from '../../config/port.js';
 import { usageError } from '../../errors.js';
 import { startInspector } from '../../inspector/inspector-server.js';
 import { createInspectorStore } from '../../inspector/inspector-store.js';
+import { untilAborted } from '../../util/abort.js';
 import { parseBody } from '../../webhook/message.js';
 import { processContext } from '../shared/process.js';
 import { stopOnSignals } from '../shared/signals.js';
@@ -49,7 +50,7 @@ export async function runInspectCommand(paths: string[], flags: InspectFlags): P
       `Loaded ${loaded} captured message(s)${skipped > 0 ? `; skipped ${skipped} file(s) that are not captured messages` : ''}.\n`,
     );
     context.stderr.write(`Inspector: ${inspector.url}\nOpen it in a browser; Ctrl-C stops it.\n`);
-    await new Promise<void>((resolve) => stop.signal.addEventListener('abort', () => resolve(), { once: true }));
+    await untilAborted(stop.signal);
     return 0;
   } finally {
     stop.dispose();

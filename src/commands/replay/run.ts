@@ -5,6 +5,7 @@ import { usageError } from '../../errors.js';
 import { MESSAGE_TIMEOUT_MS } from '../../metriport/types.js';
 import { visible } from '../../output/visible.js';
 import { describeParseFailure } from '../../output/words.js';
+import { requireHttpUrl } from '../../util/http-url.js';
 import { sendSigned } from '../../webhook/deliver.js';
 import { parseBody } from '../../webhook/message.js';
 import { processContext } from '../shared/process.js';
@@ -14,13 +15,12 @@ import type { ReplayFlags } from './command.js';
 export async function runReplayCommand(paths: string[], flags: ReplayFlags): Promise<number> {
   const context = processContext();
   const url = flags.to ?? DEFAULT_LISTENER_URL;
-  if (!(URL.canParse(url) && /^https?:$/.test(new URL(url).protocol))) {
-    throw usageError(
-      'BAD_TO_URL',
-      `--to ${JSON.stringify(url)} is not an http(s) URL.`,
-      'Pass the listener or app URL, e.g. http://127.0.0.1:4747/webhook.',
-    );
-  }
+  requireHttpUrl({
+    name: '--to',
+    value: url,
+    code: 'BAD_TO_URL',
+    hint: 'Pass the listener or app URL, e.g. http://127.0.0.1:4747/webhook.',
+  });
   const files = await listCaptureFiles(paths);
   if (files.length === 0)
     throw usageError(

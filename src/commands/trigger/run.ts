@@ -4,6 +4,7 @@ import { MESSAGE_TIMEOUT_MS, PING_TIMEOUT_MS } from '../../metriport/types.js';
 import { visible } from '../../output/visible.js';
 import { applyOverride } from '../../samples/build-message.js';
 import { hasFailedSample, listSampleTypes, newSampleMessage } from '../../samples/samples.js';
+import { requireHttpUrl } from '../../util/http-url.js';
 import { closest } from '../../util/suggest.js';
 import { sendSigned } from '../../webhook/deliver.js';
 import { isPongFor } from '../../webhook/pong.js';
@@ -35,13 +36,13 @@ export async function runTriggerCommand(type: string | undefined, flags: Trigger
         : `Did you mean ${guess}? (\`metriport-webhook trigger --list\` shows them all)`,
     );
   }
-  if (flags.to !== undefined && !(URL.canParse(flags.to) && /^https?:$/.test(new URL(flags.to).protocol))) {
-    throw usageError(
-      'BAD_TO_URL',
-      `--to ${JSON.stringify(flags.to)} is not an http(s) URL.`,
-      'Pass the listener or app URL, e.g. http://127.0.0.1:4747/webhook.',
-    );
-  }
+  if (flags.to !== undefined)
+    requireHttpUrl({
+      name: '--to',
+      value: flags.to,
+      code: 'BAD_TO_URL',
+      hint: 'Pass the listener or app URL, e.g. http://127.0.0.1:4747/webhook.',
+    });
   if (flags.failed && !hasFailedSample(type)) {
     throw usageError(
       'NO_FAILED_SAMPLE',

@@ -1,4 +1,5 @@
 import { usageError } from '../../errors.js';
+import { requireHttpUrl } from '../../util/http-url.js';
 import { parseDuration } from '../../util/units.js';
 import type { ForwardConfig } from './listen-config.js';
 
@@ -24,13 +25,12 @@ export function resolveForward(flags: {
     }
     return undefined;
   }
-  if (!URL.canParse(flags.forwardTo) || !/^https?:$/.test(new URL(flags.forwardTo).protocol)) {
-    throw usageError(
-      'BAD_FORWARD_URL',
-      `--forward-to ${JSON.stringify(flags.forwardTo)} is not an http(s) URL.`,
-      "Pass your app's webhook URL, e.g. http://127.0.0.1:3000/webhook.",
-    );
-  }
+  requireHttpUrl({
+    name: '--forward-to',
+    value: flags.forwardTo,
+    code: 'BAD_FORWARD_URL',
+    hint: "Pass your app's webhook URL, e.g. http://127.0.0.1:3000/webhook.",
+  });
   const headers: Record<string, string> = {};
   for (const header of extras) {
     const colon = header.indexOf(':');
