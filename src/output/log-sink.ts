@@ -1,7 +1,8 @@
 import type { ChalkInstance } from 'chalk';
 import type { SessionEvent } from '../listen/events.js';
+import type { FlagMap } from '../next-command.js';
 import { clock, shortId } from './format.js';
-import { asRun } from './hints.js';
+import { commandLine } from './next-command.js';
 import { redactUrl } from './settings.js';
 import type { Sink, TextOutput } from './sink.js';
 import { visible } from './visible.js';
@@ -15,6 +16,11 @@ export interface LogSinkOptions {
   verbose?: boolean;
   /** How the user runs the CLI, for the commands hints name (default `metriport-webhook`). */
   invocation?: string;
+  /**
+   * The flags that reached the API this listen registered with (`--api-url`, `--env`, the key or where to put
+   * it), so the commands it suggests (`retry`) reach the same account.
+   */
+  apiFlags?: FlagMap;
   /** The terminal view shows each message with its outcome (without it, the log says what was forwarded). */
   messagesShown?: boolean;
   /** Where captures go, for the summary at the end. */
@@ -31,8 +37,8 @@ export function readinessLine(localUrl: string): string {
 /** Status, warnings and refusals on stderr, so stdout stays data only. */
 export function createLogSink(options: LogSinkOptions): Sink {
   const { palette } = options;
-  const invocation = options.invocation ?? 'metriport-webhook';
-  const err = { write: (text: string) => options.err.write(asRun(text, invocation)) };
+  const hints = { invocation: options.invocation ?? 'metriport-webhook', api: options.apiFlags };
+  const err = options.err;
   const line = (at: Date, text: string) => err.write(`${palette.dim(clock(at))}  ${text}\n`);
   return {
     write(event: SessionEvent) {
@@ -114,7 +120,11 @@ export function createLogSink(options: LogSinkOptions): Sink {
               ? `${palette.green('healthy')}  Metriport's ping succeeded (${visible(event.detail ?? 'OK')})`
               : `${palette.yellow('unhealthy')}  Metriport reports: ${visible(event.detail ?? 'no detail')}; check that the public URL reaches this listener`,
           );
-          if (event.failed > 0) line(event.at, `${event.failed} failed request(s) wait for a retry: run \`metriport-webhook retry\``);
+          if (event.failed > 0)
+            line(
+              event.at,
+              `${event.failed} failed request(s) wait for a retry: run \`${commandLine({ command: 'retry', sameApi: true }, hints)}\``,
+            );
           return;
         case 'restored':
           line(event.at, describeRestore(event.outcome, { emulator: options.emulator ?? false }));

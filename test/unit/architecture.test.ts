@@ -39,7 +39,8 @@ const imports = files.flatMap(importsOf);
 
 /** Which folders each folder may import from (types included). Arrows point down only. */
 const ALLOWED: Record<string, readonly string[]> = {
-  errors: [],
+  'next-command': [],
+  errors: ['next-command'],
   exit: [],
   util: ['errors'],
   http: ['errors'],
@@ -50,12 +51,12 @@ const ALLOWED: Record<string, readonly string[]> = {
   receiver: ['webhook', 'http', 'util', 'errors'],
   capture: ['webhook', 'util', 'errors'],
   state: ['util', 'errors'],
-  account: ['state', 'metriport', 'util', 'errors'],
-  config: ['metriport', 'samples', 'util', 'errors'],
+  account: ['state', 'metriport', 'util', 'errors', 'next-command'],
+  config: ['metriport', 'samples', 'util', 'errors', 'next-command'],
   listen: ['receiver', 'capture', 'account', 'state', 'config', 'webhook', 'tunnel', 'metriport', 'http', 'util', 'errors'],
   emulator: ['webhook', 'metriport', 'samples', 'http', 'util', 'errors'],
   check: ['webhook', 'metriport', 'samples', 'http', 'util', 'errors'],
-  output: ['listen', 'account', 'state', 'receiver', 'check', 'webhook', 'config', 'metriport', 'util', 'errors'],
+  output: ['listen', 'account', 'state', 'receiver', 'check', 'webhook', 'config', 'metriport', 'util', 'errors', 'next-command'],
   inspector: ['output', 'listen', 'receiver', 'webhook', 'metriport', 'http', 'util', 'errors'],
   commands: [
     'inspector',
@@ -75,9 +76,10 @@ const ALLOWED: Record<string, readonly string[]> = {
     'http',
     'util',
     'errors',
+    'next-command',
     'exit',
   ],
-  cli: ['commands', 'output', 'util', 'errors', 'exit'],
+  cli: ['commands', 'output', 'metriport', 'util', 'errors', 'exit'],
 };
 
 describe('architecture', () => {

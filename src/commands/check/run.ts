@@ -2,7 +2,6 @@ import { CHECK_IDS, type CheckId, runChecks } from '../../check/checks.js';
 import { usageError } from '../../errors.js';
 import { formatCheck } from '../../output/check.js';
 import { colorLevel, createPalette } from '../../output/color.js';
-import { asRun } from '../../output/hints.js';
 import { requireHttpUrl } from '../../util/http-url.js';
 import { closest } from '../../util/suggest.js';
 import { processContext } from '../shared/process.js';
@@ -31,8 +30,7 @@ export async function runCheckCommand(url: string, flags: CheckFlags): Promise<n
   if (!flags.json)
     context.stderr.write(`Checking ${url} against Metriport's requirements (invented samples, signed with ${key.origin})…\n`);
   const results = await runChecks({ url, webhookKey: key.value, only: only as CheckId[] });
-  for (const result of results)
-    context.stdout.write(flags.json ? `${JSON.stringify(result)}\n` : asRun(formatCheck(result, palette), context.invocation));
+  for (const result of results) context.stdout.write(flags.json ? `${JSON.stringify(result)}\n` : formatCheck(result, palette));
   const failed = results.filter((result) => !result.ok);
   if (!flags.json)
     context.stderr.write(

@@ -1,4 +1,4 @@
-import { MwError } from '../../errors.js';
+import { accountHasNoWebhookKey } from '../../config/webhook-key.js';
 import { visible } from '../../output/visible.js';
 import { maskSecret } from '../../util/secret.js';
 import { clientFromFlags } from '../shared/api-client.js';
@@ -10,13 +10,7 @@ export async function runKeyCommand(flags: KeyFlags): Promise<number> {
   const context = processContext();
   const client = clientFromFlags(flags, context);
   const settings = await client.getSettings();
-  if (settings.webhookKey === null) {
-    throw new MwError(`The account at ${client.target.description} has no webhook key yet.`, {
-      code: 'NO_WEBHOOK_KEY',
-      category: 'usage',
-      hint: `Metriport creates one when a webhook URL is first registered: run \`${context.invocation} listen\` once.`,
-    });
-  }
+  if (settings.webhookKey === null) throw accountHasNoWebhookKey({ target: client.target, orPassKey: false });
   const shown = flags.show ? settings.webhookKey : maskSecret(settings.webhookKey);
   if (flags.json) {
     context.stdout.write(`${JSON.stringify({ webhookKey: shown, masked: !flags.show, webhookUrl: settings.webhookUrl })}\n`);

@@ -1,4 +1,4 @@
-import { type ApiFlags, requireApiKey, resolveApiConfig } from '../../config/api-config.js';
+import { type ApiConfig, type ApiFlags, requireApiKey, resolveApiConfig } from '../../config/api-config.js';
 import { createMetriportClient, type MetriportClient } from '../../metriport/client.js';
 import type { CommandContext } from './process.js';
 
@@ -8,8 +8,8 @@ export function clientFromFlags(flags: ApiFlags, context: CommandContext): Metri
 }
 
 /** The client and the API key it uses (for commands that must keep the key out of what they print). */
-export function apiFromFlags(flags: ApiFlags, context: CommandContext): { client: MetriportClient; apiKey: string } {
+export function apiFromFlags(flags: ApiFlags, context: CommandContext): { client: MetriportClient; apiKey: string; config: ApiConfig } {
   const config = resolveApiConfig(flags, context.env, context.dotenv);
   const apiKey = requireApiKey(config).value;
-  return { client: createMetriportClient({ target: config.target, apiKey }), apiKey };
+  return { client: createMetriportClient({ target: config.target, apiKey }), apiKey, config };
 }

@@ -1,9 +1,9 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { readWebhookReport, statusJson } from '../../account/webhook-report.js';
+import { apiHintFlags } from '../../config/api-config.js';
 import { usageError } from '../../errors.js';
 import { colorLevel, createPalette } from '../../output/color.js';
 import { clock } from '../../output/format.js';
-import { asRun } from '../../output/hints.js';
 import { formatStatus } from '../../output/status.js';
 import { parseDuration } from '../../util/units.js';
 import { apiFromFlags } from '../shared/api-client.js';
@@ -20,14 +20,15 @@ export async function runStatusCommand(flags: StatusFlags): Promise<number> {
     throw usageError('BAD_INTERVAL', `--interval ${JSON.stringify(flags.interval)} is not a duration.`, 'Pass e.g. 5s or 500ms.');
   if (flags.interval !== undefined && !flags.watch)
     throw usageError('INTERVAL_WITHOUT_WATCH', '--interval only applies with --watch.', 'Add --watch, or drop --interval.');
-  const { client, apiKey } = apiFromFlags(flags, context);
+  const { client, apiKey, config } = apiFromFlags(flags, context);
+  const hints = { invocation: context.invocation, api: apiHintFlags(config) };
   const palette = createPalette(colorLevel({ isTTY: context.stdout.isTTY === true && !flags.json, env: context.env }));
   const redraw = flags.watch === true && context.stdout.isTTY === true && !flags.json;
   const stop = stopOnSignals({ stderr: context.stderr });
   try {
     do {
       const report = await readWebhookReport(client, [apiKey]);
-      const text = flags.json ? `${JSON.stringify(statusJson(report))}\n` : asRun(formatStatus(report, palette), context.invocation);
+      const text = flags.json ? `${JSON.stringify(statusJson(report))}\n` : formatStatus(report, palette, hints);
       const footer = palette.dim(
         `\nUpdated ${clock(new Date())}; refreshing every ${intervalMs >= 1000 ? `${intervalMs / 1000} s` : `${intervalMs} ms`}; Ctrl-C to stop.`,
       );

@@ -1,6 +1,7 @@
 import { DEFAULT_LISTENER_URL } from '../../config/defaults.js';
-import { usageError } from '../../errors.js';
+import { MwError, usageError } from '../../errors.js';
 import { MESSAGE_TIMEOUT_MS, PING_TIMEOUT_MS } from '../../metriport/types.js';
+import { NEXT } from '../../next-command.js';
 import { visible } from '../../output/visible.js';
 import { applyOverride } from '../../samples/build-message.js';
 import { hasFailedSample, listSampleTypes, newSampleMessage } from '../../samples/samples.js';
@@ -20,21 +21,24 @@ export async function runTriggerCommand(type: string | undefined, flags: Trigger
     context.stdout.write(`${types.map((name) => (hasFailedSample(name) ? `${name}\t(also --failed)` : name)).join('\n')}\n`);
     return 0;
   }
+  const listTypes = { command: 'trigger', flags: { '--list': true } } as const;
   if (type === undefined)
-    throw usageError(
-      'NO_TYPE',
-      'Name the message type to send.',
-      `Run \`metriport-webhook trigger --list\` to see them, e.g. trigger ${types[0]}.`,
-    );
+    throw new MwError('Name the message type to send.', {
+      code: 'NO_TYPE',
+      category: 'usage',
+      hint: `Run ${NEXT} to see them, e.g. trigger ${types[0]}.`,
+      next: listTypes,
+    });
   if (!types.includes(type)) {
     const guess = closest(type, types);
-    throw usageError(
-      'UNKNOWN_TYPE',
-      `There is no sample of "${type}".`,
-      guess === undefined
-        ? `Pick one of: ${types.join(', ')}.`
-        : `Did you mean ${guess}? (\`metriport-webhook trigger --list\` shows them all)`,
-    );
+    throw guess === undefined
+      ? usageError('UNKNOWN_TYPE', `There is no sample of "${type}".`, `Pick one of: ${types.join(', ')}.`)
+      : new MwError(`There is no sample of "${type}".`, {
+          code: 'UNKNOWN_TYPE',
+          category: 'usage',
+          hint: `Did you mean ${guess}? (${NEXT} shows them all)`,
+          next: listTypes,
+        });
   }
   if (flags.to !== undefined)
     requireHttpUrl({

@@ -1,5 +1,6 @@
 import { MwError, usageError } from '../../errors.js';
 import { assertRegistrable } from '../../metriport/url-rules.js';
+import { NEXT } from '../../next-command.js';
 import { requireApiKey, resolveApiConfig } from '../api-config.js';
 import { DEFAULT_INSPECTOR_PORT } from '../defaults.js';
 import { requirePort } from '../port.js';
@@ -71,7 +72,8 @@ function assertNothingMissing(flags: ListenFlags, env: Env, dotenv: Env, context
   throw new MwError('listen needs a Metriport API key and an ngrok authtoken, and neither was found.', {
     code: 'NOTHING_CONFIGURED',
     category: 'auth',
-    hint: 'Set METRIPORT_API_KEY and NGROK_AUTHTOKEN (or put them in .env), pass --public-url for a tunnel of your own, or try `metriport-webhook listen --emulator` (no account, no network).',
+    hint: `Set METRIPORT_API_KEY and NGROK_AUTHTOKEN (or put them in .env), pass --public-url for a tunnel of your own, or try ${NEXT} (no account, no network).`,
+    next: { command: 'listen', flags: { '--emulator': true } },
   });
 }
 
@@ -148,7 +150,7 @@ export function resolveListenConfig(
     return {
       ...common,
       mode: 'local',
-      webhookKey: requireWebhookKey(webhookKey, 'listen cannot verify requests with --no-tunnel without it'),
+      webhookKey: requireWebhookKey({ key: webhookKey, purpose: 'listen cannot verify requests with --no-tunnel without it' }),
     };
   }
 
@@ -159,7 +161,7 @@ export function resolveListenConfig(
       ...common,
       mode: 'unregistered',
       tunnel,
-      webhookKey: requireWebhookKey(webhookKey, 'listen cannot verify requests with --no-register without it'),
+      webhookKey: requireWebhookKey({ key: webhookKey, purpose: 'listen cannot verify requests with --no-register without it' }),
     };
   }
   const api = resolveApiConfig(flags, env, dotenv);
