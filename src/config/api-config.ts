@@ -3,13 +3,10 @@ import { type ApiTarget, describeTarget } from '../metriport/target.js';
 import { DEFAULT_EMULATOR_API_KEY, PRODUCTION_API_URL, SANDBOX_API_URL } from '../metriport/types.js';
 import type { FlagMap, FlagValue } from '../next-command.js';
 import { requireHttpUrl } from '../util/http-url.js';
+import type { ApiFlags } from './api-options.js';
 import { type Env, pick, type Sourced } from './sources.js';
 
-export interface ApiFlags {
-  env?: string;
-  apiUrl?: string;
-  apiKey?: string;
-}
+export type { ApiFlags };
 
 export interface ApiConfig {
   target: ApiTarget;
@@ -24,7 +21,7 @@ export interface ApiConfig {
  * from flag > env > `.env`.
  */
 export function resolveApiConfig(flags: ApiFlags, env: Env, dotenv: Env): ApiConfig {
-  const fromFlagEnv = flags.env !== undefined && flags.env !== '' && (flags.apiUrl === undefined || flags.apiUrl === '');
+  const fromFlagEnv = flags.env !== undefined && (flags.apiUrl === undefined || flags.apiUrl === '');
   const apiUrl = fromFlagEnv ? undefined : pick({ flag: flags.apiUrl, flagName: '--api-url', env, dotenv, envName: 'METRIPORT_API_URL' });
   const environment = pick({ flag: flags.env, flagName: '--env', env, dotenv, envName: 'METRIPORT_ENV' });
   const apiKey = pick({ flag: flags.apiKey, flagName: '--api-key', env, dotenv, envName: 'METRIPORT_API_KEY' });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type ListenFlags, resolveListenConfig } from '../../src/config/listen/resolve.js';
+import type { ListenFlags } from '../../src/config/listen/listen-options.js';
+import { resolveListenConfig } from '../../src/config/listen/resolve.js';
 import { webhookUrlFor } from '../../src/config/listen/resolve-tunnel.js';
 import { MwError } from '../../src/errors.js';
 import { describeSources, redactUrl } from '../../src/output/settings.js';
@@ -93,7 +94,7 @@ describe('resolveListenConfig', () => {
   });
 
   it('asks on a terminal, and not with --yes', () => {
-    const flags = { publicUrl: 'https://t.example.com', apiKey: 'k', env: 'production' };
+    const flags: ListenFlags = { publicUrl: 'https://t.example.com', apiKey: 'k', env: 'production' };
     const confirmOf = (config: ReturnType<typeof resolveListenConfig>) =>
       config.mode === 'registered' ? config.registration.confirm : undefined;
     expect(confirmOf(resolveListenConfig(flags, {}, {}, { interactive: true }))).toBe(true);

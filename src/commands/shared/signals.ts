@@ -14,7 +14,8 @@ const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
  * finishes what it must), a second exits at once with 130, after saying what that leaves undone.
  */
 export function stopOnSignals(input: {
-  stderr: NodeJS.WritableStream;
+  /** Where `onStop` and `onForce` say what they say. */
+  stderr?: NodeJS.WritableStream;
   onStop?: (signal: NodeJS.Signals) => string | undefined;
   onForce?: (signal: NodeJS.Signals) => string | undefined;
 }): SignalStop {
@@ -22,11 +23,11 @@ export function stopOnSignals(input: {
   const handle = (signal: NodeJS.Signals) => {
     if (controller.signal.aborted) {
       const said = input.onForce?.(signal);
-      if (said !== undefined) input.stderr.write(said);
+      if (said !== undefined) input.stderr?.write(said);
       exitNow(130);
     }
     const said = input.onStop?.(signal);
-    if (said !== undefined) input.stderr.write(said);
+    if (said !== undefined) input.stderr?.write(said);
     controller.abort();
   };
   for (const name of STOP_SIGNALS) process.on(name, handle);

@@ -6,15 +6,10 @@ import { parseSize } from '../../util/units.js';
 import { DEFAULT_HOST, DEFAULT_MAX_BODY, DEFAULT_PATH, DEFAULT_PORT } from '../defaults.js';
 import { requirePort } from '../port.js';
 import type { ReceiverConfig } from './listen-config.js';
+import type { ListenFlags } from './listen-options.js';
 
 /** `--host`, `--port`, `--path`, `--max-body`, `--events`: checked, with the warnings worth giving. */
-export function resolveReceiver(flags: {
-  host?: string | undefined;
-  port?: string | undefined;
-  path?: string | undefined;
-  maxBody?: string | undefined;
-  events?: string | undefined;
-}): {
+export function resolveReceiver(flags: Pick<ListenFlags, 'host' | 'port' | 'path' | 'maxBody' | 'events'>): {
   receiver: ReceiverConfig;
   warnings: string[];
 } {

@@ -2,6 +2,7 @@ import { MwError } from '../../errors.js';
 import { requireHttpUrl } from '../../util/http-url.js';
 import { type Env, pick, type Sourced } from '../sources.js';
 import type { TunnelConfig } from './listen-config.js';
+import type { ListenFlags } from './listen-options.js';
 
 /** Opening an ngrok tunnel is raced against this; after a drop, this long without reconnecting ends listen. */
 export const NGROK_OPEN_TIMEOUT_MS = 20_000;
@@ -9,7 +10,7 @@ export const NGROK_LOST_AFTER_MS = 60_000;
 
 /** `--public-url`, or ngrok with its authtoken from flag > env > `.env` > ngrok's own config file. */
 export function resolveTunnel(input: {
-  flags: { publicUrl?: string | undefined; ngrokAuthtoken?: string | undefined; ngrokDomain?: string | undefined };
+  flags: Pick<ListenFlags, 'publicUrl' | 'ngrokAuthtoken' | 'ngrokDomain'>;
   env: Env;
   dotenv: Env;
   ngrokConfigAuthtoken: Sourced<string> | undefined;

@@ -7,47 +7,10 @@ import { requirePort } from '../port.js';
 import { type Env, pick, type Sourced } from '../sources.js';
 import { pickWebhookKey, requireWebhookKey } from '../webhook-key.js';
 import type { InspectorConfig, ListenConfig, RegistrationConfig } from './listen-config.js';
+import type { ListenFlags } from './listen-options.js';
 import { resolveForward } from './resolve-forward.js';
 import { resolveReceiver } from './resolve-receiver.js';
 import { resolveTunnel, webhookUrlFor } from './resolve-tunnel.js';
-
-/**
- * The flags of `listen` as commander hands them over (strings unparsed). The command checks at compile time
- * that its declarations give exactly these keys (`commands/listen/command.ts`).
- */
-export interface ListenFlags {
-  host?: string | undefined;
-  port?: string | undefined;
-  path?: string | undefined;
-  maxBody?: string | undefined;
-  webhookKey?: string | undefined;
-  tunnel?: boolean | undefined;
-  publicUrl?: string | undefined;
-  register?: boolean | undefined;
-  keepUrl?: boolean | undefined;
-  yes?: boolean | undefined;
-  force?: boolean | undefined;
-  emulator?: boolean | undefined;
-  env?: string | undefined;
-  apiUrl?: string | undefined;
-  apiKey?: string | undefined;
-  out?: string | undefined;
-  jsonl?: string | undefined;
-  json?: boolean | undefined;
-  full?: boolean | undefined;
-  preview?: boolean | undefined;
-  events?: string | undefined;
-  ngrokAuthtoken?: string | undefined;
-  ngrokDomain?: string | undefined;
-  forwardTo?: string | undefined;
-  header?: string[] | undefined;
-  forwardTimeout?: string | undefined;
-  forwardConcurrency?: string | undefined;
-  ack?: boolean | undefined;
-  verbose?: boolean | undefined;
-  inspect?: boolean | undefined;
-  inspectPort?: string | undefined;
-}
 
 /** Facts about the terminal and the machine that the pure resolver needs. */
 export interface ListenContext {
