@@ -1,14 +1,6 @@
 import type { ChalkInstance } from 'chalk';
 import type { HintContext } from './next-command.js';
 
-/**
- * What a command's `run` hands back and its renderer turns into text. `ok: false` says that what the command
- * did failed (a delivery refused, a check failed, a retry that failed again): the README's exit code 1.
- */
-export interface CommandResult {
-  readonly ok?: boolean;
-}
-
 /** How output looks this run: decided once, at the edge, from the flags and the terminal. */
 export interface OutputView {
   /** `--json`: stdout carries JSON lines only. */
@@ -35,8 +27,9 @@ export interface Printed {
 
 /**
  * A command's words: its final result, and (for a command that reports progress as it goes) each event,
- * rendered for a terminal or for `--json`.
+ * rendered for a terminal or for `--json`. A result with `ok: false` says that what the command did failed
+ * (a delivery refused, a check failed, a retry that failed again): the README's exit code 1.
  */
-export type Renderer<Result extends CommandResult, Event = never> = {
+export type Renderer<Result, Event = never> = {
   result(result: Result, view: OutputView): Printed;
 } & ([Event] extends [never] ? unknown : { event(event: Event, view: OutputView): Printed });

@@ -1,9 +1,9 @@
-import { type ArgumentTable, argumentKey, type CommandInput, type OptionTable } from '../../config/option-table.js';
-import type { CommandResult } from '../../output/render.js';
+import { type ArgumentTable, argumentKey, type CommandInput, type FlagsOf, type OptionTable } from '../../config/option-table.js';
+import type { CommandSummary } from '../../output/commands/completion.js';
 import { Command } from './commander.js';
 import { declareArguments, declareOptions } from './declare-options.js';
 import type { Done } from './process.js';
-import type { CommandSummary, ExitCodeCommand, ResultCommand } from './run-command.js';
+import type { ExitCodeCommand, ResultCommand } from './run-command.js';
 
 interface CommandSpec<Args extends ArgumentTable, Options extends OptionTable> {
   name: string;
@@ -13,8 +13,8 @@ interface CommandSpec<Args extends ArgumentTable, Options extends OptionTable> {
   options: Options;
   /** Examples and notes printed after the flags by `--help`. */
   helpText: string;
-  /** Its table holds the API options: the commands it suggests carry the flags that reached that API. */
-  usesApi?: boolean;
+  /** It talks to Metriport's API: the commands it suggests carry the flags that reached that API. Only with the API options in its table. */
+  usesApi?: 'apiUrl' extends keyof FlagsOf<Options> ? boolean : false;
 }
 
 /**
@@ -22,7 +22,7 @@ interface CommandSpec<Args extends ArgumentTable, Options extends OptionTable> {
  * runs, `load` brings in its `run.js` (nothing heavier than commander and the tables is loaded for `--help`)
  * and the edge (`run-command.ts`) runs it. Returns what `cli.ts` adds to the program.
  */
-export function defineCommand<const Args extends ArgumentTable, const Options extends OptionTable, Result extends CommandResult, Event>(
+export function defineCommand<const Args extends ArgumentTable, const Options extends OptionTable, Result, Event>(
   spec: CommandSpec<Args, Options> & { load: () => Promise<ResultCommand<CommandInput<Args, Options>, Result, Event>> },
 ): (done: Done) => Command;
 export function defineCommand<const Args extends ArgumentTable, const Options extends OptionTable>(

@@ -3,18 +3,11 @@ import type { ApiFlags } from '../../config/api-options.js';
 import type { Env } from '../../config/sources.js';
 import { isMwError } from '../../errors.js';
 import { colorLevel, createPalette } from '../../output/color.js';
+import type { CommandSummary } from '../../output/commands/completion.js';
 import type { HintContext } from '../../output/next-command.js';
-import type { CommandResult, OutputView, Printed, Renderer } from '../../output/render.js';
+import type { OutputView, Printed, Renderer } from '../../output/render.js';
 import { processContext } from './process.js';
 import { lazySpinner } from './spinner.js';
-
-/** One command of the program as completion scripts list it. */
-export interface CommandSummary {
-  name: string;
-  description: string;
-  /** Its flags, long and short, and `--help`. */
-  flags: string[];
-}
 
 /** What `run` gets from the process besides its input: no streams, since it prints nothing itself. */
 export interface RunContext<Event = never> {
@@ -31,7 +24,7 @@ export interface RunContext<Event = never> {
  * A command that returns a result: `run` does the work and throws `MwError` when it cannot; `render` (from
  * `output/`) says it. Every command but `listen` is one.
  */
-export interface ResultCommand<Input, Result extends CommandResult, Event = never> {
+export interface ResultCommand<Input, Result, Event = never> {
   run(input: Input, context: RunContext<Event>): Promise<Result>;
   render: Renderer<Result, Event>;
 }
@@ -77,9 +70,9 @@ export async function runCommand<Input extends { flags: object }>(
     if (printed.stderr !== undefined && printed.stderr !== '') context.stderr.write(printed.stderr);
     if (printed.stdout !== undefined && printed.stdout !== '') context.stdout.write(printed.stdout);
   };
-  const render = command.render as Renderer<CommandResult, unknown> & { event(event: unknown, view: OutputView): Printed };
+  const render = command.render as Renderer<unknown, unknown> & { event(event: unknown, view: OutputView): Printed };
   try {
-    const result: CommandResult = await command.run(input, {
+    const result: unknown = await command.run(input, {
       env: context.env,
       dotenv: context.dotenv,
       emit: (event: unknown) => print(render.event(event, view)),
@@ -88,7 +81,8 @@ export async function runCommand<Input extends { flags: object }>(
     const printed = render.result(result, view);
     if (printed.waited !== undefined) await spinner.end(printed.waited);
     print(printed);
-    return result.ok === false ? 1 : 0;
+    // A result with `ok: false`: what the command did failed (the README's exit code 1).
+    return (result as { ok?: boolean }).ok === false ? 1 : 0;
   } catch (error) {
     spinner.stop();
     return rethrow(error, hints);

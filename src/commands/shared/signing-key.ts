@@ -1,8 +1,7 @@
 import { type ApiFlags, resolveApiConfig } from '../../config/api-config.js';
-import type { Sourced } from '../../config/sources.js';
+import type { Env, Sourced } from '../../config/sources.js';
 import { accountHasNoWebhookKey, pickWebhookKey, requireWebhookKey } from '../../config/webhook-key.js';
 import { createMetriportClient } from '../../metriport/client.js';
-import type { CommandContext } from './process.js';
 
 /**
  * The webhook key to sign with: `--webhook-key` > METRIPORT_WEBHOOK_KEY > `.env`, else the account's own,
@@ -11,7 +10,7 @@ import type { CommandContext } from './process.js';
  */
 export async function signingKey(input: {
   flags: ApiFlags & { webhookKey?: string | undefined };
-  context: CommandContext;
+  context: { env: Env; dotenv: Env };
   purpose: string;
 }): Promise<Sourced<string>> {
   const { flags, context } = input;
