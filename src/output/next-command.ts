@@ -32,8 +32,11 @@ export function hintSentence(hint: string | undefined, next: NextCommand | undef
   return hint.includes(NEXT) ? hint.replace(NEXT, command) : `${hint} Run ${command}.`;
 }
 
+/** How sh spells a quote inside single quotes: close them, an escaped quote, open them again. */
+const QUOTE_IN_QUOTES = "'\\''";
+
 /** A word the shell passes on unchanged: bare when it is safe so, else in single quotes. */
 export function shellWord(text: string): string {
   const shown = visible(text);
-  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(shown) ? shown : `'${shown.replaceAll("'", `'\\''`)}'`;
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(shown) ? shown : `'${shown.replaceAll("'", QUOTE_IN_QUOTES)}'`;
 }
