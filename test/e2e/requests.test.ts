@@ -52,7 +52,7 @@ describe('requests and retry <id>', () => {
     const unknown = world.spawn(['retry', 'no-such-request'], { METRIPORT_API_URL: emulator.url, METRIPORT_API_KEY: TEST_API_KEY });
     expect((await unknown.exited).code).toBe(5);
     expect(unknown.stderr()).toMatch(
-      /^Error: There is no webhook request no-such-request at the API at .*\. List them with `requests`; Metriport keeps them 30 days\.\n$/,
+      /^Error: There is no webhook request no-such-request at the API at .*\. List them with `node \S+ requests`; Metriport keeps them 30 days\.\n$/,
     );
 
     // An API that predates the endpoints: Express answers unknown routes with its own 404 page.

@@ -46,7 +46,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   http: ['errors'],
   tunnel: ['util', 'errors'],
   samples: ['util', 'errors'],
-  metriport: ['http', 'util', 'errors'],
+  metriport: ['http', 'util', 'errors', 'next-command'],
   webhook: ['http', 'metriport', 'util', 'errors'],
   receiver: ['webhook', 'http', 'util', 'errors'],
   capture: ['webhook', 'util', 'errors'],
