@@ -16,7 +16,8 @@ import { statusCommand } from './commands/status/command.js';
 import { triggerCommand } from './commands/trigger/command.js';
 import { EXIT_CODES, isMwError } from './errors.js';
 import { exitNow } from './exit.js';
-import { asRun } from './output/hints.js';
+import { DEFAULT_EMULATOR_API_KEY } from './metriport/types.js';
+import { hintSentence } from './output/next-command.js';
 import { visible } from './output/visible.js';
 import { redactSecrets } from './util/secret.js';
 
@@ -115,7 +116,10 @@ export async function main(argv: readonly string[]): Promise<void> {
 const SECRET_FLAGS = ['--api-key', '--webhook-key', '--ngrok-authtoken'];
 const SECRET_VARIABLES = ['METRIPORT_API_KEY', 'METRIPORT_WEBHOOK_KEY', 'NGROK_AUTHTOKEN'];
 
-/** Every secret this run could know, so that no error text, cause or stack can print one in full. */
+/**
+ * Every secret this run could know, so that no error text, cause or stack can print one in full. The
+ * emulator's default key is public, and suggested commands print it so that they run.
+ */
 function secretsIn(argv: readonly string[]): string[] {
   const secrets: string[] = [];
   argv.forEach((arg, index) => {
@@ -133,13 +137,12 @@ function secretsIn(argv: readonly string[]): string[] {
   for (const name of SECRET_VARIABLES) {
     for (const value of [process.env[name], dotenv[name]]) if (value) secrets.push(value);
   }
-  return secrets.filter((secret) => secret.length >= 4);
+  return secrets.filter((secret) => secret.length >= 4 && secret !== DEFAULT_EMULATOR_API_KEY);
 }
 
 function reportError(error: unknown, options: { debug: boolean; secrets: string[]; invocation: string }): number {
   // Error texts can quote what an API or a peer sent: escaped for the terminal, secrets cut.
-  const write = (text: string) =>
-    process.stderr.write(asRun(`${redactSecrets(text, options.secrets).split('\n').map(visible).join('\n')}`, options.invocation));
+  const write = (text: string) => process.stderr.write(`${redactSecrets(text, options.secrets).split('\n').map(visible).join('\n')}`);
   const debug = options.debug;
   if (error instanceof CommanderError) {
     // commander has already printed its message; help and version are not failures.
@@ -147,7 +150,8 @@ function reportError(error: unknown, options: { debug: boolean; secrets: string[
     return benign.includes(error.code) ? 0 : EXIT_CODES.usage;
   }
   if (isMwError(error)) {
-    write(`Error: ${error.message}${error.hint === undefined ? '' : ` ${error.hint}`}\n`);
+    const hint = hintSentence(error.hint, error.next, { invocation: options.invocation });
+    write(`Error: ${error.message}${hint === undefined ? '' : ` ${hint}`}\n`);
     if (debug && error.cause instanceof Error) write(`${error.cause.stack ?? String(error.cause)}\n`);
     if (debug) write(`${error.stack ?? ''}\n`);
     return error.exitCode;

@@ -1,6 +1,8 @@
+import type { NextCommand } from './next-command.js';
+
 /**
  * The one error type of the tool. Engines throw it; only `cli.ts` prints it and turns it into an exit code.
- * `message` names what failed; `hint` is the next step the user can take.
+ * `message` names what failed; `hint` is the next step the user can take, and `next` the command it names.
  */
 export type ErrorCategory = 'usage' | 'auth' | 'network' | 'api' | 'filesystem' | 'internal';
 
@@ -22,8 +24,10 @@ export interface MwErrorOptions {
   /** Stable SCREAMING_SNAKE identifier, e.g. `NO_WEBHOOK_KEY`. */
   code: string;
   category: ErrorCategory;
-  /** The next step for the user, printed after the message. */
+  /** The next step for the user, printed after the message. Where it names `next`, it says `{next}` (NEXT). */
   hint?: string;
+  /** The command the hint suggests, as data: printed as the user ran the CLI, with the flags it needs. */
+  next?: NextCommand;
   cause?: unknown;
 }
 
@@ -31,6 +35,7 @@ export class MwError extends Error {
   readonly code: string;
   readonly category: ErrorCategory;
   readonly hint: string | undefined;
+  readonly next: NextCommand | undefined;
 
   constructor(message: string, options: MwErrorOptions) {
     super(message, { cause: options.cause });
@@ -38,6 +43,14 @@ export class MwError extends Error {
     this.code = options.code;
     this.category = options.category;
     this.hint = options.hint;
+    this.next = options.next;
+  }
+
+  /** The same error suggesting `next` instead: for the edge, which knows the flags a suggestion needs. */
+  withNext(next: NextCommand): MwError {
+    const copy = new MwError(this.message, { code: this.code, category: this.category, hint: this.hint, next, cause: this.cause });
+    copy.stack = this.stack;
+    return copy;
   }
 
   get exitCode(): number {

@@ -3,6 +3,7 @@ import { isMwError, MwError } from '../errors.js';
 import type { CallOptions, MetriportClient } from '../metriport/client.js';
 import type { ApiTarget } from '../metriport/target.js';
 import type { Settings, WebhookStatus } from '../metriport/types.js';
+import { NEXT } from '../next-command.js';
 import type { RegistrationRecord } from '../state/registration-record.js';
 import type { StateStore } from '../state/state-store.js';
 import type { AccountEvent } from './account-events.js';
@@ -142,7 +143,8 @@ export function createRegistrar(options: RegistrarOptions, deps: RegistrarDepend
         {
           code: 'RESTORE_FAILED',
           category: isMwError(error) ? error.category : 'internal',
-          hint: 'Run `metriport-webhook restore` once the API is reachable; the record to restore from is kept.',
+          hint: `Run ${NEXT} once the API is reachable; the record to restore from is kept.`,
+          next: { command: 'restore', sameApi: true },
           cause: error,
         },
       );

@@ -2,6 +2,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { MwError } from '../errors.js';
 import type { MetriportClient } from '../metriport/client.js';
 import type { WebhookStatus } from '../metriport/types.js';
+import { NEXT } from '../next-command.js';
 import type { WebhookReport } from './webhook-report.js';
 
 /** What `retry` is about to do: shown (and with `--dry-run`, only shown) before anything changes. */
@@ -25,7 +26,8 @@ export async function startRetry(client: MetriportClient, plan: RetryPlan): Prom
     throw new MwError(`No webhook URL is registered at ${client.target.description}, so a retry would fail again.`, {
       code: 'NO_WEBHOOK_URL',
       category: 'usage',
-      hint: 'Start `metriport-webhook listen` (it registers a URL), then retry from another terminal.',
+      hint: `Start ${NEXT} (it registers a URL), then retry from another terminal.`,
+      next: { command: 'listen', sameApi: true },
     });
   }
   await client.retryFailedRequests();

@@ -27,14 +27,3 @@ function redactStatus(status: WebhookStatus | null, secrets: readonly string[]):
   if (status === null || status.webhookStatusDetail === null) return status;
   return { ...status, webhookStatusDetail: redactSecrets(status.webhookStatusDetail, secrets) };
 }
-
-/** The `--json` object of `status`, with Metriport's field names. */
-export function statusJson(report: WebhookReport): Record<string, unknown> {
-  return {
-    webhookUrl: report.webhookUrl,
-    webhookEnabled: report.status?.webhookEnabled ?? false,
-    webhookStatusDetail: report.status?.webhookStatusDetail ?? null,
-    webhookRequestsProcessing: report.status?.webhookRequestsProcessing ?? 0,
-    webhookRequestsFailed: report.status?.webhookRequestsFailed ?? 0,
-  };
-}

@@ -1,17 +1,18 @@
 import { MwError, usageError } from '../errors.js';
 import { type ApiTarget, describeTarget } from '../metriport/target.js';
-import { PRODUCTION_API_URL, SANDBOX_API_URL } from '../metriport/types.js';
+import { DEFAULT_EMULATOR_API_KEY, PRODUCTION_API_URL, SANDBOX_API_URL } from '../metriport/types.js';
+import type { FlagMap, FlagValue } from '../next-command.js';
+import { requireHttpUrl } from '../util/http-url.js';
+import type { ApiFlags } from './api-options.js';
 import { type Env, pick, type Sourced } from './sources.js';
 
-export interface ApiFlags {
-  env?: string;
-  apiUrl?: string;
-  apiKey?: string;
-}
+export type { ApiFlags };
 
 export interface ApiConfig {
   target: ApiTarget;
   apiKey: Sourced<string> | undefined;
+  /** What chose the target: an API URL (flag, env, .env), else an environment (none: the sandbox default). */
+  chosenBy: { apiUrl: Sourced<string> } | { environment: Sourced<string> } | undefined;
 }
 
 /**
@@ -20,17 +21,37 @@ export interface ApiConfig {
  * from flag > env > `.env`.
  */
 export function resolveApiConfig(flags: ApiFlags, env: Env, dotenv: Env): ApiConfig {
-  const fromFlagEnv = flags.env !== undefined && flags.env !== '' && (flags.apiUrl === undefined || flags.apiUrl === '');
+  const fromFlagEnv = flags.env !== undefined && (flags.apiUrl === undefined || flags.apiUrl === '');
   const apiUrl = fromFlagEnv ? undefined : pick({ flag: flags.apiUrl, flagName: '--api-url', env, dotenv, envName: 'METRIPORT_API_URL' });
   const environment = pick({ flag: flags.env, flagName: '--env', env, dotenv, envName: 'METRIPORT_ENV' });
   const apiKey = pick({ flag: flags.apiKey, flagName: '--api-key', env, dotenv, envName: 'METRIPORT_API_KEY' });
   if (environment !== undefined && environment.value !== 'sandbox' && environment.value !== 'production') {
     throw usageError('BAD_ENV', `${environment.origin} "${environment.value}" is not an environment.`, 'Use sandbox or production.');
   }
-  if (apiUrl !== undefined) return { target: describeTarget(normaliseApiUrl(apiUrl), apiUrl.origin), apiKey };
+  if (apiUrl !== undefined) return { target: describeTarget(normaliseApiUrl(apiUrl), apiUrl.origin), apiKey, chosenBy: { apiUrl } };
   const production = environment?.value === 'production';
   const urlOrigin = environment === undefined ? '--env sandbox (the default)' : `${environment.origin} ${environment.value}`;
-  return { target: describeTarget(production ? PRODUCTION_API_URL : SANDBOX_API_URL, urlOrigin), apiKey };
+  return {
+    target: describeTarget(production ? PRODUCTION_API_URL : SANDBOX_API_URL, urlOrigin),
+    apiKey,
+    chosenBy: environment === undefined ? undefined : { environment },
+  };
+}
+
+/**
+ * The flags a command this run suggests needs to reach the same API with the same key: only what came from
+ * flags (the environment and `.env` still hold the rest when the user runs it). A key given as a flag is a
+ * secret: printed only when it is the emulator's public default, else left for the user to fill in.
+ */
+export function apiHintFlags(config: ApiConfig): FlagMap {
+  const flags: Record<`--${string}`, FlagValue> = {};
+  const chosenBy = config.chosenBy;
+  if (chosenBy !== undefined && 'apiUrl' in chosenBy && chosenBy.apiUrl.source === 'flag') flags['--api-url'] = config.target.baseUrl;
+  if (chosenBy !== undefined && 'environment' in chosenBy && chosenBy.environment.source === 'flag')
+    flags['--env'] = chosenBy.environment.value;
+  if (config.apiKey?.source === 'flag')
+    flags['--api-key'] = config.apiKey.value === DEFAULT_EMULATOR_API_KEY ? config.apiKey.value : { fillIn: 'your API key' };
+  return flags;
 }
 
 export function requireApiKey(config: ApiConfig): Sourced<string> {
@@ -43,22 +64,11 @@ export function requireApiKey(config: ApiConfig): Sourced<string> {
 }
 
 function normaliseApiUrl(source: Sourced<string>): string {
-  let url: URL;
-  try {
-    url = new URL(source.value);
-  } catch {
-    throw usageError(
-      'BAD_API_URL',
-      `${source.origin} "${source.value}" is not a URL.`,
-      'Pass the API base URL, e.g. http://127.0.0.1:4748.',
-    );
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw usageError(
-      'BAD_API_URL',
-      `${source.origin} "${source.value}" is not an http(s) URL.`,
-      'Pass the API base URL, e.g. http://127.0.0.1:4748.',
-    );
-  }
-  return url.toString().replace(/\/+$/, '');
+  const url = requireHttpUrl({
+    name: source.origin,
+    value: source.value,
+    code: 'BAD_API_URL',
+    hint: 'Pass the API base URL, e.g. http://127.0.0.1:4748.',
+  });
+  return new URL(url).toString().replace(/\/+$/, '');
 }

@@ -52,8 +52,3 @@ function listenFailed(options: ListenOnOptions, error: unknown): MwError {
     cause: error,
   });
 }
-
-/** Whether a bind address keeps the server on this machine. */
-export function isLoopback(host: string): boolean {
-  return host === '127.0.0.1' || host === 'localhost' || host === '::1' || host.startsWith('127.');
-}

@@ -8,6 +8,7 @@ import type { Sourced } from '../config/sources.js';
 import { MwError } from '../errors.js';
 import { MESSAGE_TIMEOUT_MS } from '../metriport/types.js';
 import { assertRegistrable } from '../metriport/url-rules.js';
+import { NEXT } from '../next-command.js';
 import { createKeyHolder, type KeyHolder } from '../receiver/key-holder.js';
 import { createReceiver } from '../receiver/receiver.js';
 import { type ReceiverServer, startReceiverServer } from '../receiver/receiver-server.js';
@@ -323,7 +324,8 @@ function tunnelLoss(publish: (event: SessionEvent) => void, now: () => Date) {
           new MwError(`The tunnel ${url} was lost and did not come back.`, {
             code: 'TUNNEL_LOST',
             category: 'network',
-            hint: 'Check your network, then start listen again; failed deliveries can be resent with `metriport-webhook retry`.',
+            hint: `Check your network, then start listen again; failed deliveries can be resent with ${NEXT}.`,
+            next: { command: 'retry', sameApi: true },
           }),
         );
       }

@@ -1,5 +1,6 @@
 import { internalError, MwError } from '../errors.js';
 import { HttpFailure, type HttpResponse, headerValue, type SendHttp, sendHttp } from '../http/send-http.js';
+import { NEXT } from '../next-command.js';
 import type { ApiTarget } from './target.js';
 import type { SamplePayloadResult, Settings, WebhookRequestPage, WebhookStatus } from './types.js';
 
@@ -117,7 +118,8 @@ export function createMetriportClient(options: MetriportClientOptions): Metripor
       return new MwError(`There is no ${input.missingItem} at ${target.description} (${detail}).`, {
         code: 'WEBHOOK_REQUEST_NOT_FOUND',
         category: 'api',
-        hint: 'List them with `requests`; Metriport keeps them 30 days.',
+        hint: `List them with ${NEXT}; Metriport keeps them 30 days.`,
+        next: { command: 'requests', sameApi: true },
       });
     }
     if (input.status === 404 && input.newerEndpoint !== undefined) {

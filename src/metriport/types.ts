@@ -68,3 +68,9 @@ export const WEBHOOK_USER_AGENT = 'Metriport API';
 /** Metriport's sender timeouts (protocol notes): 5 s for a message, 2 s for the ping. */
 export const MESSAGE_TIMEOUT_MS = 5000;
 export const PING_TIMEOUT_MS = 2000;
+
+/**
+ * The API key the emulator accepts unless told otherwise (`emulator --api-key`). Public, so the commands the
+ * tool suggests print it where a real key would be left for the user to fill in.
+ */
+export const DEFAULT_EMULATOR_API_KEY = 'local-emulator';

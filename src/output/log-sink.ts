@@ -1,7 +1,8 @@
 import type { ChalkInstance } from 'chalk';
 import type { SessionEvent } from '../listen/events.js';
+import type { FlagMap } from '../next-command.js';
 import { clock, shortId } from './format.js';
-import { asRun } from './hints.js';
+import { commandLine, type HintContext } from './next-command.js';
 import { redactUrl } from './settings.js';
 import type { Sink, TextOutput } from './sink.js';
 import { visible } from './visible.js';
@@ -15,6 +16,11 @@ export interface LogSinkOptions {
   verbose?: boolean;
   /** How the user runs the CLI, for the commands hints name (default `metriport-webhook`). */
   invocation?: string;
+  /**
+   * The flags that reached the API this listen registered with (`--api-url`, `--env`, the key or where to put
+   * it), so the commands it suggests (`retry`) reach the same account.
+   */
+  apiFlags?: FlagMap;
   /** The terminal view shows each message with its outcome (without it, the log says what was forwarded). */
   messagesShown?: boolean;
   /** Where captures go, for the summary at the end. */
@@ -32,11 +38,16 @@ export function readinessLine(localUrl: string): string {
 export function createLogSink(options: LogSinkOptions): Sink {
   const { palette } = options;
   const invocation = options.invocation ?? 'metriport-webhook';
-  const err = { write: (text: string) => options.err.write(asRun(text, invocation)) };
+  const err = options.err;
   const line = (at: Date, text: string) => err.write(`${palette.dim(clock(at))}  ${text}\n`);
   // What the command reported around the session, shown where a reader needs it: in the panel, and again last.
   let inspectorUrl: string | undefined;
   let emulator: { url: string; apiKey: string } | undefined;
+  // With --emulator the API is the in-process emulator: its URL and public key are what a command needs.
+  const hints = (): HintContext => ({
+    invocation,
+    api: emulator === undefined ? options.apiFlags : { '--api-url': emulator.url, '--api-key': emulator.apiKey },
+  });
   return {
     write(event: SessionEvent) {
       switch (event.type) {
@@ -58,12 +69,12 @@ export function createLogSink(options: LogSinkOptions): Sink {
         case 'emulator-tour':
           if (event.phase === 'started') err.write(`The emulator now sends one sample of each of ${event.types} message types.\n`);
           // After ~20 messages the commands and the inspector's address have scrolled away: say them again, last.
-          else if (emulator !== undefined) err.write(`${emulatorCommands(emulator, invocation)}\n${inspectorLine(inspectorUrl)}`);
+          else if (emulator !== undefined) err.write(`${emulatorCommands(emulator, hints())}\n${inspectorLine(inspectorUrl)}`);
           return;
         case 'ready': {
           const before = [
-            emulator === undefined ? undefined : emulatorCommands(emulator, invocation),
-            options.forwarding ? forwardKeyHint(emulator) : undefined,
+            emulator === undefined ? undefined : emulatorCommands(emulator, hints()),
+            options.forwarding ? forwardKeyHint(hints()) : undefined,
           ].filter((text) => text !== undefined);
           const panel = [`  Local URL:   ${event.localUrl}`];
           if (event.publicUrl !== undefined) panel.push(`  Registered:  ${event.publicUrl}`);
@@ -141,7 +152,11 @@ export function createLogSink(options: LogSinkOptions): Sink {
               ? `${palette.green('healthy')}  Metriport's ping succeeded (${visible(event.detail ?? 'OK')})`
               : `${palette.yellow('unhealthy')}  Metriport reports: ${visible(event.detail ?? 'no detail')}; check that the public URL reaches this listener`,
           );
-          if (event.failed > 0) line(event.at, `${event.failed} failed request(s) wait for a retry: run \`metriport-webhook retry\``);
+          if (event.failed > 0)
+            line(
+              event.at,
+              `${event.failed} failed request(s) wait for a retry: run \`${commandLine({ command: 'retry', sameApi: true }, hints())}\``,
+            );
           return;
         case 'restored':
           line(event.at, describeRestore(event.outcome, { emulator: emulator !== undefined }));
@@ -197,14 +212,14 @@ function hintOf(error: Error): string {
  * What to run from another terminal against `listen --emulator`, with the flags they need (never an `export`
  * that would outlive this run and steer later commands). The key is the emulator's public default.
  */
-function emulatorCommands(emulator: { url: string; apiKey: string }, invocation: string): string {
-  const api = `--api-url ${emulator.url} --api-key ${emulator.apiKey}`;
+function emulatorCommands(emulator: { url: string; apiKey: string }, hints: HintContext): string {
+  const next = (command: string, args: string[], flags: FlagMap = {}) => `  ${commandLine({ command, args, flags, sameApi: true }, hints)}`;
   return [
     `Emulator API: ${emulator.url} (API key: ${emulator.apiKey}). From another terminal:`,
-    `  ${invocation} trigger patient.admit --via-api ${api}`,
-    `  ${invocation} status ${api}`,
-    `  ${invocation} requests --failed ${api}`,
-    `  ${invocation} retry --wait ${api}`,
+    next('trigger', ['patient.admit'], { '--via-api': true }),
+    next('status', []),
+    next('requests', [], { '--failed': true }),
+    next('retry', [], { '--wait': true }),
   ].join('\n');
 }
 
@@ -213,7 +228,6 @@ function inspectorLine(url: string | undefined): string {
 }
 
 /** `--forward-to`: the app verifies with the account's webhook key; say how to get it, with the flags it needs. */
-function forwardKeyHint(emulator: { url: string; apiKey: string } | undefined): string {
-  const api = emulator === undefined ? '' : ` --api-url ${emulator.url} --api-key ${emulator.apiKey}`;
-  return `Your app verifies forwarded requests with the account's webhook key: \`metriport-webhook key${api}\` shows it (masked; --show for all of it).`;
+function forwardKeyHint(hints: HintContext): string {
+  return `Your app verifies forwarded requests with the account's webhook key: \`${commandLine({ command: 'key', sameApi: true }, hints)}\` shows it (masked; --show for all of it).`;
 }

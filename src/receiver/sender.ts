@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { isLoopback } from '../util/loopback.js';
 import type { Sender } from './receiver.js';
 
 /**
@@ -10,7 +11,7 @@ export function senderOf(request: IncomingMessage): Sender {
   const peer = request.socket.remoteAddress;
   const forwarded = headers['x-forwarded-for'];
   const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
-  const loopback = peer === '127.0.0.1' || peer === '::1' || peer === '::ffff:127.0.0.1';
+  const loopback = peer !== undefined && isLoopback(peer);
   const userAgent = headers['user-agent'];
   return { address: loopback && first ? first : peer, userAgent: Array.isArray(userAgent) ? userAgent[0] : userAgent, headers };
 }

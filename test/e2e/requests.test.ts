@@ -29,7 +29,10 @@ describe('requests and retry <id>', () => {
     const human = world.spawn(['requests'], env);
     expect((await human.exited).code).toBe(0);
     expect(human.stdout().split('\n')[0]).toMatch(/failure\s+500\s+patient\.admit\s+\S+\s+— Failed to send payload/);
-    expect(human.stderr()).toMatch(/2 request\(s\) at the API at .*, newest first\. Resend one with `retry <id>`\./);
+    // The suggestion names a real id (the newest failed one), so it runs as printed (test/e2e/hints.test.ts runs one).
+    const suggestion = human.stderr().match(/2 request\(s\) at the API at .*, newest first\. Resend one with `node \S+ retry (\S+)`\./);
+    expect(suggestion?.[1]).toMatch(/^[0-9a-f-]{36}$/);
+    expect(human.stdout().split('\n')[0]).toContain(suggestion?.[1]);
 
     const app = await startTargetApp(() => ({ status: 200, body: '{}' }));
     worlds.onCleanup(() => app.close());
@@ -49,7 +52,7 @@ describe('requests and retry <id>', () => {
     const unknown = world.spawn(['retry', 'no-such-request'], { METRIPORT_API_URL: emulator.url, METRIPORT_API_KEY: TEST_API_KEY });
     expect((await unknown.exited).code).toBe(5);
     expect(unknown.stderr()).toMatch(
-      /^Error: There is no webhook request no-such-request at the API at .*\. List them with `requests`; Metriport keeps them 30 days\.\n$/,
+      /^Error: There is no webhook request no-such-request at the API at .*\. List them with `node \S+ requests`; Metriport keeps them 30 days\.\n$/,
     );
 
     // An API that predates the endpoints: Express answers unknown routes with its own 404 page.

@@ -173,10 +173,14 @@ describe('small things that used to go wrong', () => {
     run.child.kill('SIGINT');
   });
 
-  it('the emulator says when it is bound beyond this machine', async () => {
+  it('the emulator says when it is bound beyond this machine, and not for another loopback address (as listen)', async () => {
     const world = await worlds.newWorld();
     const emulator = world.spawn(['emulator', '--host', '0.0.0.0', '--port', '0']);
     await emulator.waitFor(/Emulator ready/);
     expect(emulator.stderr()).toMatch(/--host 0\.0\.0\.0 exposes the emulator beyond this machine/);
+    // 127.0.0.0/8 is loopback: nothing is sent to it, it is only bound.
+    const loopback = world.spawn(['emulator', '--host', '127.0.0.2', '--port', '0']);
+    await loopback.waitFor(/Emulator ready/);
+    expect(loopback.stderr()).not.toMatch(/exposes/);
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type ListenFlags, resolveListenConfig } from '../../src/config/listen/resolve.js';
+import type { ListenFlags } from '../../src/config/listen/listen-options.js';
+import { resolveListenConfig } from '../../src/config/listen/resolve.js';
 import { webhookUrlFor } from '../../src/config/listen/resolve-tunnel.js';
 import { MwError } from '../../src/errors.js';
 import { describeSources, redactUrl } from '../../src/output/settings.js';
@@ -93,7 +94,7 @@ describe('resolveListenConfig', () => {
   });
 
   it('asks on a terminal, and not with --yes', () => {
-    const flags = { publicUrl: 'https://t.example.com', apiKey: 'k', env: 'production' };
+    const flags: ListenFlags = { publicUrl: 'https://t.example.com', apiKey: 'k', env: 'production' };
     const confirmOf = (config: ReturnType<typeof resolveListenConfig>) =>
       config.mode === 'registered' ? config.registration.confirm : undefined;
     expect(confirmOf(resolveListenConfig(flags, {}, {}, { interactive: true }))).toBe(true);
@@ -174,8 +175,10 @@ describe('resolveListenConfig', () => {
     ]);
   });
 
-  it('warns when binding beyond loopback', () => {
+  it('warns when binding beyond loopback, and only then (127.0.0.2 is loopback, as the emulator agrees)', () => {
     expect(resolveListenConfig({ ...base, host: '0.0.0.0' }, {}, {}).warnings[0]).toMatch(/exposes the receiver/);
+    expect(resolveListenConfig({ ...base, host: '192.168.1.20' }, {}, {}).warnings[0]).toMatch(/exposes the receiver/);
+    for (const host of ['127.0.0.2', '::1', 'localhost']) expect(resolveListenConfig({ ...base, host }, {}, {}).warnings, host).toEqual([]);
   });
 });
 

@@ -1,22 +1,21 @@
 import { CHECK_IDS, type CheckId, runChecks } from '../../check/checks.js';
+import type { CommandInput } from '../../config/option-table.js';
 import { usageError } from '../../errors.js';
-import { formatCheck } from '../../output/check.js';
-import { colorLevel, createPalette } from '../../output/color.js';
-import { asRun } from '../../output/hints.js';
+import type { CheckEvent, CheckReport } from '../../output/commands/check.js';
+import { requireHttpUrl } from '../../util/http-url.js';
 import { closest } from '../../util/suggest.js';
-import { processContext } from '../shared/process.js';
+import type { RunContext } from '../shared/run-command.js';
 import { signingKey } from '../shared/signing-key.js';
-import type { CheckFlags } from './command.js';
+import type { CHECK_ARGUMENTS, CHECK_OPTIONS } from './options.js';
 
-export async function runCheckCommand(url: string, flags: CheckFlags): Promise<number> {
-  const context = processContext();
-  if (!(URL.canParse(url) && /^https?:$/.test(new URL(url).protocol))) {
-    throw usageError(
-      'BAD_CHECK_URL',
-      `${JSON.stringify(url)} is not an http(s) URL.`,
-      'Pass your endpoint, e.g. http://127.0.0.1:3000/webhook.',
-    );
-  }
+export { renderCheck as render } from '../../output/commands/check.js';
+
+export type CheckInput = CommandInput<typeof CHECK_ARGUMENTS, typeof CHECK_OPTIONS>;
+
+/** Metriport's requirements, each sent to the endpoint with signed invented samples and judged. */
+export async function run({ args, flags }: CheckInput, context: RunContext<CheckEvent>): Promise<CheckReport> {
+  const { url } = args;
+  requireHttpUrl({ value: url, code: 'BAD_CHECK_URL', hint: 'Pass your endpoint, e.g. http://127.0.0.1:3000/webhook.' });
   const only = (flags.only ?? '')
     .split(',')
     .map((item) => item.trim())
@@ -32,18 +31,7 @@ export async function runCheckCommand(url: string, flags: CheckFlags): Promise<n
     }
   }
   const key = await signingKey({ flags, context, purpose: 'nothing to sign the checks with' });
-  const palette = createPalette(colorLevel({ isTTY: context.stdout.isTTY === true && !flags.json, env: context.env }));
-  if (!flags.json)
-    context.stderr.write(`Checking ${url} against Metriport's requirements (invented samples, signed with ${key.origin})…\n`);
+  context.emit({ type: 'checking', url, keyOrigin: key.origin });
   const results = await runChecks({ url, webhookKey: key.value, only: only as CheckId[] });
-  for (const result of results)
-    context.stdout.write(flags.json ? `${JSON.stringify(result)}\n` : asRun(formatCheck(result, palette), context.invocation));
-  const failed = results.filter((result) => !result.ok);
-  if (!flags.json)
-    context.stderr.write(
-      failed.length === 0
-        ? `All ${results.length} checks passed.\n`
-        : `${failed.length} of ${results.length} checks failed: ${failed.map((result) => result.id).join(', ')}.\n`,
-    );
-  return failed.length === 0 ? 0 : 1;
+  return { results, ok: results.every((result) => result.ok) };
 }

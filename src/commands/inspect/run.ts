@@ -3,18 +3,25 @@ import { basename } from 'node:path';
 import { arrivalOfCaptureName } from '../../capture/file-names.js';
 import { listCaptureFiles } from '../../capture/list-captures.js';
 import { DEFAULT_INSPECTOR_PORT } from '../../config/defaults.js';
+import type { CommandInput } from '../../config/option-table.js';
 import { requirePort } from '../../config/port.js';
 import { usageError } from '../../errors.js';
 import { startInspector } from '../../inspector/inspector-server.js';
 import { createInspectorStore } from '../../inspector/inspector-store.js';
+import type { InspectEvent } from '../../output/commands/inspect.js';
+import { untilAborted } from '../../util/abort.js';
 import { parseBody } from '../../webhook/message.js';
-import { processContext } from '../shared/process.js';
+import type { RunContext } from '../shared/run-command.js';
 import { stopOnSignals } from '../shared/signals.js';
-import type { InspectFlags } from './command.js';
+import type { INSPECT_ARGUMENTS, INSPECT_OPTIONS } from './options.js';
+
+export { renderInspect as render } from '../../output/commands/inspect.js';
+
+export type InspectInput = CommandInput<typeof INSPECT_ARGUMENTS, typeof INSPECT_OPTIONS>;
 
 /** `inspect <paths...>`: the captures as inspector history, served until Ctrl-C; no listener, so no replay. */
-export async function runInspectCommand(paths: string[], flags: InspectFlags): Promise<number> {
-  const context = processContext();
+export async function run({ args, flags }: InspectInput, context: RunContext<InspectEvent>): Promise<Record<string, never>> {
+  const { paths } = args;
   const port = requirePort(flags.port ?? String(DEFAULT_INSPECTOR_PORT));
   const files = await listCaptureFiles(paths);
   if (files.length === 0)
@@ -42,15 +49,11 @@ export async function runInspectCommand(paths: string[], flags: InspectFlags): P
     });
   }
   const inspector = await startInspector({ port, fallbackToFreePort: flags.port === undefined, store });
-  const stop = stopOnSignals({ stderr: context.stderr });
+  const stop = stopOnSignals({});
   try {
-    const loaded = files.length - skipped;
-    context.stderr.write(
-      `Loaded ${loaded} captured message(s)${skipped > 0 ? `; skipped ${skipped} file(s) that are not captured messages` : ''}.\n`,
-    );
-    context.stderr.write(`Inspector: ${inspector.url}\nOpen it in a browser; Ctrl-C stops it.\n`);
-    await new Promise<void>((resolve) => stop.signal.addEventListener('abort', () => resolve(), { once: true }));
-    return 0;
+    context.emit({ type: 'serving', loaded: files.length - skipped, skipped, url: inspector.url });
+    await untilAborted(stop.signal);
+    return {};
   } finally {
     stop.dispose();
     await inspector.close();

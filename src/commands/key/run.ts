@@ -1,31 +1,18 @@
-import { MwError } from '../../errors.js';
-import { visible } from '../../output/visible.js';
-import { maskSecret } from '../../util/secret.js';
+import type { CommandInput } from '../../config/option-table.js';
+import { accountHasNoWebhookKey } from '../../config/webhook-key.js';
+import type { KeyResult } from '../../output/commands/key.js';
 import { clientFromFlags } from '../shared/api-client.js';
-import { processContext } from '../shared/process.js';
-import type { KeyFlags } from './command.js';
+import type { RunContext } from '../shared/run-command.js';
+import type { KEY_OPTIONS } from './options.js';
 
-/** `key`: the webhook key from `GET /settings`, on stdout (so `$(… key --show)` works), masked unless asked. */
-export async function runKeyCommand(flags: KeyFlags): Promise<number> {
-  const context = processContext();
+export { renderKey as render } from '../../output/commands/key.js';
+
+export type KeyInput = CommandInput<[], typeof KEY_OPTIONS>;
+
+/** `key`: the webhook key from `GET /settings`. */
+export async function run({ flags }: KeyInput, context: RunContext): Promise<KeyResult> {
   const client = clientFromFlags(flags, context);
   const settings = await client.getSettings();
-  if (settings.webhookKey === null) {
-    throw new MwError(`The account at ${client.target.description} has no webhook key yet.`, {
-      code: 'NO_WEBHOOK_KEY',
-      category: 'usage',
-      hint: `Metriport creates one when a webhook URL is first registered: run \`${context.invocation} listen\` once.`,
-    });
-  }
-  const shown = flags.show ? settings.webhookKey : maskSecret(settings.webhookKey);
-  if (flags.json) {
-    context.stdout.write(`${JSON.stringify({ webhookKey: shown, masked: !flags.show, webhookUrl: settings.webhookUrl })}\n`);
-    return 0;
-  }
-  context.stdout.write(`${visible(shown)}\n`);
-  if (!flags.show)
-    context.stderr.write(
-      `Masked; \`${context.invocation} key --show\` prints all of it (a secret: keep it out of logs and shared terminals).\n`,
-    );
-  return 0;
+  if (settings.webhookKey === null) throw accountHasNoWebhookKey({ target: client.target, orPassKey: false });
+  return { webhookKey: settings.webhookKey, show: flags.show === true, webhookUrl: settings.webhookUrl };
 }

@@ -1,9 +1,12 @@
+import { apiHintFlags, resolveApiConfig } from '../../config/api-config.js';
 import type { ListenConfig } from '../../config/listen/listen-config.js';
+import type { ListenFlags } from '../../config/listen/listen-options.js';
 import { type ListenContext, resolveListenConfig } from '../../config/listen/resolve.js';
 import { sendOneOfEach } from '../../emulator/send-samples.js';
 import { startInspector } from '../../inspector/inspector-server.js';
 import { createInspectorStore, type InspectorStore } from '../../inspector/inspector-store.js';
 import { openListenSession } from '../../listen/listen-session.js';
+import type { FlagMap } from '../../next-command.js';
 import { colorLevel, createPalette } from '../../output/color.js';
 import { createJsonSink } from '../../output/json-sink.js';
 import { createLogSink } from '../../output/log-sink.js';
@@ -14,7 +17,7 @@ import { listMessageTypes } from '../../samples/samples.js';
 import { type CommandContext, isInteractive, processContext } from '../shared/process.js';
 import { stopOnSignals } from '../shared/signals.js';
 import { withSpinner } from '../shared/spinner-sink.js';
-import type { ListenCommandFlags } from './command.js';
+
 import { buildListenWiring, readNgrokConfigAuthtoken } from './deps.js';
 
 /**
@@ -22,7 +25,7 @@ import { buildListenWiring, readNgrokConfigAuthtoken } from './deps.js';
  * is one of them), signals to a stop. The session starts its receiver, then the inspector starts on it, then
  * the session connects (tunnel, registration, ready); with `--emulator` the emulator then sends its tour.
  */
-export async function runListenCommand(flags: ListenCommandFlags): Promise<number> {
+export async function runListenCommand(flags: ListenFlags): Promise<number> {
   const context = processContext();
   const resolveContext: ListenContext = {
     interactive: isInteractive(),
@@ -30,7 +33,9 @@ export async function runListenCommand(flags: ListenCommandFlags): Promise<numbe
   };
   const config = resolveListenConfig(flags, context.env, context.dotenv, resolveContext);
   const history = config.inspector === undefined ? undefined : createInspectorStore();
-  const output = listenOutput(config, context);
+  // The commands it suggests (`retry`) reach the API this listen registered with.
+  const apiFlags = config.mode === 'registered' ? apiHintFlags(resolveApiConfig(flags, context.env, context.dotenv)) : undefined;
+  const output = listenOutput(config, context, apiFlags);
   const sink = await withSpinner(fanOut(history === undefined ? [output.sink] : [history, output.sink]), {
     enabled: context.stderr.isTTY === true,
     stream: context.stderr,
@@ -99,7 +104,7 @@ export async function runListenCommand(flags: ListenCommandFlags): Promise<numbe
 }
 
 /** The log on stderr, and the terminal view or JSON lines on stdout (written together at the end of each turn). */
-function listenOutput(config: ListenConfig, context: CommandContext): { sink: Sink; flush(): void } {
+function listenOutput(config: ListenConfig, context: CommandContext, apiFlags: FlagMap | undefined): { sink: Sink; flush(): void } {
   const stdout = batchedOutput(context.stdout);
   const colors = (stream: NodeJS.WriteStream) => createPalette(colorLevel({ isTTY: stream.isTTY === true, env: context.env }));
   const log = createLogSink({
@@ -107,6 +112,7 @@ function listenOutput(config: ListenConfig, context: CommandContext): { sink: Si
     palette: colors(context.stderr),
     verbose: config.output.verbose,
     invocation: context.invocation,
+    apiFlags,
     messagesShown: !config.output.json,
     captures: config.capture,
     forwarding: config.forward !== undefined,

@@ -1,26 +1,32 @@
 import { readFile } from 'node:fs/promises';
 import { listCaptureFiles } from '../../capture/list-captures.js';
 import { DEFAULT_LISTENER_URL } from '../../config/defaults.js';
+import type { CommandInput } from '../../config/option-table.js';
 import { usageError } from '../../errors.js';
 import { MESSAGE_TIMEOUT_MS } from '../../metriport/types.js';
-import { visible } from '../../output/visible.js';
+import type { ReplayEvent, ReplayResult } from '../../output/commands/replay.js';
 import { describeParseFailure } from '../../output/words.js';
+import { requireHttpUrl } from '../../util/http-url.js';
 import { sendSigned } from '../../webhook/deliver.js';
 import { parseBody } from '../../webhook/message.js';
-import { processContext } from '../shared/process.js';
+import type { RunContext } from '../shared/run-command.js';
 import { signingKey } from '../shared/signing-key.js';
-import type { ReplayFlags } from './command.js';
+import type { REPLAY_ARGUMENTS, REPLAY_OPTIONS } from './options.js';
 
-export async function runReplayCommand(paths: string[], flags: ReplayFlags): Promise<number> {
-  const context = processContext();
+export { renderReplay as render } from '../../output/commands/replay.js';
+
+export type ReplayInput = CommandInput<typeof REPLAY_ARGUMENTS, typeof REPLAY_OPTIONS>;
+
+/** The captured messages, every file checked first, sent in arrival order with their exact bytes and a new signature. */
+export async function run({ args, flags }: ReplayInput, context: RunContext<ReplayEvent>): Promise<ReplayResult> {
+  const { paths } = args;
   const url = flags.to ?? DEFAULT_LISTENER_URL;
-  if (!(URL.canParse(url) && /^https?:$/.test(new URL(url).protocol))) {
-    throw usageError(
-      'BAD_TO_URL',
-      `--to ${JSON.stringify(url)} is not an http(s) URL.`,
-      'Pass the listener or app URL, e.g. http://127.0.0.1:4747/webhook.',
-    );
-  }
+  requireHttpUrl({
+    name: '--to',
+    value: url,
+    code: 'BAD_TO_URL',
+    hint: 'Pass the listener or app URL, e.g. http://127.0.0.1:4747/webhook.',
+  });
   const files = await listCaptureFiles(paths);
   if (files.length === 0)
     throw usageError(
@@ -55,21 +61,7 @@ export async function runReplayCommand(paths: string[], flags: ReplayFlags): Pro
     const result = await sendSigned({ url, body, webhookKey: key.value, timeoutMs: MESSAGE_TIMEOUT_MS });
     if (!result.ok) failures += 1;
     if (result.status === 401) refusedAsUnsigned += 1;
-    if (flags.json) {
-      context.stdout.write(
-        `${JSON.stringify({ file, type, ok: result.ok, status: result.status ?? null, durationMs: result.durationMs, detail: result.detail })}\n`,
-      );
-    } else {
-      context.stdout.write(
-        `${result.status ?? 'ERR'} ${result.ok ? 'OK' : result.detail}  ${visible(type)}  ${file}  in ${result.durationMs} ms\n`,
-      );
-    }
+    context.emit({ type: 'sent', file, messageType: type, result });
   }
-  context.stderr.write(`Replayed ${captures.length} message(s) to ${url}: ${captures.length - failures} accepted, ${failures} failed.\n`);
-  if (refusedAsUnsigned > 0) {
-    context.stderr.write(
-      `${refusedAsUnsigned} refused with 401: the listener verifies with another key than ${key.origin}. Pass the one it uses (\`${context.invocation} key\` shows an account's).\n`,
-    );
-  }
-  return failures === 0 ? 0 : 1;
+  return { url, count: captures.length, failures, refusedAsUnsigned, keyOrigin: key.origin, ok: failures === 0 };
 }

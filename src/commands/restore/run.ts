@@ -1,23 +1,26 @@
 import { heldByLiveListen, restoreRegistration } from '../../account/restore.js';
+import type { CommandInput } from '../../config/option-table.js';
 import { MwError } from '../../errors.js';
-import { describeRestore, describeStateProblem } from '../../output/words.js';
+import type { RestoreEvent, RestoreResult } from '../../output/commands/restore.js';
 import { clientFromFlags } from '../shared/api-client.js';
-import { isProcessAlive, processContext } from '../shared/process.js';
+import { isProcessAlive } from '../shared/process.js';
+import type { RunContext } from '../shared/run-command.js';
 import { stateStoreFor } from '../shared/state.js';
-import type { RestoreFlags } from './command.js';
+import type { RESTORE_OPTIONS } from './options.js';
 
-export async function runRestoreCommand(flags: RestoreFlags): Promise<number> {
-  const context = processContext();
+export { renderRestore as render } from '../../output/commands/restore.js';
+
+export type RestoreInput = CommandInput<[], typeof RESTORE_OPTIONS>;
+
+/** Puts back the URL each registration record left by a listen that did not exit cleanly, newest first. */
+export async function run({ flags }: RestoreInput, context: RunContext<RestoreEvent>): Promise<RestoreResult> {
   const client = clientFromFlags(flags, context);
   const store = stateStoreFor(context.env, client.target.baseUrl);
   const release = await store.lock();
   try {
     const { records, problems } = await store.read();
-    for (const problem of problems) context.stderr.write(`${describeStateProblem(problem)}\n`);
-    if (records.length === 0) {
-      context.stderr.write(`Nothing to restore: no listen left a registration behind for ${client.target.description}.\n`);
-      return 0;
-    }
+    for (const problem of problems) context.emit({ type: 'state-problem', problem });
+    if (records.length === 0) return { kind: 'nothing-to-restore', target: client.target.description };
     const live = records.find((record) => heldByLiveListen(record, { pid: process.pid, isProcessAlive }));
     if (live !== undefined && !flags.force) {
       throw new MwError(`The listen that registered ${live.registeredUrl} (pid ${live.pid}) is still running.`, {
@@ -28,9 +31,9 @@ export async function runRestoreCommand(flags: RestoreFlags): Promise<number> {
     }
     // Newest first: the account holds the newest URL of the chain, and each record puts back the original.
     for (const record of [...records].reverse()) {
-      context.stderr.write(`${describeRestore(await restoreRegistration({ client, store, record }))}\n`);
+      context.emit({ type: 'restored', outcome: await restoreRegistration({ client, store, record }) });
     }
-    return 0;
+    return { kind: 'restored' };
   } finally {
     await release();
   }

@@ -5,8 +5,9 @@ import type * as TypedCommander from '@commander-js/extra-typings';
  * commander, loaded with require(): it is CommonJS, and importing it from ESM makes Node scan its source
  * for named exports first, which cost about a tenth of `--help`'s start-up (BENCHMARKS.md).
  *
- * Typed with @commander-js/extra-typings (a types-only use: at run time its classes are commander's own),
- * so each command's flag types are derived from its `.option()` declarations: a renamed flag does not compile.
+ * Typed with @commander-js/extra-typings (a types-only use: at run time its classes are commander's own).
+ * Commands declare their flags through option tables (`config/option-table.ts`), whose types are derived
+ * from the same spellings.
  */
 const commander = createRequire(import.meta.url)('commander') as typeof TypedCommander;
 
@@ -22,6 +23,3 @@ export type Command<
 > = TypedCommander.Command<Args, Opts, Globals>;
 export type CommanderError = TypedCommander.CommanderError;
 export type OptionValues = TypedCommander.OptionValues;
-/** The parsed flags of a command as its declarations type them. */
-// biome-ignore lint/suspicious/noExplicitAny: matches any command, whatever its arguments and globals
-export type FlagsOf<C> = C extends TypedCommander.Command<any[], infer Opts, any> ? Opts : never;

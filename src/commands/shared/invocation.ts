@@ -1,5 +1,6 @@
 import { realpathSync } from 'node:fs';
 import { basename, delimiter, dirname, isAbsolute, join, relative } from 'node:path';
+import { shellWord } from '../../output/next-command.js';
 
 /**
  * How the user ran this CLI, so that every command the tool suggests runs as printed: `metriport-webhook`
@@ -21,7 +22,7 @@ export function describeInvocation(input: {
   if (basename(dirname(script)) === '.bin' && basename(dirname(dirname(script))) === 'node_modules') return `npx ${name}`;
   const shown = isAbsolute(script) ? relative(cwd, script) : script;
   const path = shown.startsWith('..') || isAbsolute(shown) ? script : shown;
-  return `node ${path.includes(' ') ? JSON.stringify(path) : path}`;
+  return `node ${shellWord(path)}`;
 }
 
 export function invocation(env: Readonly<Record<string, string | undefined>>): string {

@@ -16,7 +16,8 @@ const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
  * and what the handler prints may go nowhere, so a failed write never keeps the stop from happening.
  */
 export function stopOnSignals(input: {
-  stderr: NodeJS.WritableStream;
+  /** Where `onStop` and `onForce` say what they say. */
+  stderr?: NodeJS.WritableStream;
   onStop?: (signal: NodeJS.Signals) => string | undefined;
   onForce?: (signal: NodeJS.Signals) => string | undefined;
 }): SignalStop {
@@ -24,7 +25,7 @@ export function stopOnSignals(input: {
   const say = (text: string | undefined) => {
     if (text === undefined) return;
     try {
-      input.stderr.write(text);
+      input.stderr?.write(text);
     } catch {
       // The terminal is gone (EIO) or its reader is (EPIPE): nobody is left to read it.
     }

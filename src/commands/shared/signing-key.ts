@@ -1,9 +1,7 @@
 import { type ApiFlags, resolveApiConfig } from '../../config/api-config.js';
-import type { Sourced } from '../../config/sources.js';
-import { pickWebhookKey, requireWebhookKey } from '../../config/webhook-key.js';
-import { MwError } from '../../errors.js';
+import type { Env, Sourced } from '../../config/sources.js';
+import { accountHasNoWebhookKey, pickWebhookKey, requireWebhookKey } from '../../config/webhook-key.js';
 import { createMetriportClient } from '../../metriport/client.js';
-import type { CommandContext } from './process.js';
 
 /**
  * The webhook key to sign with: `--webhook-key` > METRIPORT_WEBHOOK_KEY > `.env`, else the account's own,
@@ -12,27 +10,15 @@ import type { CommandContext } from './process.js';
  */
 export async function signingKey(input: {
   flags: ApiFlags & { webhookKey?: string | undefined };
-  context: CommandContext;
+  context: { env: Env; dotenv: Env };
   purpose: string;
 }): Promise<Sourced<string>> {
   const { flags, context } = input;
   const given = pickWebhookKey(flags.webhookKey, context.env, context.dotenv);
   if (given !== undefined) return given;
   const api = resolveApiConfig(flags, context.env, context.dotenv);
-  if (api.apiKey === undefined) {
-    return requireWebhookKey(
-      undefined,
-      input.purpose,
-      `, or give an API key (METRIPORT_API_KEY / --api-key) so it is read from the account: \`${context.invocation} key\` shows it`,
-    );
-  }
+  if (api.apiKey === undefined) return requireWebhookKey({ key: undefined, purpose: input.purpose, fromAccount: true });
   const settings = await createMetriportClient({ target: api.target, apiKey: api.apiKey.value }).getSettings();
-  if (settings.webhookKey === null) {
-    throw new MwError(`The account at ${api.target.description} has no webhook key yet.`, {
-      code: 'NO_WEBHOOK_KEY',
-      category: 'usage',
-      hint: `Metriport creates one when a webhook URL is first registered: run \`${context.invocation} listen\` once, or pass --webhook-key.`,
-    });
-  }
+  if (settings.webhookKey === null) throw accountHasNoWebhookKey({ target: api.target, orPassKey: true });
   return { value: settings.webhookKey, source: 'default', origin: `the account (${api.target.description})` };
 }

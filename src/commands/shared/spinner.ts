@@ -42,3 +42,35 @@ export async function spinnerMaker(options: SpinnerOptions): Promise<(text: stri
     };
   };
 }
+
+/**
+ * A spinner made on the first `update` (ora loads then, and only where one can run), for commands whose
+ * waits are reported as events. `end` prints the closing line: ✔/✖ on a spinner, a plain line elsewhere.
+ */
+export function lazySpinner(options: SpinnerOptions): {
+  update(text: string): void;
+  end(outcome: { ok: boolean; text: string }): Promise<void>;
+  stop(): void;
+} {
+  let spinner: Promise<Spinner> | undefined;
+  let latest = '';
+  return {
+    update(text) {
+      latest = text;
+      if (spinner === undefined) spinner = spinnerMaker(options).then((make) => make(latest));
+      else void spinner.then((made) => made.update(text));
+    },
+    async end({ ok, text }) {
+      if (spinner === undefined) {
+        options.stream.write(`${text}\n`);
+        return;
+      }
+      const made = await spinner;
+      if (ok) made.succeed(text);
+      else made.fail(text);
+    },
+    stop() {
+      void spinner?.then((made) => made.stop());
+    },
+  };
+}

@@ -1,40 +1,36 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { readWebhookReport, statusJson } from '../../account/webhook-report.js';
+import { readWebhookReport } from '../../account/webhook-report.js';
+import type { CommandInput } from '../../config/option-table.js';
 import { usageError } from '../../errors.js';
-import { colorLevel, createPalette } from '../../output/color.js';
-import { clock } from '../../output/format.js';
-import { asRun } from '../../output/hints.js';
-import { formatStatus } from '../../output/status.js';
+import type { StatusEvent, StatusResult } from '../../output/commands/status.js';
 import { parseDuration } from '../../util/units.js';
 import { apiFromFlags } from '../shared/api-client.js';
-import { processContext } from '../shared/process.js';
+import type { RunContext } from '../shared/run-command.js';
 import { stopOnSignals } from '../shared/signals.js';
-import type { StatusFlags } from './command.js';
+import type { STATUS_OPTIONS } from './options.js';
+
+export { renderStatus as render } from '../../output/commands/status.js';
+
+export type StatusInput = CommandInput<[], typeof STATUS_OPTIONS>;
 
 const DEFAULT_INTERVAL = '2s';
 
-export async function runStatusCommand(flags: StatusFlags): Promise<number> {
-  const context = processContext();
+/** The account's webhook URL and health, once, or every `--interval` until Ctrl-C (each read an event). */
+export async function run({ flags }: StatusInput, context: RunContext<StatusEvent>): Promise<StatusResult> {
   const intervalMs = parseDuration(flags.interval ?? DEFAULT_INTERVAL, 's');
   if (intervalMs === undefined)
     throw usageError('BAD_INTERVAL', `--interval ${JSON.stringify(flags.interval)} is not a duration.`, 'Pass e.g. 5s or 500ms.');
   if (flags.interval !== undefined && !flags.watch)
     throw usageError('INTERVAL_WITHOUT_WATCH', '--interval only applies with --watch.', 'Add --watch, or drop --interval.');
   const { client, apiKey } = apiFromFlags(flags, context);
-  const palette = createPalette(colorLevel({ isTTY: context.stdout.isTTY === true && !flags.json, env: context.env }));
-  const redraw = flags.watch === true && context.stdout.isTTY === true && !flags.json;
-  const stop = stopOnSignals({ stderr: context.stderr });
+  if (!flags.watch) return { kind: 'report', report: await readWebhookReport(client, [apiKey]) };
+  const stop = stopOnSignals({});
   try {
     do {
-      const report = await readWebhookReport(client, [apiKey]);
-      const text = flags.json ? `${JSON.stringify(statusJson(report))}\n` : asRun(formatStatus(report, palette), context.invocation);
-      const footer = palette.dim(
-        `\nUpdated ${clock(new Date())}; refreshing every ${intervalMs >= 1000 ? `${intervalMs / 1000} s` : `${intervalMs} ms`}; Ctrl-C to stop.`,
-      );
-      context.stdout.write(redraw ? `\u001b[2J\u001b[H${text}${footer}\n` : text);
-      if (flags.watch) await delay(intervalMs, undefined, { signal: stop.signal }).catch(() => undefined);
-    } while (flags.watch && !stop.signal.aborted);
-    return 0;
+      context.emit({ type: 'report', report: await readWebhookReport(client, [apiKey]), at: new Date(), intervalMs });
+      await delay(intervalMs, undefined, { signal: stop.signal }).catch(() => undefined);
+    } while (!stop.signal.aborted);
+    return { kind: 'watched' };
   } finally {
     stop.dispose();
   }

@@ -1,18 +1,16 @@
 import { usageError } from '../../errors.js';
+import { requireHttpUrl } from '../../util/http-url.js';
 import { parseDuration } from '../../util/units.js';
 import type { ForwardConfig } from './listen-config.js';
+import type { ListenFlags } from './listen-options.js';
 
 export const DEFAULT_FORWARD_TIMEOUT = '4000ms';
 export const DEFAULT_FORWARD_CONCURRENCY = 4;
 
 /** `--forward-to` and the flags that only mean something with it. */
-export function resolveForward(flags: {
-  forwardTo?: string | undefined;
-  header?: string[] | undefined;
-  forwardTimeout?: string | undefined;
-  forwardConcurrency?: string | undefined;
-  ack?: boolean | undefined;
-}): ForwardConfig | undefined {
+export function resolveForward(
+  flags: Pick<ListenFlags, 'forwardTo' | 'header' | 'forwardTimeout' | 'forwardConcurrency' | 'ack'>,
+): ForwardConfig | undefined {
   const extras = flags.header ?? [];
   if (flags.forwardTo === undefined) {
     if (extras.length > 0 || flags.ack || flags.forwardTimeout !== undefined || flags.forwardConcurrency !== undefined) {
@@ -24,13 +22,12 @@ export function resolveForward(flags: {
     }
     return undefined;
   }
-  if (!URL.canParse(flags.forwardTo) || !/^https?:$/.test(new URL(flags.forwardTo).protocol)) {
-    throw usageError(
-      'BAD_FORWARD_URL',
-      `--forward-to ${JSON.stringify(flags.forwardTo)} is not an http(s) URL.`,
-      "Pass your app's webhook URL, e.g. http://127.0.0.1:3000/webhook.",
-    );
-  }
+  requireHttpUrl({
+    name: '--forward-to',
+    value: flags.forwardTo,
+    code: 'BAD_FORWARD_URL',
+    hint: "Pass your app's webhook URL, e.g. http://127.0.0.1:3000/webhook.",
+  });
   const headers: Record<string, string> = {};
   for (const header of extras) {
     const colon = header.indexOf(':');

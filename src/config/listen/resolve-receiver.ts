@@ -1,21 +1,15 @@
 import { usageError } from '../../errors.js';
 import { listSampleTypes } from '../../samples/samples.js';
+import { isLoopback } from '../../util/loopback.js';
 import { closest } from '../../util/suggest.js';
 import { parseSize } from '../../util/units.js';
 import { DEFAULT_HOST, DEFAULT_MAX_BODY, DEFAULT_PATH, DEFAULT_PORT } from '../defaults.js';
 import { requirePort } from '../port.js';
 import type { ReceiverConfig } from './listen-config.js';
-
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
+import type { ListenFlags } from './listen-options.js';
 
 /** `--host`, `--port`, `--path`, `--max-body`, `--events`: checked, with the warnings worth giving. */
-export function resolveReceiver(flags: {
-  host?: string | undefined;
-  port?: string | undefined;
-  path?: string | undefined;
-  maxBody?: string | undefined;
-  events?: string | undefined;
-}): {
+export function resolveReceiver(flags: Pick<ListenFlags, 'host' | 'port' | 'path' | 'maxBody' | 'events'>): {
   receiver: ReceiverConfig;
   warnings: string[];
 } {
@@ -37,7 +31,7 @@ export function resolveReceiver(flags: {
       'Pass a size such as 50mb, 512kb or a number of bytes.',
     );
   }
-  const warnings = LOOPBACK.has(host)
+  const warnings = isLoopback(host)
     ? []
     : [`--host ${host} exposes the receiver beyond this machine; webhooks carry PHI, so prefer 127.0.0.1 behind a tunnel.`];
   const events = parseEvents(flags.events);

@@ -1,6 +1,8 @@
-import { MwError, usageError } from '../../errors.js';
+import { MwError } from '../../errors.js';
+import { requireHttpUrl } from '../../util/http-url.js';
 import { type Env, pick, type Sourced } from '../sources.js';
 import type { TunnelConfig } from './listen-config.js';
+import type { ListenFlags } from './listen-options.js';
 
 /** Opening an ngrok tunnel is raced against this; after a drop, this long without reconnecting ends listen. */
 export const NGROK_OPEN_TIMEOUT_MS = 20_000;
@@ -8,13 +10,21 @@ export const NGROK_LOST_AFTER_MS = 60_000;
 
 /** `--public-url`, or ngrok with its authtoken from flag > env > `.env` > ngrok's own config file. */
 export function resolveTunnel(input: {
-  flags: { publicUrl?: string | undefined; ngrokAuthtoken?: string | undefined; ngrokDomain?: string | undefined };
+  flags: Pick<ListenFlags, 'publicUrl' | 'ngrokAuthtoken' | 'ngrokDomain'>;
   env: Env;
   dotenv: Env;
   ngrokConfigAuthtoken: Sourced<string> | undefined;
 }): TunnelConfig {
   const { flags, env, dotenv } = input;
-  if (flags.publicUrl !== undefined) return { kind: 'public-url', url: parsePublicUrl(flags.publicUrl) };
+  if (flags.publicUrl !== undefined) {
+    const url = requireHttpUrl({
+      name: '--public-url',
+      value: flags.publicUrl,
+      code: 'BAD_PUBLIC_URL',
+      hint: 'Pass the public https URL of your tunnel, e.g. https://abc.trycloudflare.com.',
+    });
+    return { kind: 'public-url', url };
+  }
   const authtoken =
     pick({ flag: flags.ngrokAuthtoken, flagName: '--ngrok-authtoken', env, dotenv, envName: 'NGROK_AUTHTOKEN' }) ??
     input.ngrokConfigAuthtoken;
@@ -34,13 +44,4 @@ export function webhookUrlFor(publicUrl: string, path: string): string {
   const url = new URL(publicUrl);
   if (url.pathname !== '/' && url.pathname !== '') return publicUrl;
   return `${url.origin}${path}${url.search}`;
-}
-
-function parsePublicUrl(text: string): string {
-  if (URL.canParse(text) && /^https?:$/.test(new URL(text).protocol)) return text;
-  throw usageError(
-    'BAD_PUBLIC_URL',
-    `--public-url ${JSON.stringify(text)} is not an http(s) URL.`,
-    'Pass the public https URL of your tunnel, e.g. https://abc.trycloudflare.com.',
-  );
 }

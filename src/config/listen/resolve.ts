@@ -1,52 +1,16 @@
 import { MwError, usageError } from '../../errors.js';
 import { assertRegistrable } from '../../metriport/url-rules.js';
+import { NEXT } from '../../next-command.js';
 import { requireApiKey, resolveApiConfig } from '../api-config.js';
 import { DEFAULT_INSPECTOR_PORT } from '../defaults.js';
 import { requirePort } from '../port.js';
 import { type Env, pick, type Sourced } from '../sources.js';
 import { pickWebhookKey, requireWebhookKey } from '../webhook-key.js';
 import type { InspectorConfig, ListenConfig, RegistrationConfig } from './listen-config.js';
+import type { ListenFlags } from './listen-options.js';
 import { resolveForward } from './resolve-forward.js';
 import { resolveReceiver } from './resolve-receiver.js';
 import { resolveTunnel, webhookUrlFor } from './resolve-tunnel.js';
-
-/**
- * The flags of `listen` as commander hands them over (strings unparsed). The command checks at compile time
- * that its declarations give exactly these keys (`commands/listen/command.ts`).
- */
-export interface ListenFlags {
-  host?: string | undefined;
-  port?: string | undefined;
-  path?: string | undefined;
-  maxBody?: string | undefined;
-  webhookKey?: string | undefined;
-  tunnel?: boolean | undefined;
-  publicUrl?: string | undefined;
-  register?: boolean | undefined;
-  keepUrl?: boolean | undefined;
-  yes?: boolean | undefined;
-  force?: boolean | undefined;
-  emulator?: boolean | undefined;
-  env?: string | undefined;
-  apiUrl?: string | undefined;
-  apiKey?: string | undefined;
-  out?: string | undefined;
-  jsonl?: string | undefined;
-  json?: boolean | undefined;
-  full?: boolean | undefined;
-  preview?: boolean | undefined;
-  events?: string | undefined;
-  ngrokAuthtoken?: string | undefined;
-  ngrokDomain?: string | undefined;
-  forwardTo?: string | undefined;
-  header?: string[] | undefined;
-  forwardTimeout?: string | undefined;
-  forwardConcurrency?: string | undefined;
-  ack?: boolean | undefined;
-  verbose?: boolean | undefined;
-  inspect?: boolean | undefined;
-  inspectPort?: string | undefined;
-}
 
 /** Facts about the terminal and the machine that the pure resolver needs. */
 export interface ListenContext {
@@ -71,7 +35,8 @@ function assertNothingMissing(flags: ListenFlags, env: Env, dotenv: Env, context
   throw new MwError('listen needs a Metriport API key and an ngrok authtoken, and neither was found.', {
     code: 'NOTHING_CONFIGURED',
     category: 'auth',
-    hint: 'Set METRIPORT_API_KEY and NGROK_AUTHTOKEN (or put them in .env), pass --public-url for a tunnel of your own, or try `metriport-webhook listen --emulator` (no account, no network).',
+    hint: `Set METRIPORT_API_KEY and NGROK_AUTHTOKEN (or put them in .env), pass --public-url for a tunnel of your own, or try ${NEXT} (no account, no network).`,
+    next: { command: 'listen', flags: { '--emulator': true } },
   });
 }
 
@@ -148,7 +113,7 @@ export function resolveListenConfig(
     return {
       ...common,
       mode: 'local',
-      webhookKey: requireWebhookKey(webhookKey, 'listen cannot verify requests with --no-tunnel without it'),
+      webhookKey: requireWebhookKey({ key: webhookKey, purpose: 'listen cannot verify requests with --no-tunnel without it' }),
     };
   }
 
@@ -159,7 +124,7 @@ export function resolveListenConfig(
       ...common,
       mode: 'unregistered',
       tunnel,
-      webhookKey: requireWebhookKey(webhookKey, 'listen cannot verify requests with --no-register without it'),
+      webhookKey: requireWebhookKey({ key: webhookKey, purpose: 'listen cannot verify requests with --no-register without it' }),
     };
   }
   const api = resolveApiConfig(flags, env, dotenv);

@@ -1,6 +1,38 @@
 import type { ChalkInstance } from 'chalk';
-import type { CheckResult } from '../check/checks.js';
-import { visible } from './visible.js';
+import type { CheckResult } from '../../check/checks.js';
+import type { Renderer } from '../render.js';
+import { visible } from '../visible.js';
+
+/** Every check that ran, in order. */
+export interface CheckReport {
+  results: CheckResult[];
+  ok: boolean;
+}
+
+/** Before the checks run: what is checked, and with which key. */
+export interface CheckEvent {
+  type: 'checking';
+  url: string;
+  keyOrigin: string;
+}
+
+/** The report card: one block per check on stdout (a JSON line each with --json), the tally on stderr. */
+export const renderCheck: Renderer<CheckReport, CheckEvent> = {
+  event: (event, view) =>
+    view.json
+      ? {}
+      : { stderr: `Checking ${event.url} against Metriport's requirements (invented samples, signed with ${event.keyOrigin})…\n` },
+  result({ results }, view) {
+    const stdout = results.map((result) => (view.json ? `${JSON.stringify(result)}\n` : formatCheck(result, view.out))).join('');
+    if (view.json) return { stdout };
+    const failed = results.filter((result) => !result.ok);
+    const tally =
+      failed.length === 0
+        ? `All ${results.length} checks passed.`
+        : `${failed.length} of ${results.length} checks failed: ${failed.map((result) => result.id).join(', ')}.`;
+    return { stdout, stderr: `${tally}\n` };
+  },
+};
 
 /** One requirement of the report card: ✓/✗, what was asked, what was sent and what came back, and for a ✗ why and how to fix it. */
 export function formatCheck(result: CheckResult, palette: ChalkInstance): string {

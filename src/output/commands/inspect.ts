@@ -1,0 +1,22 @@
+import type { Renderer } from '../render.js';
+
+/** The inspector is serving the captures. */
+export interface InspectEvent {
+  type: 'serving';
+  loaded: number;
+  skipped: number;
+  url: string;
+}
+
+/** Runs until Ctrl-C: says what it loaded and where to open it. */
+export const renderInspect: Renderer<Record<string, never>, InspectEvent> = {
+  result: () => ({}),
+  event: ({ loaded, skipped, url }) => ({
+    stderr: [
+      `Loaded ${loaded} captured message(s)${skipped > 0 ? `; skipped ${skipped} file(s) that are not captured messages` : ''}.`,
+      `Inspector: ${url}`,
+      'Open it in a browser; Ctrl-C stops it.',
+      '',
+    ].join('\n'),
+  }),
+};

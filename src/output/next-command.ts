@@ -1,0 +1,42 @@
+import { type FlagMap, NEXT, type NextCommand } from '../next-command.js';
+import { visible } from './visible.js';
+
+/** What a suggested command needs from the run that suggests it. */
+export interface HintContext {
+  /** How the user ran the CLI: `metriport-webhook`, `npx metriport-webhook`, `node bin/metriport-webhook.js`. */
+  invocation: string;
+  /** The flags that reached the API this run used, for commands with `sameApi`. */
+  api?: FlagMap | undefined;
+}
+
+/**
+ * The one place a suggested command becomes text: `<invocation> <command> <args> <flags>`, each value
+ * shell-quoted (and made visible-safe: an id or URL can come from the API), a secret as `<what to fill in>`.
+ */
+export function commandLine(next: NextCommand, context: HintContext): string {
+  const flags: FlagMap = { ...next.flags, ...(next.sameApi ? context.api : undefined) };
+  const words = [next.command, ...(next.args ?? []).map(shellWord)];
+  for (const [flag, value] of Object.entries(flags)) {
+    if (value === true) words.push(flag);
+    else if (typeof value === 'string') words.push(flag, shellWord(value));
+    else words.push(flag, `<${value.fillIn}>`);
+  }
+  return `${context.invocation} ${words.join(' ')}`;
+}
+
+/** An error's hint with its command in backticks where the sentence says `{next}` (or after it, if it does not). */
+export function hintSentence(hint: string | undefined, next: NextCommand | undefined, context: HintContext): string | undefined {
+  if (next === undefined) return hint;
+  const command = `\`${commandLine(next, context)}\``;
+  if (hint === undefined) return `Run ${command}.`;
+  return hint.includes(NEXT) ? hint.replace(NEXT, command) : `${hint} Run ${command}.`;
+}
+
+/** How sh spells a quote inside single quotes: close them, an escaped quote, open them again. */
+const QUOTE_IN_QUOTES = "'\\''";
+
+/** A word the shell passes on unchanged: bare when it is safe so, else in single quotes. */
+export function shellWord(text: string): string {
+  const shown = visible(text);
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(shown) ? shown : `'${shown.replaceAll("'", QUOTE_IN_QUOTES)}'`;
+}
