@@ -15,6 +15,8 @@ import { dirname, join, resolve, sep } from 'node:path';
 import { promisify } from 'node:util';
 import { MwError } from '../errors.js';
 import { fileError as buildFileError } from '../util/file-error.js';
+import { type MaybePromise, whenSettled } from '../util/maybe-promise.js';
+import { perTurn } from '../util/per-turn.js';
 import { jsonLineParts, type ReceivedMessage } from '../webhook/message.js';
 import { captureFileName, messageIdKey, messageIdKeyOfFile } from './file-names.js';
 
@@ -22,7 +24,7 @@ import { captureFileName, messageIdKey, messageIdKeyOfFile } from './file-names.
 export type CaptureRecord = Pick<ReceivedMessage, 'receivedAt' | 'type' | 'messageId' | 'verifiedBy' | 'raw'>;
 
 /** The `--out` file name of a stored message (undefined without a folder), or a promise of it. */
-export type Stored = string | undefined | Promise<string | undefined>;
+export type Stored = MaybePromise<string | undefined>;
 
 /** Where verified messages are kept. `store` returns (or resolves) only once the message is complete on disk. */
 export interface Capture {
@@ -83,8 +85,7 @@ function storeInAll(parts: readonly CapturePart[]): (record: CaptureRecord) => S
         return name;
       };
       try {
-        const stored = part.store(record);
-        return stored instanceof Promise ? stored.then(kept) : kept(stored);
+        return whenSettled(part.store(record), kept);
       } catch (error) {
         return Promise.reject(error);
       }
@@ -182,37 +183,35 @@ async function openJsonl(file: string) {
   // batch's one promise settles only after it (a promise per line cost more than the write, BENCHMARKS.md):
   // syscalls stay few under a burst, and the answers of the batch then go out together. The lines' parts are
   // handed to one writev, so a payload is not copied on its way to the file (a 20 MB message).
-  let parts: Buffer[] = [];
   let batch: { written: Promise<undefined>; done: (value: undefined) => void; failed: (error: unknown) => void } | undefined;
-  const flush = () => {
+  const lines = perTurn<Buffer>((parts) => {
     const current = batch;
-    const lines = parts;
     batch = undefined;
-    parts = [];
-    if (current === undefined) return;
-    const total = lines.reduce((sum, part) => sum + part.length, 0);
+    const total = parts.reduce((sum, part) => sum + part.length, 0);
     try {
-      const written = writevSync(fd, lines);
+      const written = writevSync(fd, parts);
       // Node writes every part of a writev to a file, or throws; a short count is completed all the same.
       if (written < total) {
-        const rest = Buffer.concat(lines).subarray(written);
+        const rest = Buffer.concat(parts).subarray(written);
         for (let more = 0; more < rest.length; ) more += writeSync(fd, rest, more);
       }
       size += total;
-      current.done(undefined);
+      current?.done(undefined);
     } catch (error) {
       try {
         ftruncateSync(fd, size);
       } catch {
         // The append already failed; the error below says so.
       }
-      current.failed(fileError(`append to ${file}`, error));
+      current?.failed(fileError(`append to ${file}`, error));
     }
-  };
+  });
   return {
     store(record: CaptureRecord): Promise<undefined> {
       const { head, payload, end } = jsonLineParts(record);
-      parts.push(Buffer.from(head), payload, end);
+      lines.add(Buffer.from(head));
+      lines.add(payload);
+      lines.add(end);
       if (batch === undefined) {
         let done: (value: undefined) => void = () => undefined;
         let failed: (error: unknown) => void = () => undefined;
@@ -221,7 +220,6 @@ async function openJsonl(file: string) {
           failed = reject;
         });
         batch = { written, done, failed };
-        setImmediate(flush);
       }
       return batch.written;
     },

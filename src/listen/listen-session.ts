@@ -14,6 +14,7 @@ import { createReceiver } from '../receiver/receiver.js';
 import { type ReceiverServer, startReceiverServer } from '../receiver/receiver-server.js';
 import type { RegistrationRecord } from '../state/registration-record.js';
 import type { Tunnel, TunnelOpener, TunnelState } from '../tunnel/tunnel.js';
+import { untilAborted } from '../util/abort.js';
 import { type PostResult, sendSigned } from '../webhook/deliver.js';
 import { createEventFilter } from '../webhook/event-filter.js';
 import type { ReceiverStats, SessionEvent } from './events.js';
@@ -166,7 +167,7 @@ export async function openListenSession(options: ListenSessionOptions, deps: Lis
     return over;
   };
   let failure: unknown;
-  const ended = Promise.race([waitForAbort(signal), lost.promise]).then(
+  const ended = Promise.race([untilAborted(signal), lost.promise]).then(
     async () => {
       const stats = await shutdown();
       if (failure !== undefined) throw failure;
@@ -341,11 +342,6 @@ function dialableHost(host: string): string {
 
 /** The value, or `undefined` if the signal comes first. */
 async function untilStopped<T>(promise: Promise<T>, signal: AbortSignal): Promise<T | undefined> {
-  const stopped = waitForAbort(signal).then(() => undefined);
+  const stopped = untilAborted(signal).then(() => undefined);
   return Promise.race([promise, stopped]);
-}
-
-function waitForAbort(signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
 }

@@ -1,5 +1,6 @@
 import type { ChalkInstance } from 'chalk';
 import type { MessageOutcome } from '../receiver/receiver.js';
+import { createRateLimit } from '../util/rate-limit.js';
 import { maskSecret } from '../util/secret.js';
 import { humanBytes } from '../util/units.js';
 import type { ReceivedMessage } from '../webhook/message.js';
@@ -27,39 +28,35 @@ export const PREVIEW_LINES = 10;
 const PREVIEW_STRING = 120;
 
 /**
- * Previews shown per second of arrivals before they pause. Metriport delivers one message at a time (a bulk
- * retry included); more than this in a second is a load test or a replay, where 11 lines a message would
- * scroll by unread and make a slow terminal hold up the answers.
+ * Previews shown per second of arrivals at most. Metriport delivers one message at a time (a bulk retry
+ * included); more than this in a second is a load test or a replay, where 11 lines a message would scroll by
+ * unread and make a slow terminal hold up the answers.
  */
 export const PREVIEWS_PER_SECOND = 30;
 
 /**
  * The terminal view: one line per message with its outcome (what the sender got, where it was stored, what
- * the app said), then a short preview. Data, so it goes to stdout. Under a burst, previews pause (one line
- * per message, said once) and come back in the next second with fewer arrivals; `--full` never pauses.
+ * the app said), then a short preview. Data, so it goes to stdout. Under a burst, previews are thinned to
+ * PREVIEWS_PER_SECOND (the rest one line each, said once per burst); `--full` never thins.
  */
 export function createPrettySink(options: PrettySinkOptions): Sink {
   const withPreview = { palette: options.palette, verbose: options.verbose, preview: options.preview };
   const oneLine = { ...withPreview, preview: 'none' as const };
-  let second = Number.NaN;
-  let shownThisSecond = 0;
-  let paused = false;
+  const previews = createRateLimit(PREVIEWS_PER_SECOND);
+  // A burst is thinned previews less than a second apart: it is said once, when it starts.
+  let lastThinnedAt = Number.NEGATIVE_INFINITY;
   const shapeFor = (at: Date) => {
     if (options.preview !== 'preview') return withPreview;
-    const now = Math.floor(at.getTime() / 1000);
-    if (now !== second) {
-      second = now;
-      shownThisSecond = 0;
-      paused = false;
-    }
-    shownThisSecond += 1;
-    if (shownThisSecond <= PREVIEWS_PER_SECOND) return withPreview;
-    if (!paused) {
-      paused = true;
+    const atMs = at.getTime();
+    if (previews.take(atMs)) return withPreview;
+    if (atMs - lastThinnedAt > 1000) {
       options.out.write(
-        options.palette.dim(`  (more than ${PREVIEWS_PER_SECOND} messages a second: previews paused until a quieter second)\n`),
+        options.palette.dim(
+          `  (more than ${PREVIEWS_PER_SECOND} messages a second: previews thinned to ${PREVIEWS_PER_SECOND} a second)\n`,
+        ),
       );
     }
+    lastThinnedAt = atMs;
     return oneLine;
   };
   return {

@@ -1,4 +1,5 @@
 import type { SessionEvent } from '../listen/events.js';
+import { perTurn } from '../util/per-turn.js';
 
 /** Where session events go. Each sink shows what it cares about and ignores the rest. */
 export interface Sink {
@@ -32,18 +33,10 @@ const JOIN_LIMIT = 1024 * 1024;
  * big payload is never copied again. Order is kept; `flush()` empties it at once.
  */
 export function batchedOutput(stream: TextOutput): TextOutput & { flush(): void } {
-  let pending: Array<string | Buffer> = [];
-  let bytes = 0;
-  let scheduled = false;
-  const flush = () => {
-    scheduled = false;
-    if (pending.length === 0) return;
-    const parts = pending;
-    const total = bytes;
-    pending = [];
-    bytes = 0;
+  const pending = perTurn<string | Buffer>((parts) => {
     // A closed pipe reports through the stream's 'error' event; nothing more to do here.
     try {
+      const total = parts.reduce((sum, part) => sum + (typeof part === 'string' ? Buffer.byteLength(part) : part.length), 0);
       if (parts.length === 1 || total > JOIN_LIMIT) {
         for (const part of parts) stream.write(part);
         return;
@@ -61,16 +54,6 @@ export function batchedOutput(stream: TextOutput): TextOutput & { flush(): void 
     } catch {
       // Synchronous EPIPE on some platforms.
     }
-  };
-  return {
-    write(text) {
-      pending.push(text);
-      bytes += typeof text === 'string' ? Buffer.byteLength(text) : text.length;
-      if (!scheduled) {
-        scheduled = true;
-        setImmediate(flush);
-      }
-    },
-    flush,
-  };
+  });
+  return { write: (text) => pending.add(text), flush: pending.now };
 }

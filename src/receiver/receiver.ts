@@ -1,4 +1,5 @@
 import type { MwError } from '../errors.js';
+import { isPending, type MaybePromise, whenSettled } from '../util/maybe-promise.js';
 import type { EventFilter } from '../webhook/event-filter.js';
 import { type ParseFailure, parseBody, type ReceivedMessage } from '../webhook/message.js';
 import { LEGACY_KEY_HEADER, SIGNATURE_HEADER, type VerifiedBy, type VerifyFailure, verify } from '../webhook/signature.js';
@@ -88,7 +89,7 @@ export interface ReceiverOptions {
    * Stores a verified message; returns (or resolves, when the write is not synchronous) once it is on disk,
    * with the `--out` file name if any. Absent when capture is off.
    */
-  store?: ((message: ReceivedMessage) => string | undefined | Promise<string | undefined>) | undefined;
+  store?: ((message: ReceivedMessage) => MaybePromise<string | undefined>) | undefined;
   /** messageId keys already stored before this session (see `capture/file-names.ts` `messageIdKey`). */
   knownMessageIds?: ReadonlySet<string>;
   /** How many messageIds duplicate detection remembers; default REMEMBERED_MESSAGE_IDS. */
@@ -103,7 +104,7 @@ export interface ReceiverOptions {
 
 export interface Receiver {
   /** The answer, at once when nothing had to be waited for (no promise per request on the usual path). */
-  handle(request: IncomingWebhook): ReceiverReply | Promise<ReceiverReply>;
+  handle(request: IncomingWebhook): MaybePromise<ReceiverReply>;
   /** For refusals decided before the body reached `handle` (size limit, method, load). */
   noteRejected(status: number, refusal: Refusal, from?: Sender): void;
   /** For a request refused 401 before its body was read (no credential at all). */
@@ -150,11 +151,7 @@ export function createReceiver(options: ReceiverOptions): Receiver {
   }
 
   /** Answers a stored (or duplicate) message, and publishes it once the whole outcome is known. */
-  function finish(
-    type: 'message' | 'duplicate',
-    message: ReceivedMessage,
-    storedAs: string | undefined,
-  ): ReceiverReply | Promise<ReceiverReply> {
+  function finish(type: 'message' | 'duplicate', message: ReceivedMessage, storedAs: string | undefined): MaybePromise<ReceiverReply> {
     // Published once the whole outcome is known, so one line can tell the truth about it.
     const tell = (outcome: MessageOutcome) =>
       type === 'message' ? publish({ type, message, outcome }) : publish({ type, at: message.receivedAt, message, outcome });
@@ -187,7 +184,7 @@ export function createReceiver(options: ReceiverOptions): Receiver {
     return { status };
   }
 
-  function handle(request: IncomingWebhook): ReceiverReply | Promise<ReceiverReply> {
+  function handle(request: IncomingWebhook): MaybePromise<ReceiverReply> {
     stats.received += 1;
     const key = keys.current();
     if (key !== undefined) return handleWith(key, request);
@@ -197,7 +194,7 @@ export function createReceiver(options: ReceiverOptions): Receiver {
       .then((known) => (known === undefined ? refuse(503, { reason: 'key-unknown' }, request.from) : handleWith(known, request)));
   }
 
-  function handleWith(key: string, request: IncomingWebhook): ReceiverReply | Promise<ReceiverReply> {
+  function handleWith(key: string, request: IncomingWebhook): MaybePromise<ReceiverReply> {
     const verdict = verify({
       key,
       body: request.body,
@@ -249,12 +246,12 @@ export function createReceiver(options: ReceiverOptions): Receiver {
     return storeAndAnswer(message, idKey);
   }
 
-  function duplicate(message: ReceivedMessage): ReceiverReply | Promise<ReceiverReply> {
+  function duplicate(message: ReceivedMessage): MaybePromise<ReceiverReply> {
     stats.duplicates += 1;
     return finish('duplicate', message, undefined);
   }
 
-  function storeAndAnswer(message: ReceivedMessage, idKey: string | undefined): ReceiverReply | Promise<ReceiverReply> {
+  function storeAndAnswer(message: ReceivedMessage, idKey: string | undefined): MaybePromise<ReceiverReply> {
     if (store === undefined) {
       if (idKey !== undefined) remember(idKey, true);
       return finish('message', message, undefined);
@@ -270,17 +267,16 @@ export function createReceiver(options: ReceiverOptions): Receiver {
       stats.stored += 1;
       return finish('message', message, storedAs);
     };
-    let result: string | undefined | Promise<string | undefined>;
+    let result: MaybePromise<string | undefined>;
     try {
       result = store(message);
     } catch (error) {
       return failed(error);
     }
-    if (!(result instanceof Promise)) return stored(result);
     // First the arrival's own answer, then any repeat that arrived meanwhile (it waits on the store's own
     // promise, kept in `seen` only while the store is under way; no promise is made for it).
-    const answered = result.then(stored, failed);
-    if (idKey !== undefined) remember(idKey, result);
+    const answered = whenSettled(result, stored, failed);
+    if (idKey !== undefined && isPending(result)) remember(idKey, result);
     return answered;
   }
 

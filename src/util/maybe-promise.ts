@@ -5,6 +5,11 @@
  */
 export type MaybePromise<T> = T | Promise<T>;
 
+/** Whether the value still has to be waited for. */
+export function isPending<T>(value: MaybePromise<T>): value is Promise<T> {
+  return value instanceof Promise;
+}
+
 /**
  * `next(value)` at once for a plain value, after it settles for a promise; `failed` takes a rejection (a
  * synchronous throw from `next` is not caught: the caller decides what a throw means).
@@ -14,6 +19,6 @@ export function whenSettled<T, R>(
   next: (value: T) => MaybePromise<R>,
   failed?: (error: unknown) => MaybePromise<R>,
 ): MaybePromise<R> {
-  if (!(value instanceof Promise)) return next(value);
+  if (!isPending(value)) return next(value);
   return failed === undefined ? value.then(next) : value.then(next, failed);
 }

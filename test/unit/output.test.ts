@@ -97,7 +97,7 @@ describe('terminal view', () => {
     expect(text.split('\n').length).toBeLessThanOrEqual(PREVIEW_LINES + 4);
   });
 
-  it('pauses previews past a burst, says so once, and shows them again the next second; --full never pauses', () => {
+  it('thins previews past a burst, says so once, and shows them again the next second; --full never thins', () => {
     const render = (preview: 'preview' | 'full', arrivals: Date[]) => {
       const written: string[] = [];
       const sink = createPrettySink({ out: { write: (text) => written.push(String(text)) }, palette: plain, preview });
@@ -107,12 +107,13 @@ describe('terminal view', () => {
     const second = Date.parse('2026-11-29T10:00:00.000Z');
     const burst = Array.from({ length: PREVIEWS_PER_SECOND + 5 }, (_, index) => new Date(second + index));
     const written = render('preview', [...burst, new Date(second + 1000)]);
-    const notes = written.filter((text) => text.includes('previews paused'));
+    const notes = written.filter((text) => text.includes('previews thinned'));
     expect(notes).toHaveLength(1);
-    const messages = written.filter((text) => !text.includes('previews paused'));
+    const messages = written.filter((text) => !text.includes('previews thinned'));
     const withPreview = (text: string) => text.split('\n').filter(Boolean).length > 1;
     expect(messages.slice(0, PREVIEWS_PER_SECOND).every(withPreview)).toBe(true);
-    expect(messages.slice(PREVIEWS_PER_SECOND, -1).some(withPreview)).toBe(false);
+    // The bucket refills continuously (30 a second): within the next few ms of the burst, at most one more.
+    expect(messages.slice(PREVIEWS_PER_SECOND, -1).filter(withPreview).length).toBeLessThanOrEqual(1);
     expect(written.indexOf(notes[0] as string)).toBe(PREVIEWS_PER_SECOND);
     expect(withPreview(messages.at(-1) as string)).toBe(true);
     expect(render('full', burst).every(withPreview)).toBe(true);
