@@ -15,15 +15,19 @@ export interface ApiConfig {
   chosenBy: { apiUrl: Sourced<string> } | { environment: Sourced<string> } | undefined;
 }
 
+/** Flags beat the environment, which beats a `.env` file. */
+const RANK: Readonly<Record<Sourced<string>['source'], number>> = { flag: 3, env: 2, '.env': 1, default: 0 };
+
 /**
- * Pure. Flags always beat the environment: `--api-url` > `--env` > METRIPORT_API_URL > METRIPORT_ENV (each
- * from the environment, then `.env`), so an exported emulator URL can never silently override `--env`. Key
- * from flag > env > `.env`.
+ * Pure. Which API: the API URL or the environment from the strongest place (flag > environment > `.env`),
+ * and at the same place the URL wins: `--api-url` > `--env` > METRIPORT_API_URL > METRIPORT_ENV, and an exported
+ * METRIPORT_ENV beats a `.env` file's METRIPORT_API_URL (a cloned repository's `.env` cannot steer an exported
+ * choice). Key from flag > env > `.env`.
  */
 export function resolveApiConfig(flags: ApiFlags, env: Env, dotenv: Env): ApiConfig {
-  const fromFlagEnv = flags.env !== undefined && (flags.apiUrl === undefined || flags.apiUrl === '');
-  const apiUrl = fromFlagEnv ? undefined : pick({ flag: flags.apiUrl, flagName: '--api-url', env, dotenv, envName: 'METRIPORT_API_URL' });
+  const urlGiven = pick({ flag: flags.apiUrl, flagName: '--api-url', env, dotenv, envName: 'METRIPORT_API_URL' });
   const environment = pick({ flag: flags.env, flagName: '--env', env, dotenv, envName: 'METRIPORT_ENV' });
+  const apiUrl = urlGiven !== undefined && RANK[urlGiven.source] >= RANK[environment?.source ?? 'default'] ? urlGiven : undefined;
   const apiKey = pick({ flag: flags.apiKey, flagName: '--api-key', env, dotenv, envName: 'METRIPORT_API_KEY' });
   if (environment !== undefined && environment.value !== 'sandbox' && environment.value !== 'production') {
     throw usageError('BAD_ENV', `${environment.origin} "${environment.value}" is not an environment.`, 'Use sandbox or production.');
@@ -54,8 +58,24 @@ export function apiHintFlags(config: ApiConfig): FlagMap {
   return flags;
 }
 
+/**
+ * The API key, for a call to `config.target`. A `.env` file (a cloned repository's, say) that names an API
+ * that is not Metriport's is not sent a key from anywhere else: the user confirms the URL with `--api-url`, or
+ * keeps the key in that same file (SECURITY.md, "Where the API key goes").
+ */
 export function requireApiKey(config: ApiConfig): Sourced<string> {
-  if (config.apiKey !== undefined) return config.apiKey;
+  const { apiKey, chosenBy, target } = config;
+  if (apiKey !== undefined && !target.isMetriportHost && chosenBy !== undefined && 'apiUrl' in chosenBy) {
+    const url = chosenBy.apiUrl;
+    if (url.source === '.env' && apiKey.source !== '.env') {
+      throw usageError(
+        'API_URL_FROM_DOTENV',
+        `${url.origin} points at ${target.baseUrl}, which is not Metriport's API, and the API key comes from ${apiKey.origin}: it is not sent there.`,
+        `Pass --api-url ${target.baseUrl} if you mean that API, or keep METRIPORT_API_KEY in the same .env file.`,
+      );
+    }
+  }
+  if (apiKey !== undefined) return apiKey;
   throw new MwError(`No Metriport API key for ${config.target.description}.`, {
     code: 'NO_API_KEY',
     category: 'auth',

@@ -1,4 +1,4 @@
-import { type ApiFlags, resolveApiConfig } from '../../config/api-config.js';
+import { type ApiFlags, requireApiKey, resolveApiConfig } from '../../config/api-config.js';
 import type { Env, Sourced } from '../../config/sources.js';
 import { accountHasNoWebhookKey, pickWebhookKey, requireWebhookKey } from '../../config/webhook-key.js';
 import { createMetriportClient } from '../../metriport/client.js';
@@ -18,7 +18,7 @@ export async function signingKey(input: {
   if (given !== undefined) return given;
   const api = resolveApiConfig(flags, context.env, context.dotenv);
   if (api.apiKey === undefined) return requireWebhookKey({ key: undefined, purpose: input.purpose, fromAccount: true });
-  const settings = await createMetriportClient({ target: api.target, apiKey: api.apiKey.value }).getSettings();
+  const settings = await createMetriportClient({ target: api.target, apiKey: requireApiKey(api).value }).getSettings();
   if (settings.webhookKey === null) throw accountHasNoWebhookKey({ target: api.target, orPassKey: true });
   return { value: settings.webhookKey, source: 'default', origin: `the account (${api.target.description})` };
 }
