@@ -1,7 +1,9 @@
 import { internalError, MwError } from '../errors.js';
 import { HttpFailure, type HttpResponse, headerValue, type SendHttp, sendHttp } from '../http/send-http.js';
+import { apiPath } from './api-path.js';
 import type { ApiTarget } from './target.js';
 import type { SamplePayloadResult, Settings, WebhookRequestPage, WebhookStatus } from './types.js';
+import { checkWebhookRequestId } from './webhook-request-id.js';
 
 export interface MetriportClientOptions {
   target: ApiTarget;
@@ -39,7 +41,10 @@ export interface MetriportClient {
 
 interface Call {
   method: 'GET' | 'POST';
+  /** Built with `apiPath`, so no segment can climb to another endpoint. */
   path: string;
+  /** `?…`, built with URLSearchParams. */
+  search?: string;
   body?: unknown;
   /** Safe to repeat: retried on network errors, 429 and 5xx. */
   idempotent: boolean;
@@ -62,7 +67,7 @@ export function createMetriportClient(options: MetriportClientOptions): Metripor
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
 
   async function call(request: Call): Promise<{ status: number; text: string }> {
-    const url = new URL(request.path, `${target.baseUrl}/`).toString();
+    const url = apiUrl(request.path, request.search ?? '');
     const label = `${request.method} /${request.path}`;
     for (let attempt = 0; ; attempt += 1) {
       const canRetry = request.idempotent && attempt < retries;
@@ -97,6 +102,16 @@ export function createMetriportClient(options: MetriportClientOptions): Metripor
       }
       throw apiError({ status: response.status, text, label, newerEndpoint: request.newerEndpoint, missingItem: request.missingItem });
     }
+  }
+
+  /** The base URL's own path is kept; the check below holds even if a caller forgot `apiPath`. */
+  function apiUrl(path: string, search: string): string {
+    const base = new URL(`${target.baseUrl}/`);
+    const url = new URL(`${path}${search}`, base);
+    if (url.origin !== base.origin || url.pathname !== `${base.pathname}${path}`) {
+      throw internalError('UNSAFE_API_PATH', `Refused to call ${url.pathname}: it is not the API path ${base.pathname}${path}.`);
+    }
+    return url.toString();
   }
 
   function apiError(input: {
@@ -197,7 +212,7 @@ export function createMetriportClient(options: MetriportClientOptions): Metripor
     target,
     async getSettings(options) {
       return parse<Settings>(
-        (await call({ method: 'GET', path: 'settings', idempotent: true, signal: options?.signal })).text,
+        (await call({ method: 'GET', path: apiPath('settings'), idempotent: true, signal: options?.signal })).text,
         'GET /settings',
       );
     },
@@ -205,15 +220,15 @@ export function createMetriportClient(options: MetriportClientOptions): Metripor
       if (webhookUrl === '')
         throw internalError('EMPTY_WEBHOOK_URL', 'Refused to send an empty webhook URL: Metriport reads it as "no change".');
       // Setting the same URL twice has the same effect, so this may be retried.
-      const answer = await call({ method: 'POST', path: 'settings', body: { webhookUrl }, idempotent: true });
+      const answer = await call({ method: 'POST', path: apiPath('settings'), body: { webhookUrl }, idempotent: true });
       return parse<Settings>(answer.text, 'POST /settings');
     },
     async getWebhookStatus() {
-      const answer = await call({ method: 'GET', path: 'settings/webhook', idempotent: true, allow: [404] });
+      const answer = await call({ method: 'GET', path: apiPath('settings', 'webhook'), idempotent: true, allow: [404] });
       return answer.status === 404 ? null : parse<WebhookStatus>(answer.text, 'GET /settings/webhook');
     },
     async retryFailedRequests() {
-      await call({ method: 'POST', path: 'settings/webhook/retry', idempotent: false });
+      await call({ method: 'POST', path: apiPath('settings', 'webhook', 'retry'), idempotent: false });
     },
     async listWebhookRequests(query) {
       const params = new URLSearchParams();
@@ -223,16 +238,19 @@ export function createMetriportClient(options: MetriportClientOptions): Metripor
       const search = params.size === 0 ? '' : `?${params.toString()}`;
       const answer = await call({
         method: 'GET',
-        path: `settings/webhook/request${search}`,
+        path: apiPath('settings', 'webhook', 'request'),
+        search,
         idempotent: true,
         newerEndpoint: 'the list of webhook requests',
       });
       return parse<WebhookRequestPage>(answer.text, 'GET /settings/webhook/request');
     },
     async retryWebhookRequest(id) {
+      // Checked again here, for callers other than the command: an id that is not a UUID is never sent.
+      checkWebhookRequestId(id, 'The webhook request id');
       const answer = await call({
         method: 'POST',
-        path: `settings/webhook/request/${encodeURIComponent(id)}/retry`,
+        path: apiPath('settings', 'webhook', 'request', id, 'retry'),
         idempotent: false,
         newerEndpoint: 'the retry of one webhook request',
         missingItem: `webhook request ${id}`,
@@ -243,7 +261,7 @@ export function createMetriportClient(options: MetriportClientOptions): Metripor
       const label = 'POST /settings/webhook/sample-payload';
       const answer = await call({
         method: 'POST',
-        path: 'settings/webhook/sample-payload',
+        path: apiPath('settings', 'webhook', 'sample-payload'),
         body: payload,
         idempotent: false,
         allow: [500],

@@ -2,6 +2,7 @@ import { planRetry, type RetryOutcome, startRetry, waitForRetry } from '../../ac
 import { readWebhookReport } from '../../account/webhook-report.js';
 import { usageError } from '../../errors.js';
 import type { MetriportClient } from '../../metriport/client.js';
+import { checkWebhookRequestId } from '../../metriport/webhook-request-id.js';
 import { visible } from '../../output/visible.js';
 import { isRecord } from '../../util/json.js';
 import { parseDuration } from '../../util/units.js';
@@ -16,6 +17,7 @@ const POLL_INTERVAL_MS = 1000;
 
 export async function runRetryCommand(id: string | undefined, flags: RetryFlags): Promise<number> {
   const context = processContext();
+  if (id !== undefined) checkWebhookRequestId(id, 'The id given to `retry`');
   const timeoutMs = parseDuration(flags.timeout ?? DEFAULT_TIMEOUT);
   if (timeoutMs === undefined)
     throw usageError('BAD_TIMEOUT', `--timeout "${flags.timeout}" is not a duration.`, 'Pass e.g. 90s, 5m or 1500ms.');
