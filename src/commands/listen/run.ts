@@ -1,3 +1,4 @@
+import { captureGitNotices } from '../../capture/git-exposure.js';
 import type { ListenConfig } from '../../config/listen/listen-config.js';
 import { type ListenContext, resolveListenConfig } from '../../config/listen/resolve.js';
 import type { RunningEmulator } from '../../emulator/app.js';
@@ -100,6 +101,7 @@ export async function runListenCommand(flags: ListenCommandFlags): Promise<numbe
 
   let wiring: Awaited<ReturnType<typeof buildListenWiring>> | undefined;
   try {
+    for (const notice of await captureGitNotices(config.capture)) publish({ type: 'warning', at: new Date(), ...notice });
     if (config.inspector !== undefined && inspectorStore !== undefined) {
       inspector = await startInspector({
         port: config.inspector.port,
