@@ -9,7 +9,7 @@ import type { RestoreFlags } from './command.js';
 export async function runRestoreCommand(flags: RestoreFlags): Promise<number> {
   const context = processContext();
   const client = clientFromFlags(flags, context);
-  const store = stateStoreFor(context.env, client.target.baseUrl);
+  const store = stateStoreFor(context.env, client.target.baseUrl, { force: flags.force === true });
   const release = await store.lock();
   try {
     const { records, problems } = await store.read();
