@@ -110,7 +110,21 @@ export async function main(argv: readonly string[]): Promise<void> {
     exitCode = reportError(error, { debug: argv.includes('--debug'), secrets: secretsIn(argv), invocation: invocation(process.env) });
   }
   process.off('beforeExit', unsettled);
+  await flushed(process.stdout);
+  await flushed(process.stderr);
   exitNow(exitCode);
+}
+
+/**
+ * Waits until a stream has handed everything written to it to the system: a pipe takes its data in the
+ * background, and process.exit drops what it has not taken yet (`requests --json | wc -l` saw 65,536 bytes
+ * of 600 rows). A reader that went away ends the wait too.
+ */
+function flushed(stream: NodeJS.WriteStream): Promise<void> {
+  if (stream.writableLength === 0 || !stream.writable) return Promise.resolve();
+  return new Promise((resolve) => {
+    stream.write('', () => resolve());
+  });
 }
 
 const SECRET_FLAGS = ['--api-key', '--webhook-key', '--ngrok-authtoken'];

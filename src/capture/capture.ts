@@ -98,7 +98,26 @@ function storeInAll(parts: readonly CapturePart[]): (record: CaptureRecord) => S
   };
 }
 
-async function openOutDir(dir: string, knownMessageIds: Set<string>) {
+/** What `prepareOutDir` found and did. */
+export interface PreparedOutDir {
+  /** The folder did not exist and was made (0700). */
+  created: boolean;
+  /**
+   * `created`: the folder had no `.gitignore`, and now has one holding `*`. `kept`: it has one already (the
+   * user's own is never changed; `captureGitNotices` checks that it ignores the captures). `top-of-work-tree`:
+   * the folder holds `.git`, where a `*` would hide the whole repository from git: none is written.
+   */
+  gitignore: 'created' | 'kept' | 'top-of-work-tree';
+}
+
+const GITIGNORE = '# Captured webhooks hold patient data (PHI): never commit them.\n*\n';
+
+/**
+ * Makes `--out` ready: the folder exists and is 0700, and it holds a `.gitignore` that keeps its files out of
+ * `git add .`, whatever the folder's history (made now, made by an earlier run whose `.gitignore` was lost,
+ * made by the user). Idempotent: the command calls it to warn at start, and the capture again to open it.
+ */
+export async function prepareOutDir(dir: string): Promise<PreparedOutDir> {
   const existing = await stat(dir).catch(() => undefined);
   if (existing !== undefined && !existing.isDirectory()) {
     throw new MwError(`--out ${dir} is a file, not a folder.`, {
@@ -107,19 +126,26 @@ async function openOutDir(dir: string, knownMessageIds: Set<string>) {
       hint: 'Pass a folder path (it is created if missing), or move the file away.',
     });
   }
-  if (existing === undefined) {
-    await createFolders(dir);
-    // A folder this tool made for PHI keeps it out of a repository's `git add .`.
-    await guard(`write ${join(dir, '.gitignore')}`, () =>
-      writeFile(join(dir, '.gitignore'), '# Captured webhooks hold patient data (PHI): never commit them.\n*\n', {
-        mode: PRIVATE_FILE,
-        flag: 'wx',
-      }),
-    );
+  if (existing === undefined) await createFolders(dir);
+  let gitignore: PreparedOutDir['gitignore'] = 'kept';
+  if ((await stat(join(dir, '.git')).catch(() => undefined)) !== undefined) gitignore = 'top-of-work-tree';
+  else {
+    try {
+      // 'wx': a `.gitignore` already there (the user's, or a link) is never overwritten.
+      await writeFile(join(dir, '.gitignore'), GITIGNORE, { mode: PRIVATE_FILE, flag: 'wx' });
+      gitignore = 'created';
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw fileError(`write ${join(dir, '.gitignore')}`, error);
+    }
   }
   const info = await guard(`read the capture folder ${dir}`, () => stat(dir));
   // PHI: the folder is tightened even when it already existed, so other users cannot list message ids.
   if ((info.mode & 0o077) !== 0) await guard(`restrict the capture folder ${dir}`, () => chmod(dir, PRIVATE_DIR));
+  return { created: existing === undefined, gitignore };
+}
+
+async function openOutDir(dir: string, knownMessageIds: Set<string>) {
+  await prepareOutDir(dir);
   for (const name of await guard(`list the capture folder ${dir}`, () => readdir(dir))) {
     const key = messageIdKeyOfFile(name);
     if (key !== undefined) knownMessageIds.add(key);

@@ -49,6 +49,11 @@ function typeInName(type: string): string {
   return name;
 }
 
+/** Whether a file name (no folder) is one of our captures. */
+export function isCaptureFileName(fileName: string): boolean {
+  return NAME_PATTERN.test(fileName);
+}
+
 /** The messageId key of a capture file, or `undefined` for files that are not captures (or have no id). */
 export function messageIdKeyOfFile(fileName: string): string | undefined {
   const match = NAME_PATTERN.exec(fileName);

@@ -19,6 +19,11 @@ export interface HttpRequest {
   timeoutMs: number;
   /** Response bytes kept; the rest is read and dropped, so a huge answer cannot exhaust memory. Default 1 MiB. */
   maxResponseBytes?: number | undefined;
+  /**
+   * Past `maxResponseBytes`, answer at once (`truncated`) and close the connection instead of reading the rest:
+   * for a caller that will refuse a cut answer anyway, so an endless one ends at the bound, not at the timeout.
+   */
+  stopAtLimit?: boolean | undefined;
   /** Gives up at once when aborted (`code` ABORTED). */
   signal?: AbortSignal | undefined;
 }
@@ -74,24 +79,29 @@ export const sendHttp: SendHttp = (request) =>
       const chunks: Buffer[] = [];
       let kept = 0;
       let truncated = false;
-      incoming.on('data', (chunk: Buffer) => {
-        if (kept >= limit) {
-          truncated = true;
-          return;
-        }
-        const piece = kept + chunk.length > limit ? chunk.subarray(0, limit - kept) : chunk;
-        truncated ||= piece.length < chunk.length;
-        chunks.push(piece);
-        kept += piece.length;
-      });
-      incoming.on('error', (error: NodeJS.ErrnoException) => fail(socketFailure(error)));
-      incoming.on('aborted', () => fail(new HttpFailure('ECONNRESET', 'the connection closed in the middle of the answer (ECONNRESET)')));
-      incoming.on('end', () => {
+      const finish = () => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
         resolve({ status: incoming.statusCode ?? 0, headers: incoming.headers, body: Buffer.concat(chunks), truncated });
+      };
+      incoming.on('data', (chunk: Buffer) => {
+        if (kept >= limit) {
+          truncated = true;
+        } else {
+          const piece = kept + chunk.length > limit ? chunk.subarray(0, limit - kept) : chunk;
+          truncated ||= piece.length < chunk.length;
+          chunks.push(piece);
+          kept += piece.length;
+        }
+        if (truncated && request.stopAtLimit) {
+          finish();
+          outgoing.destroy();
+        }
       });
+      incoming.on('error', (error: NodeJS.ErrnoException) => fail(socketFailure(error)));
+      incoming.on('aborted', () => fail(new HttpFailure('ECONNRESET', 'the connection closed in the middle of the answer (ECONNRESET)')));
+      incoming.on('end', finish);
     });
     // A timer that is not unref'd: while a call is pending, the process cannot run out of things to wait for.
     const timer = setTimeout(() => fail(new HttpFailure('TIMEOUT', `no answer within ${request.timeoutMs} ms`)), request.timeoutMs);

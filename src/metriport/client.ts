@@ -1,8 +1,10 @@
 import { internalError, MwError } from '../errors.js';
 import { HttpFailure, type HttpResponse, headerValue, type SendHttp, sendHttp } from '../http/send-http.js';
 import { NEXT } from '../next-command.js';
+import { apiPath } from './api-path.js';
 import type { ApiTarget } from './target.js';
 import type { SamplePayloadResult, Settings, WebhookRequestPage, WebhookStatus } from './types.js';
+import { checkWebhookRequestId } from './webhook-request-id.js';
 
 export interface MetriportClientOptions {
   target: ApiTarget;
@@ -38,10 +40,45 @@ export interface MetriportClient {
   retryWebhookRequest(id: string): Promise<Record<string, unknown>>;
 }
 
+const KB = 1024;
+const MB = 1024 * KB;
+
+/**
+ * The most each answer may hold, by what its endpoint can legitimately send. An answer past its bound is
+ * refused as "larger than N" (never cut and then misread as "not JSON"), and its connection is closed.
+ */
+export const ANSWER_BOUNDS = {
+  /** `GET`/`POST /settings`: an id, a URL (at most 2048 characters), a key and the filters. */
+  settings: 256 * KB,
+  /** `GET /settings/webhook`: two counts, a flag and a status detail (Metriport cuts it at 2048 characters). */
+  status: 256 * KB,
+  /** `POST /settings/webhook/retry`: plain "OK". */
+  retryAll: 64 * KB,
+  /** `POST /settings/webhook/sample-payload`: the receiver's answer, as Metriport read it, and a few fields. */
+  samplePayload: 1 * MB,
+  /**
+   * `GET /settings/webhook/request`: one page of rows, payloads included; a document-download payload can pass
+   * 1 MB. `findWebhookRequests` asks for smaller pages when a page passes this.
+   */
+  requestPage: 32 * MB,
+  /** `POST /settings/webhook/request/:id/retry`: the payload sent, as big as a message (listen accepts 64 MB). */
+  retryOne: 64 * MB,
+} as const;
+
+/** `MwError.code` of an answer past its bound. */
+export const ANSWER_TOO_LARGE = 'API_ANSWER_TOO_LARGE';
+
 interface Call {
   method: 'GET' | 'POST';
+  /** Built with `apiPath`, so no segment can climb to another endpoint. */
   path: string;
+  /** `?…`, built with URLSearchParams. */
+  search?: string;
   body?: unknown;
+  /** The most this endpoint's answer may hold (`ANSWER_BOUNDS`). */
+  maxBytes: number;
+  /** The next step when the answer passes `maxBytes`; by default, check that the URL is Metriport's API. */
+  tooLargeHint?: string;
   /** Safe to repeat: retried on network errors, 429 and 5xx. */
   idempotent: boolean;
   /** Statuses handed back to the caller instead of becoming errors. */
@@ -63,7 +100,7 @@ export function createMetriportClient(options: MetriportClientOptions): Metripor
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
 
   async function call(request: Call): Promise<{ status: number; text: string }> {
-    const url = new URL(request.path, `${target.baseUrl}/`).toString();
+    const url = apiUrl(request.path, request.search ?? '');
     const label = `${request.method} /${request.path}`;
     for (let attempt = 0; ; attempt += 1) {
       const canRetry = request.idempotent && attempt < retries;
@@ -79,6 +116,8 @@ export function createMetriportClient(options: MetriportClientOptions): Metripor
           },
           body: request.body === undefined ? undefined : JSON.stringify(request.body),
           timeoutMs,
+          maxResponseBytes: request.maxBytes,
+          stopAtLimit: true,
           signal: request.signal,
         });
       } catch (error) {
@@ -94,10 +133,21 @@ export function createMetriportClient(options: MetriportClientOptions): Metripor
         continue;
       }
       if ((response.status >= 200 && response.status < 300) || request.allow?.includes(response.status)) {
+        if (response.truncated) throw tooLarge({ label, maxBytes: request.maxBytes, hint: request.tooLargeHint });
         return { status: response.status, text };
       }
       throw apiError({ status: response.status, text, label, newerEndpoint: request.newerEndpoint, missingItem: request.missingItem });
     }
+  }
+
+  /** The base URL's own path is kept; the check below holds even if a caller forgot `apiPath`. */
+  function apiUrl(path: string, search: string): string {
+    const base = new URL(`${target.baseUrl}/`);
+    const url = new URL(`${path}${search}`, base);
+    if (url.origin !== base.origin || url.pathname !== `${base.pathname}${path}`) {
+      throw internalError('UNSAFE_API_PATH', `Refused to call ${url.pathname}: it is not the API path ${base.pathname}${path}.`);
+    }
+    return url.toString();
   }
 
   function apiError(input: {
@@ -162,6 +212,17 @@ export function createMetriportClient(options: MetriportClientOptions): Metripor
     });
   }
 
+  function tooLarge(input: { label: string; maxBytes: number; hint?: string | undefined }): MwError {
+    return new MwError(
+      `${capitalise(target.description)} answered more than ${sizeText(input.maxBytes)} to ${input.label}; it was not read.`,
+      {
+        code: ANSWER_TOO_LARGE,
+        category: 'api',
+        hint: input.hint ?? `That endpoint never answers so much: check that ${target.baseUrl} is Metriport's API (or the emulator).`,
+      },
+    );
+  }
+
   function unreachable(input: { label: string; error: unknown; timeoutMs: number }): MwError {
     const failure = input.error instanceof HttpFailure ? input.error : undefined;
     const timedOut = failure?.code === 'TIMEOUT';
@@ -199,7 +260,15 @@ export function createMetriportClient(options: MetriportClientOptions): Metripor
     target,
     async getSettings(options) {
       return parse<Settings>(
-        (await call({ method: 'GET', path: 'settings', idempotent: true, signal: options?.signal })).text,
+        (
+          await call({
+            method: 'GET',
+            path: apiPath('settings'),
+            maxBytes: ANSWER_BOUNDS.settings,
+            idempotent: true,
+            signal: options?.signal,
+          })
+        ).text,
         'GET /settings',
       );
     },
@@ -207,15 +276,28 @@ export function createMetriportClient(options: MetriportClientOptions): Metripor
       if (webhookUrl === '')
         throw internalError('EMPTY_WEBHOOK_URL', 'Refused to send an empty webhook URL: Metriport reads it as "no change".');
       // Setting the same URL twice has the same effect, so this may be retried.
-      const answer = await call({ method: 'POST', path: 'settings', body: { webhookUrl }, idempotent: true });
+      const answer = await call({
+        method: 'POST',
+        path: apiPath('settings'),
+        body: { webhookUrl },
+        maxBytes: ANSWER_BOUNDS.settings,
+        idempotent: true,
+      });
       return parse<Settings>(answer.text, 'POST /settings');
     },
     async getWebhookStatus(options) {
-      const answer = await call({ method: 'GET', path: 'settings/webhook', idempotent: true, allow: [404], signal: options?.signal });
+      const answer = await call({
+        method: 'GET',
+        path: apiPath('settings', 'webhook'),
+        maxBytes: ANSWER_BOUNDS.status,
+        idempotent: true,
+        allow: [404],
+        signal: options?.signal,
+      });
       return answer.status === 404 ? null : parse<WebhookStatus>(answer.text, 'GET /settings/webhook');
     },
     async retryFailedRequests() {
-      await call({ method: 'POST', path: 'settings/webhook/retry', idempotent: false });
+      await call({ method: 'POST', path: apiPath('settings', 'webhook', 'retry'), maxBytes: ANSWER_BOUNDS.retryAll, idempotent: false });
     },
     async listWebhookRequests(query) {
       const params = new URLSearchParams();
@@ -225,16 +307,23 @@ export function createMetriportClient(options: MetriportClientOptions): Metripor
       const search = params.size === 0 ? '' : `?${params.toString()}`;
       const answer = await call({
         method: 'GET',
-        path: `settings/webhook/request${search}`,
+        path: apiPath('settings', 'webhook', 'request'),
+        search,
+        maxBytes: ANSWER_BOUNDS.requestPage,
+        tooLargeHint: 'A page of webhook requests was that large: ask for fewer per page (count).',
         idempotent: true,
         newerEndpoint: 'the list of webhook requests',
       });
       return parse<WebhookRequestPage>(answer.text, 'GET /settings/webhook/request');
     },
     async retryWebhookRequest(id) {
+      // Checked again here, for callers other than the command: an id that is not a UUID is never sent.
+      checkWebhookRequestId(id, 'The webhook request id');
       const answer = await call({
         method: 'POST',
-        path: `settings/webhook/request/${encodeURIComponent(id)}/retry`,
+        path: apiPath('settings', 'webhook', 'request', id, 'retry'),
+        maxBytes: ANSWER_BOUNDS.retryOne,
+        tooLargeHint: 'Metriport may have resent it all the same: check with `requests` before retrying again.',
         idempotent: false,
         newerEndpoint: 'the retry of one webhook request',
         missingItem: `webhook request ${id}`,
@@ -245,7 +334,9 @@ export function createMetriportClient(options: MetriportClientOptions): Metripor
       const label = 'POST /settings/webhook/sample-payload';
       const answer = await call({
         method: 'POST',
-        path: 'settings/webhook/sample-payload',
+        path: apiPath('settings', 'webhook', 'sample-payload'),
+        maxBytes: ANSWER_BOUNDS.samplePayload,
+        tooLargeHint: 'The message was sent; your receiver answered it with a very large body: check your receiver.',
         body: payload,
         idempotent: false,
         allow: [500],
@@ -278,6 +369,13 @@ function errorDetail(text: string): string | undefined {
   }
   const trimmed = text.trim();
   return trimmed === '' ? undefined : trimmed.slice(0, 200);
+}
+
+/** 256 KB, 32 MB: the bounds above, for messages. */
+function sizeText(bytes: number): string {
+  if (bytes % MB === 0) return `${bytes / MB} MB`;
+  if (bytes % KB === 0) return `${bytes / KB} KB`;
+  return `${bytes} bytes`;
 }
 
 function capitalise(text: string): string {

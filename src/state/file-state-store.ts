@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
 import { MwError } from '../errors.js';
 import { fileError } from '../util/file-error.js';
+import { processStartOf } from './process-start.js';
 import { parseChain } from './registration-record.js';
+import { acquireStartLock } from './start-lock.js';
 import type { StateRead, StateStore } from './state-store.js';
 
 export interface FileStateStoreOptions {
@@ -16,6 +17,15 @@ export interface FileStateStoreOptions {
   isProcessAlive: (pid: number) => boolean;
   /** How long `lock()` waits for another start-up to finish. Default 5000 ms. */
   lockWaitMs?: number;
+  /**
+   * `--force`: also take over a start-up lock whose holder runs but has not touched it for `LOCK_STALE_MS`
+   * (a program that got a crashed listen's pid). Default false.
+   */
+  force?: boolean;
+  /** When a process started (default: `processStartOf`, Linux's /proc); tests give their own. */
+  processStart?: (pid: number) => string | null | undefined;
+  /** Milliseconds since the epoch (default Date.now), for the lock's age. */
+  now?: () => number;
 }
 
 const FORMAT_VERSION = 2;
@@ -72,38 +82,23 @@ export function fileStateStore(path: string, options: FileStateStoreOptions): St
         heldLocks -= 1;
       };
     }
-    const deadline = Date.now() + (options.lockWaitMs ?? 5000);
     await mkdir(dirname(path), { recursive: true, mode: 0o700 }).catch((error: unknown) => {
       throw stateError(`create ${dirname(path)}`, error);
     });
-    for (;;) {
-      try {
-        const handle = await open(lockPath, 'wx', 0o600);
-        await handle.writeFile(`${options.pid}\n`);
-        await handle.close();
-        heldLocks = 1;
-        return async () => {
-          heldLocks -= 1;
-          if (heldLocks === 0) await rm(lockPath, { force: true });
-        };
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw stateError(`create ${lockPath}`, error);
-      }
-      const holder = Number((await readFile(lockPath, 'utf8').catch(() => '')).trim());
-      // A lock whose process is gone (or that holds no pid) is stale: take it over.
-      if (!(Number.isInteger(holder) && holder > 0 && options.isProcessAlive(holder))) {
-        await rm(lockPath, { force: true });
-        continue;
-      }
-      if (Date.now() >= deadline) {
-        throw new MwError(`Another listen (pid ${holder}) is registering with the same API right now.`, {
-          code: 'LISTEN_STARTING',
-          category: 'usage',
-          hint: 'Wait until it is ready, then stop it or pass --force to take the URL over.',
-        });
-      }
-      await delay(50);
-    }
+    const held = await acquireStartLock({
+      path: lockPath,
+      pid: options.pid,
+      isProcessAlive: options.isProcessAlive,
+      processStart: options.processStart ?? processStartOf,
+      force: options.force ?? false,
+      waitMs: options.lockWaitMs ?? 5000,
+      now: options.now ?? Date.now,
+    });
+    heldLocks = 1;
+    return async () => {
+      heldLocks -= 1;
+      if (heldLocks === 0) await held.release();
+    };
   }
 
   return {

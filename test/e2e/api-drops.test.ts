@@ -51,7 +51,7 @@ describe.each([
       ['status'],
       ['retry'],
       ['requests'],
-      ['retry', 'some-request-id'],
+      ['retry', '0195d9a0-aaaa-7bbb-8ccc-000000000001'],
       ['restore'],
       ['trigger', 'patient.admit', '--via-api'],
       ['listen', '--port', '0', '--public-url', 'https://tunnel.example.com'],

@@ -49,10 +49,13 @@ describe('requests and retry <id>', () => {
   it('an unknown id → exit 5 naming it; an API without the endpoints → a plain sentence, exit 5', async () => {
     const world = await worlds.newWorld();
     const emulator = await spawnEmulator(world);
-    const unknown = world.spawn(['retry', 'no-such-request'], { METRIPORT_API_URL: emulator.url, METRIPORT_API_KEY: TEST_API_KEY });
+    const unknown = world.spawn(['retry', '0195d9a0-aaaa-7bbb-8ccc-000000000001'], {
+      METRIPORT_API_URL: emulator.url,
+      METRIPORT_API_KEY: TEST_API_KEY,
+    });
     expect((await unknown.exited).code).toBe(5);
     expect(unknown.stderr()).toMatch(
-      /^Error: There is no webhook request no-such-request at the API at .*\. List them with `node \S+ requests`; Metriport keeps them 30 days\.\n$/,
+      /^Error: There is no webhook request 0195d9a0-aaaa-7bbb-8ccc-000000000001 at the API at .*\. List them with `node \S+ requests`; Metriport keeps them 30 days\.\n$/,
     );
 
     // An API that predates the endpoints: Express answers unknown routes with its own 404 page.
@@ -63,7 +66,7 @@ describe('requests and retry <id>', () => {
     await new Promise<void>((resolve) => older.listen(0, '127.0.0.1', resolve));
     worlds.onCleanup(() => new Promise((resolve) => older.close(resolve)));
     const olderUrl = `http://127.0.0.1:${(older.address() as AddressInfo).port}`;
-    for (const args of [['requests'], ['retry', 'abc']]) {
+    for (const args of [['requests'], ['retry', '0195d9a0-aaaa-7bbb-8ccc-000000000001']]) {
       const run = world.spawn(args, { METRIPORT_API_URL: olderUrl, METRIPORT_API_KEY: TEST_API_KEY });
       expect((await run.exited).code).toBe(5);
       expect(run.stderr()).toMatch(

@@ -99,7 +99,7 @@ function registered(
   },
 ): AccountLink {
   const client = createMetriportClient({ target: input.target, apiKey: input.apiKey });
-  const store = input.inMemory ? memoryStateStore() : stateStoreFor(input.env, input.target.baseUrl);
+  const store = input.inMemory ? memoryStateStore() : stateStoreFor(input.env, input.target.baseUrl, { force: registration.force });
   const registrar = createRegistrar(
     { keepUrl: registration.keepUrl, force: registration.force },
     {

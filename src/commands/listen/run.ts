@@ -1,3 +1,4 @@
+import { captureGitNotices } from '../../capture/git-exposure.js';
 import { apiHintFlags, resolveApiConfig } from '../../config/api-config.js';
 import type { ListenConfig } from '../../config/listen/listen-config.js';
 import type { ListenFlags } from '../../config/listen/listen-options.js';
@@ -64,6 +65,7 @@ export async function runListenCommand(flags: ListenFlags): Promise<number> {
 
   const closing: Array<() => Promise<void>> = [];
   try {
+    for (const notice of await captureGitNotices(config.capture)) publish({ type: 'warning', at: new Date(), ...notice });
     const wiring = await buildListenWiring(config, { publish, env: context.env });
     closing.push(() => wiring.close());
     const session = await openListenSession(

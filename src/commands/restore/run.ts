@@ -15,7 +15,7 @@ export type RestoreInput = CommandInput<[], typeof RESTORE_OPTIONS>;
 /** Puts back the URL each registration record left by a listen that did not exit cleanly, newest first. */
 export async function run({ flags }: RestoreInput, context: RunContext<RestoreEvent>): Promise<RestoreResult> {
   const client = clientFromFlags(flags, context);
-  const store = stateStoreFor(context.env, client.target.baseUrl);
+  const store = stateStoreFor(context.env, client.target.baseUrl, { force: flags.force === true });
   const release = await store.lock();
   try {
     const { records, problems } = await store.read();

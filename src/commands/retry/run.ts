@@ -3,6 +3,7 @@ import { readWebhookReport } from '../../account/webhook-report.js';
 import type { CommandInput } from '../../config/option-table.js';
 import { usageError } from '../../errors.js';
 import type { MetriportClient } from '../../metriport/client.js';
+import { checkWebhookRequestId } from '../../metriport/webhook-request-id.js';
 import type { RetryEvent, RetryResult } from '../../output/commands/retry.js';
 import { isRecord } from '../../util/json.js';
 import { parseDuration } from '../../util/units.js';
@@ -20,6 +21,8 @@ const POLL_INTERVAL_MS = 1000;
 
 /** Plan, then (unless --dry-run) start Metriport's retry of every failed request, and with --wait see it through. */
 export async function run({ args, flags }: RetryInput, context: RunContext<RetryEvent>): Promise<RetryResult> {
+  // Before anything, --dry-run included: an id that is not a UUID could only make a path that is not a request's.
+  if (args.id !== undefined) checkWebhookRequestId(args.id, 'The id given to `retry`');
   const timeoutMs = parseDuration(flags.timeout ?? DEFAULT_TIMEOUT);
   if (timeoutMs === undefined)
     throw usageError('BAD_TIMEOUT', `--timeout "${flags.timeout}" is not a duration.`, 'Pass e.g. 90s, 5m or 1500ms.');
