@@ -21,6 +21,8 @@ export interface ConnectionBook {
   track(request: IncomingMessage, response: ServerResponse): void;
   /** Node's `clientError` for a connection: a reset, a timeout, or bytes that do not parse as HTTP. */
   onClientError(error: NodeJS.ErrnoException, socket: Duplex): void;
+  /** A CONNECT request (a proxy's), which Node routes nowhere: 405 and a gentle close. */
+  refuseConnect(socket: Duplex): void;
   /** From now on every answer ends its connection (so keep-alive clients cannot hold a shutdown open). */
   closeAfterAnswers(): void;
   /** Resolves once no request is in flight. */
@@ -32,8 +34,9 @@ interface Connection {
   pending: number;
   /** A request or an answer said `Connection: close`: nothing more may be written after it. */
   closing: boolean;
-  /** The newest request's answer on this connection: once written, a 408 may not follow it. */
+  /** The newest request on this connection and its answer: once written, a 408 may not follow it. */
   current: ServerResponse | undefined;
+  request: IncomingMessage | undefined;
   /** A parse error that waits for the pending answers. */
   afterPending: (() => void) | undefined;
 }
@@ -49,7 +52,7 @@ export function createConnectionBook(): ConnectionBook {
   const of = (socket: Duplex): Connection => {
     let connection = book.get(socket);
     if (connection === undefined) {
-      connection = { pending: 0, closing: false, current: undefined, afterPending: undefined };
+      connection = { pending: 0, closing: false, current: undefined, request: undefined, afterPending: undefined };
       book.set(socket, connection);
       closeGentlyWhenNodeEnds(socket);
     }
@@ -73,6 +76,7 @@ export function createConnectionBook(): ConnectionBook {
       const connection = of(request.socket);
       connection.pending += 1;
       connection.current = response;
+      connection.request = request;
       const header = request.headers.connection;
       if (header !== undefined && CLOSE_HEADER.test(header)) connection.closing = true;
       if (closingAll) response.shouldKeepAlive = false;
@@ -103,8 +107,20 @@ export function createConnectionBook(): ConnectionBook {
         socket.destroy();
         return;
       }
+      // Bytes that do not parse inside the body of the request being read (a chunk size that is not hex):
+      // that request gets its 400 now. Waiting for its answer first would wait for a body that cannot come.
+      const current = connection.current;
+      if (current !== undefined && !current.headersSent && connection.request?.complete === false) {
+        current.writeHead(400, { 'content-length': '0', connection: 'close' });
+        current.end();
+        return;
+      }
       if (connection.pending > 0) connection.afterPending = () => refuse(error, socket, connection);
       else refuse(error, socket, connection);
+    },
+    refuseConnect(socket) {
+      if (socket.writable) socket.write('HTTP/1.1 405 Method Not Allowed\r\nAllow: POST\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+      closeGently(socket);
     },
     closeAfterAnswers() {
       closingAll = true;

@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
-import Fastify, { type FastifyError } from 'fastify';
+import type { Duplex } from 'node:stream';
+import Fastify, { type FastifyError, type FastifyReply } from 'fastify';
 import { listenOn } from '../http/listen-on.js';
 import { createByteBudget, SMALL_BODIES_BUDGET, unverifiedBudgetFor } from './byte-budget.js';
 import { createConnectionBook } from './connection-book.js';
@@ -91,6 +92,8 @@ export async function startReceiverServer(options: ReceiverServerOptions): Promi
     keepAliveTimeout: limits.keepAliveTimeoutMs,
     requestTimeout: limits.requestTimeoutMs,
     clientErrorHandler: (error, socket) => connections.onClientError(error, socket),
+    // A path Fastify cannot decode (`/%`): the same empty 400 as any unreadable request, never Fastify's own JSON.
+    frameworkErrors: (_error, _request, reply) => void (reply as FastifyReply).code(400).header('connection', 'close').send(),
     serverFactory: (fastifyHandler) =>
       createServer(
         {
@@ -140,6 +143,8 @@ export async function startReceiverServer(options: ReceiverServerOptions): Promi
     return reply.code(500).send();
   });
 
+  // CONNECT (a proxy request) is not routed at all by Node: without this it got no answer, only a closed socket.
+  app.server.on('connect', (_request, socket: Duplex) => connections.refuseConnect(socket));
   const { port, origin } = await listenOn(app, { host: options.host, port: options.port, what: 'The receiver' });
   let closing: Promise<void> | undefined;
   // Stops accepting and drains; whatever is still arriving after the deadline is cut off, so a client that
