@@ -28,10 +28,10 @@ export type SessionEvent =
   /** A request got 500 because of the tool's own fault. */
   | { type: 'internal-error'; at: Date; error: Error }
   | { type: 'stopped'; stats: ReceiverStats }
-  /** The command's web inspector is up (`requestedPort` differs from `port` when it was taken). */
-  | { type: 'inspector-ready'; url: string; port: number; requestedPort: number }
+  /** The command's web inspector is up (on another port than `requestedPort` when that was taken: `fellBack`). */
+  | { type: 'inspector-ready'; url: string; port: number; requestedPort: number; fellBack: boolean }
   /** `--emulator`: the in-process emulator is the account; commands from another terminal use this API. */
-  | { type: 'emulator-ready'; url: string; apiKey: string; port: number; requestedPort: number }
+  | { type: 'emulator-ready'; url: string; apiKey: string; port: number; requestedPort: number; fellBack: boolean }
   /** `--emulator`: the emulator sends one sample of each message type, then says it is done. */
   | { type: 'emulator-tour'; phase: 'started' | 'done'; types: number }
   | { type: 'info'; at: Date; message: string }

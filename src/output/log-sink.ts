@@ -1,6 +1,7 @@
 import type { ChalkInstance } from 'chalk';
 import type { SessionEvent } from '../listen/events.js';
 import type { FlagMap } from '../next-command.js';
+import { wrapCommand, wrapWords } from './fit.js';
 import { clock, shortId } from './format.js';
 import { commandLine, type HintContext } from './next-command.js';
 import { redactUrl } from './settings.js';
@@ -27,6 +28,8 @@ export interface LogSinkOptions {
   captures?: { outDir: string | undefined; jsonlFile: string | undefined };
   /** `--forward-to`: the app verifies with the account's key, so say how to get it. */
   forwarding?: boolean;
+  /** stderr's width now, when it is a terminal: lines break between words to fit it (output/fit.ts). */
+  columns?: (() => number | undefined) | undefined;
 }
 
 /** The fixed readiness line scripts and tests wait for. Its shape is part of the CLI contract. */
@@ -38,7 +41,20 @@ export function readinessLine(localUrl: string): string {
 export function createLogSink(options: LogSinkOptions): Sink {
   const { palette } = options;
   const invocation = options.invocation ?? 'metriport-webhook';
-  const err = options.err;
+  // Every line fits the terminal, broken between words (never inside a URL, an id or a token).
+  const err = {
+    write: (text: string) => {
+      const columns = options.columns?.();
+      options.err.write(
+        columns === undefined
+          ? text
+          : text
+              .split('\n')
+              .map((one) => wrapWords(one, columns))
+              .join('\n'),
+      );
+    },
+  };
   const line = (at: Date, text: string) => err.write(`${palette.dim(clock(at))}  ${text}\n`);
   // What the command reported around the session, shown where a reader needs it: in the panel, and again last.
   let inspectorUrl: string | undefined;
@@ -53,13 +69,13 @@ export function createLogSink(options: LogSinkOptions): Sink {
       switch (event.type) {
         case 'inspector-ready':
           inspectorUrl = event.url;
-          if (event.port !== event.requestedPort) {
+          if (event.fellBack) {
             err.write(`The inspector's port ${event.requestedPort} is taken; it uses ${event.port} instead (--inspect-port to choose).\n`);
           }
           return;
         case 'emulator-ready':
           emulator = { url: event.url, apiKey: event.apiKey };
-          if (event.port !== event.requestedPort) {
+          if (event.fellBack) {
             line(
               new Date(),
               `${palette.yellow('warning')}  Port ${event.requestedPort} is taken, so the emulator runs on ${event.port}; the commands below use that port.`,
@@ -69,11 +85,12 @@ export function createLogSink(options: LogSinkOptions): Sink {
         case 'emulator-tour':
           if (event.phase === 'started') err.write(`The emulator now sends one sample of each of ${event.types} message types.\n`);
           // After ~20 messages the commands and the inspector's address have scrolled away: say them again, last.
-          else if (emulator !== undefined) err.write(`${emulatorCommands(emulator, hints())}\n${inspectorLine(inspectorUrl)}`);
+          else if (emulator !== undefined)
+            err.write(`${emulatorCommands(emulator, hints(), options.columns?.())}\n${inspectorLine(inspectorUrl)}`);
           return;
         case 'ready': {
           const before = [
-            emulator === undefined ? undefined : emulatorCommands(emulator, hints()),
+            emulator === undefined ? undefined : emulatorCommands(emulator, hints(), options.columns?.()),
             options.forwarding ? forwardKeyHint(hints()) : undefined,
           ].filter((text) => text !== undefined);
           const panel = [`  Local URL:   ${event.localUrl}`];
@@ -81,7 +98,9 @@ export function createLogSink(options: LogSinkOptions): Sink {
           if (event.outDir !== undefined) panel.push(`  Captures:    ${event.outDir} (one file per message, owner-only)`);
           if (event.jsonlFile !== undefined) panel.push(`  JSON lines:  ${event.jsonlFile}`);
           if (inspectorUrl !== undefined) panel.push(`  Inspector:   ${inspectorUrl}`);
-          err.write(`${before.map((text) => `${text}\n`).join('')}${panel.join('\n')}\n${palette.green(readinessLine(event.localUrl))}\n`);
+          err.write(`${before.map((text) => `${text}\n`).join('')}${panel.join('\n')}\n`);
+          // The readiness line has a fixed shape scripts wait for: never broken.
+          options.err.write(`${palette.green(readinessLine(event.localUrl))}\n`);
           return;
         }
         case 'ping':
@@ -212,10 +231,12 @@ function hintOf(error: Error): string {
  * What to run from another terminal against `listen --emulator`, with the flags they need (never an `export`
  * that would outlive this run and steer later commands). The key is the emulator's public default.
  */
-function emulatorCommands(emulator: { url: string; apiKey: string }, hints: HintContext): string {
-  const next = (command: string, args: string[], flags: FlagMap = {}) => `  ${commandLine({ command, args, flags, sameApi: true }, hints)}`;
+function emulatorCommands(emulator: { url: string; apiKey: string }, hints: HintContext, columns: number | undefined): string {
+  const next = (command: string, args: string[], flags: FlagMap = {}) =>
+    wrapCommand(`  ${commandLine({ command, args, flags, sameApi: true }, hints)}`, columns);
   return [
-    `Emulator API: ${emulator.url} (API key: ${emulator.apiKey}). From another terminal:`,
+    `Emulator API: ${emulator.url} (API key: ${emulator.apiKey}).`,
+    'From another terminal:',
     next('trigger', ['patient.admit'], { '--via-api': true }),
     next('status', []),
     next('requests', [], { '--failed': true }),

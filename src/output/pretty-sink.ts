@@ -5,12 +5,13 @@ import { maskSecret } from '../util/secret.js';
 import { humanBytes } from '../util/units.js';
 import type { ReceivedMessage } from '../webhook/message.js';
 import { LEGACY_KEY_HEADER } from '../webhook/signature.js';
+import { visibleLength } from './fit.js';
 import { clock, shortId } from './format.js';
 import { prettyJson } from './pretty-json.js';
 import type { Sink, TextOutput } from './sink.js';
-import { summarizePayload } from './summarize.js';
+import { payloadOutcome, summarizePayload } from './summarize.js';
 import { visible } from './visible.js';
-import { describeOutcome } from './words.js';
+import { describeForward } from './words.js';
 
 export type PreviewMode = 'preview' | 'full' | 'none';
 
@@ -19,8 +20,10 @@ export interface PrettySinkOptions {
   palette: ChalkInstance;
   /** `preview` (a few lines, the default), `full` (`--full`), or `none` (`--no-preview`: one line per message). */
   preview: PreviewMode;
-  /** `--verbose`: the request's headers under each message. */
+  /** `--verbose`: where each message was stored, and the request's headers. */
   verbose?: boolean;
+  /** The terminal's width now, when stdout is one (it can change): each message's line is fitted to it. */
+  columns?: (() => number | undefined) | undefined;
 }
 
 /** Lines of payload preview shown by default: enough to recognise a message, few enough to keep hints in view. */
@@ -40,8 +43,10 @@ export const PREVIEWS_PER_SECOND = 30;
  * PREVIEWS_PER_SECOND (the rest one line each, said once per burst); `--full` never thins.
  */
 export function createPrettySink(options: PrettySinkOptions): Sink {
-  const withPreview = { palette: options.palette, verbose: options.verbose, preview: options.preview };
-  const oneLine = { ...withPreview, preview: 'none' as const };
+  const withPreview: MessageShape = { palette: options.palette, verbose: options.verbose, preview: options.preview };
+  const oneLine: MessageShape = { ...withPreview, preview: 'none' };
+  // How to see more is said once, under the first preview that is cut; later ones end with `…`.
+  let footnoteSaid = false;
   const previews = createRateLimit(PREVIEWS_PER_SECOND);
   // A burst is thinned previews less than a second apart: it is said once, when it starts.
   let lastThinnedAt = Number.NEGATIVE_INFINITY;
@@ -61,31 +66,57 @@ export function createPrettySink(options: PrettySinkOptions): Sink {
   };
   return {
     write(event) {
-      if (event.type === 'message') options.out.write(formatMessage(event.message, event.outcome, shapeFor(event.message.receivedAt)));
+      if (event.type !== 'message') return;
+      const shape = { ...shapeFor(event.message.receivedAt), columns: options.columns?.(), footnote: !footnoteSaid };
+      const text = formatMessage(event.message, event.outcome, shape);
+      footnoteSaid ||= text.includes('--full shows whole payloads');
+      options.out.write(text);
     },
     close: async () => undefined,
   };
 }
 
-export function formatMessage(
-  message: ReceivedMessage,
-  outcome: MessageOutcome,
-  options: Pick<PrettySinkOptions, 'palette' | 'preview' | 'verbose'>,
-): string {
+/** How one message is shown. */
+export interface MessageShape {
+  palette: ChalkInstance;
+  preview: PreviewMode;
+  verbose?: boolean | undefined;
+  /** The terminal's width: the message's line is fitted to it (its summary cut short). None for a pipe. */
+  columns?: number | undefined;
+  /** Whether a cut preview says how to see more (once per session), or only `…`. */
+  footnote?: boolean | undefined;
+}
+
+/**
+ * One line per message that fits the terminal: time, type, short id, what it says (cut to fit), and what
+ * Metriport got back (and the app, when forwarding). `--verbose` adds where it was stored and its headers; a
+ * preview follows unless `--no-preview`.
+ */
+export function formatMessage(message: ReceivedMessage, outcome: MessageOutcome, options: MessageShape): string {
   const { palette, preview } = options;
-  const verified = message.verifiedBy === 'signature' ? '✓ signed' : '✓ legacy key';
   const ok = outcome.status >= 200 && outcome.status < 300;
+  const failed = payloadOutcome(message.type, message.payload) === 'failed';
+  const time = clock(message.receivedAt);
+  const type = visible(message.type);
+  const id = visible(shortId(message.messageId));
+  const answered = `→ ${describeAnswer(outcome)}${message.verifiedBy === 'webhook-key' ? ' (legacy x-webhook-key)' : ''}`;
+  let summary = visible(summarizePayload(message.type, message.payload));
+  if (options.columns !== undefined) {
+    const fixed = [time, type, id, answered].join('  ').length + 2;
+    const room = options.columns - 1 - fixed;
+    summary = room >= 12 ? cut(summary, room) : '';
+  }
   const header = [
-    palette.dim(clock(message.receivedAt)),
-    palette.bold.blue(visible(message.type)),
-    visible(shortId(message.messageId)),
-    palette.green(verified),
-    visible(summarizePayload(message.type, message.payload)),
-    palette.dim(`(${humanBytes(message.raw.length)})`),
-    (ok ? palette.dim : palette.red)(`→ ${describeOutcome(outcome)}`),
+    palette.dim(time),
+    palette.bold.blue(type),
+    id,
+    ...(summary === '' ? [] : [failed ? palette.red(summary) : summary]),
+    (ok ? palette.dim : palette.red)(answered),
   ].join('  ');
   const lines = [header];
   if (options.verbose) {
+    const stored = outcome.storedAs === undefined ? '' : `stored ${visible(outcome.storedAs)} · `;
+    lines.push(palette.dim(`  ${stored}${humanBytes(message.raw.length)}`));
     for (const [name, value] of Object.entries(message.headers)) {
       const shown = name === LEGACY_KEY_HEADER ? maskSecret(String(value)) : String(value);
       lines.push(palette.dim(`  ${visible(name)}: ${visible(shown)}`));
@@ -97,8 +128,40 @@ export function formatMessage(
     maxStringLength: preview === 'full' ? Number.POSITIVE_INFINITY : PREVIEW_STRING,
     palette,
   });
-  for (const line of rendered.lines) lines.push(`  ${line}`);
+  // A preview is for recognising a message: a line wider than the terminal is cut there (--full shows it whole).
+  const previewColumns = preview === 'full' ? undefined : options.columns;
+  for (const line of rendered.lines) lines.push(previewColumns === undefined ? `  ${line}` : fitTo(`  ${line}`, previewColumns - 1));
   if (rendered.truncated)
-    lines.push(palette.dim(`  … first ${PREVIEW_LINES} lines; --full shows whole payloads, --no-preview one line each`));
+    lines.push(
+      palette.dim(options.footnote ? `  … first ${PREVIEW_LINES} lines; --full shows whole payloads, --no-preview one line each` : '  …'),
+    );
   return `${lines.join('\n')}\n\n`;
+}
+
+/** What Metriport got back, and the app's answer when forwarding: `200`, `502 · app unreachable (…)`. */
+function describeAnswer(outcome: MessageOutcome): string {
+  return outcome.forward === undefined ? String(outcome.status) : `${outcome.status} · ${describeForward(outcome.forward)}`;
+}
+
+/** A line in `columns` characters, colour codes kept out of the count: cut with `…` when longer. */
+function fitTo(line: string, columns: number): string {
+  if (visibleLength(line) <= columns) return line;
+  const plain = line.replace(COLOUR_CODES, '');
+  return `${[...plain].slice(0, columns - 1).join('')}…`;
+}
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: colour codes are what is taken out
+const COLOUR_CODES = /\u001b\[[0-9;]*m/g;
+
+const UUID = /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi;
+
+/** The summary in `room` characters: whole ids shortened to their first block first, then cut between words. */
+function cut(text: string, room: number): string {
+  if ([...text].length <= room) return text;
+  const shortened = text.replace(UUID, (id) => `${id.slice(0, 8)}…`);
+  const chars = [...shortened];
+  if (chars.length <= room) return shortened;
+  const space = chars.slice(0, room - 1).lastIndexOf(' ');
+  const kept = chars.slice(0, space > room / 2 ? space : room - 1).join('');
+  return kept.endsWith('…') ? kept : `${kept}…`;
 }

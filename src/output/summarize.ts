@@ -1,5 +1,22 @@
 import { isRecord } from '../util/json.js';
 
+/**
+ * Whether a message reports that what it is about failed (a document query, consolidated data, a bulk import,
+ * a network query's source, a message): a business failure the endpoint must handle, though it was delivered
+ * fine. Pure; `undefined` when nothing in it says `failed`.
+ */
+export function payloadOutcome(_type: string, payload: unknown): 'failed' | undefined {
+  if (!isRecord(payload)) return undefined;
+  const failed = (value: unknown) => isRecord(value) && value.status === 'failed';
+  const inner = isRecord(payload.payload) ? payload.payload : undefined;
+  const anyFailed =
+    (Array.isArray(payload.patients) && payload.patients.some(failed)) ||
+    failed(payload.bulkPatientCreate) ||
+    failed(inner) ||
+    failed(inner?.source);
+  return anyFailed ? 'failed' : undefined;
+}
+
 /** Patients or users listed in one summary line before the rest are counted as "+N more". */
 const LISTED = 3;
 

@@ -8,23 +8,39 @@ const run = promisify(execFile);
 const worlds = useCliWorlds();
 
 describe('the main job, as a person sees it (tmux)', () => {
-  it('listen --emulator ends its start-up with the commands to run next still on the screen', async () => {
-    const world = await worlds.newWorld();
-    const session = `mw-${process.pid}-${Date.now()}`;
-    const command = `cd ${world.cwd} && env -u NO_COLOR -u FORCE_COLOR HOME=${world.env.HOME} XDG_STATE_HOME=${world.env.XDG_STATE_HOME} ${process.execPath} ${BIN} listen --emulator --port 0`;
-    await run('tmux', ['new-session', '-d', '-s', session, '-x', '150', '-y', '40', command]);
-    worlds.onCleanup(() => run('tmux', ['kill-session', '-t', session]).catch(() => undefined));
-    const screen = async () => (await run('tmux', ['capture-pane', '-p', '-t', session])).stdout;
-    // The screen is read until the last message is in (the hints are said again after it, last).
-    let shown = '';
-    while (!/patient\.transfer[\s\S]*From another terminal:[\s\S]*retry --wait[\s\S]*Inspector \(/.test(shown)) shown = await screen();
-    const last = shown.trimEnd().split('\n').slice(-12).join('\n');
-    expect(last).toMatch(/From another terminal:/);
-    expect(last).toMatch(/trigger patient\.admit --via-api --api-url http:\/\/127\.0\.0\.1:\d+ --api-key local-emulator/);
-    expect(last).toMatch(/retry --wait --api-url/);
-    expect(last).toMatch(/Inspector \(every request, its headers, replay\): http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+/);
-    await run('tmux', ['send-keys', '-t', session, 'C-c']);
-  });
+  // Whatever the clone's path, the port the emulator got and the terminal's width: one line per message, no line
+  // the terminal has to wrap (so no id, URL or token is split), the commands to run next on the last screen.
+  for (const width of [80, 120]) {
+    it(`listen --emulator at ${width} columns: one line per message, nothing wrapped, the footnote once, the commands last`, async () => {
+      const world = await worlds.newWorld();
+      const session = `mw-${process.pid}-${Date.now()}-${width}`;
+      const quoted = (text: string) => `'${text.replaceAll("'", `'\\''`)}'`;
+      const env = `env -u NO_COLOR -u FORCE_COLOR HOME=${quoted(world.env.HOME)} XDG_STATE_HOME=${quoted(world.env.XDG_STATE_HOME)}`;
+      const command = `cd ${quoted(world.cwd)} && ${env} ${quoted(process.execPath)} ${quoted(BIN)} listen --emulator --port 0 --inspect-port 0`;
+      await run('tmux', ['new-session', '-d', '-s', session, '-x', String(width), '-y', '50', command]);
+      worlds.onCleanup(() => run('tmux', ['kill-session', '-t', session]).catch(() => undefined));
+      // -J joins what the terminal wrapped: a logical line longer than the width is one the terminal had to wrap.
+      const screen = async () => (await run('tmux', ['capture-pane', '-p', '-J', '-S', '-', '-t', session])).stdout;
+      await expect
+        .poll(screen, { timeout: 20_000 })
+        .toMatch(/patient\.transfer[\s\S]*From another terminal:[\s\S]*retry --wait[\s\S]*Inspector \(every request[^\n]*:\s+http/);
+      const shown = await screen();
+      const lines = shown.split('\n').map((line) => line.trimEnd());
+      expect(lines.filter((line) => [...line].length > width)).toEqual([]);
+      const messages = lines.filter((line) => /^\d\d:\d\d:\d\d {2}[a-z.-]+ {2}[0-9a-f]{8} {2}/.test(line));
+      expect(messages.length).toBeGreaterThanOrEqual(19);
+      for (const line of messages) expect(line).toMatch(/→ 200$/);
+      expect(shown.match(/--full shows whole payloads/g)).toHaveLength(1);
+      // The commands printed last, continuation lines joined, carry the emulator's API and run as shown.
+      const last = shown
+        .slice(shown.lastIndexOf('From another terminal:'))
+        .replace(/ \\\n +/g, ' ');
+      expect(last).toMatch(/trigger patient\.admit --via-api --api-url http:\/\/127\.0\.0\.1:\d+ --api-key local-emulator/);
+      expect(last).toMatch(/retry --wait --api-url http:\/\/127\.0\.0\.1:\d+ --api-key local-emulator/);
+      expect(shown).toMatch(/Inspector \(every request, its headers, replay\):\s+http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+/);
+      await run('tmux', ['send-keys', '-t', session, 'C-c']);
+    });
+  }
 });
 
 describe('shell completion', () => {

@@ -69,7 +69,7 @@ describe('listen --forward-to (spawned)', () => {
     expect(trigger.code).toBe(0);
     expect(trigger.stdout).toMatch(/^201 OK/);
     // One line says what Metriport got and what the app said; --verbose adds the app's body on stderr.
-    await listen.waitFor(/patient\.admit .*→ answered 201 · app 201 in \d+ ms/, 'stdout');
+    await listen.waitFor(/patient\.admit .*→ 201 · app 201 in \d+ ms/, 'stdout');
     await listen.waitFor(/ {2}app: \{"ok":true\}/);
     expect(target.requests[0]?.headers['x-env']).toBe('dev');
   });

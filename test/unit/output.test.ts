@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { captureFileName, messageIdKey, messageIdKeyOfFile } from '../../src/capture/file-names.js';
 import { colorLevel, createPalette } from '../../src/output/color.js';
+import { visibleLength } from '../../src/output/fit.js';
 import { createJsonSink } from '../../src/output/json-sink.js';
 import { createLogSink, readinessLine } from '../../src/output/log-sink.js';
 import { prettyJson } from '../../src/output/pretty-json.js';
@@ -83,18 +84,51 @@ describe('terminal view', () => {
     forward: { kind: 'answered', url: 'http://127.0.0.1:3000/hook', status: 202, durationMs: 12, body: '' },
   };
 
-  it('prints one line with the outcome, then a short preview', () => {
-    const text = formatMessage(message, outcome, { palette: plain, preview: 'preview' });
+  it('prints one line with the outcome (the file name only with --verbose), then a short preview', () => {
+    const text = formatMessage(message, outcome, { palette: plain, preview: 'preview', footnote: true });
     const [header, ...rest] = text.split('\n');
-    expect(header).toContain(
-      'medical.document-download  7a1e1f0c  ✓ signed  patient 0195d964-d166-7226-8912-76934c23c140 completed 2 docs',
+    expect(header).toMatch(
+      /^\d\d:\d\d:\d\d {2}medical\.document-download {2}7a1e1f0c {2}patient 0195d964-d166-7226-8912-76934c23c140 completed 2 docs {2}→ 202 · app 202 in 12 ms$/,
     );
-    expect(header).toContain(`(${(message.raw.length / 1024).toFixed(1)} KB)`);
-    expect(header).toContain(
-      '→ answered 202 · stored 20261128T101112345Z_000001_medical.document-download_7a1e1f0c.json · app 202 in 12 ms',
-    );
+    expect(text).not.toContain('20261128T101112345Z');
     expect(rest[0]).toBe('  {');
     expect(text.split('\n').length).toBeLessThanOrEqual(PREVIEW_LINES + 4);
+    const verbose = formatMessage(message, outcome, { palette: plain, preview: 'none', verbose: true });
+    expect(verbose.split('\n')[1]).toBe(
+      `  stored 20261128T101112345Z_000001_medical.document-download_7a1e1f0c.json · ${(message.raw.length / 1024).toFixed(1)} KB`,
+    );
+  });
+
+  it('fits the line to the terminal: the summary is cut (ids first shortened, words kept whole), nothing else', () => {
+    for (const columns of [80, 100, 120]) {
+      const [header] = formatMessage(message, outcome, { palette: createPalette(1), preview: 'none', columns }).split('\n');
+      expect(visibleLength(header ?? '')).toBeLessThanOrEqual(columns - 1);
+      expect(header).toContain('7a1e1f0c');
+      expect(header).toContain('→ 202 · app 202 in 12 ms');
+    }
+    const at = (columns: number) => formatMessage(message, outcome, { palette: plain, preview: 'none', columns }).split('\n')[0];
+    expect(at(120)).toMatch(/ {2}patient 0195d964… completed 2 docs {2}→/);
+    expect(at(100)).toMatch(/ {2}patient 0195d964…( completed…)? {2}→/);
+    // Too narrow for any of it: the summary goes, what was answered stays.
+    expect(at(80)).toMatch(/7a1e1f0c {2}→ 202/);
+  });
+
+  it('shows a business failure (status "failed" inside the message) as a failure, though it was delivered', () => {
+    const failedQuery = {
+      ...message,
+      payload: { meta: { type: 'medical.document-download' }, patients: [{ patientId: 'p-1', status: 'failed' }] },
+    };
+    const [header] = formatMessage(failedQuery, outcome, { palette: createPalette(1), preview: 'none' }).split('\n');
+    expect(header).toContain(createPalette(1).red('patient p-1 failed'));
+  });
+
+  it('says how to see more once: later cut previews end with …', () => {
+    const big = { meta: { type: 'x' }, items: Array.from({ length: 50 }, (_, i) => ({ i })) };
+    const written: string[] = [];
+    const sink = createPrettySink({ out: { write: (text) => written.push(String(text)) }, palette: plain, preview: 'preview' });
+    for (let index = 0; index < 3; index += 1) sink.write({ type: 'message', message: { ...message, payload: big }, outcome });
+    expect(written.join('').match(/--full shows whole payloads/g)).toHaveLength(1);
+    expect(written.at(-1)).toMatch(/\n {2}…\n\n$/);
   });
 
   it('thins previews past a burst, says so once, and shows them again the next second; --full never thins', () => {
@@ -121,7 +155,7 @@ describe('terminal view', () => {
 
   it('cuts long payloads unless --full, and shows none with --no-preview', () => {
     const big = { meta: { type: 'x' }, items: Array.from({ length: 500 }, (_, i) => ({ i })) };
-    const cut = formatMessage({ ...message, payload: big }, outcome, { palette: plain, preview: 'preview' });
+    const cut = formatMessage({ ...message, payload: big }, outcome, { palette: plain, preview: 'preview', footnote: true });
     expect(cut).toContain('--full shows whole payloads');
     const whole = formatMessage({ ...message, payload: big }, outcome, { palette: plain, preview: 'full' });
     expect(whole).not.toContain('--full');
@@ -135,7 +169,7 @@ describe('terminal view', () => {
       storedAs: undefined,
       forward: { kind: 'answered', url: 'http://a', status: 500, durationMs: 3, body: 'boom' },
     };
-    expect(formatMessage(message, failed, { palette: plain, preview: 'none' })).toContain('→ answered 500 · app 500 in 3 ms');
+    expect(formatMessage(message, failed, { palette: plain, preview: 'none' })).toContain('→ 500 · app 500 in 3 ms');
     const headers = { 'user-agent': 'Metriport API', 'x-webhook-key': 'legacy-key-value-123456' };
     const verbose = formatMessage({ ...message, headers }, outcome, { palette: plain, preview: 'none', verbose: true });
     expect(verbose).toContain('  user-agent: Metriport API');

@@ -69,6 +69,7 @@ export async function buildListenWiring(
         apiKey: DEFAULT_EMULATOR_API_KEY,
         port: Number(new URL(emulator.url).port),
         requestedPort: DEFAULT_EMULATOR_PORT,
+        fellBack: emulator.fellBack,
       });
       return {
         account: registered(config.registration, config.webhookKey, {

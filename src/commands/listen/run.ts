@@ -83,7 +83,13 @@ export async function runListenCommand(flags: ListenFlags): Promise<number> {
         replay: session,
       });
       closing.push(() => inspector.close());
-      publish({ type: 'inspector-ready', url: inspector.url, port: inspector.port, requestedPort: config.inspector.port });
+      publish({
+        type: 'inspector-ready',
+        url: inspector.url,
+        port: inspector.port,
+        requestedPort: config.inspector.port,
+        fellBack: inspector.fellBack,
+      });
     }
     await session.connect();
     if (wiring.emulator !== undefined && !session.stopping.aborted) {
@@ -118,10 +124,17 @@ function listenOutput(config: ListenConfig, context: CommandContext, apiFlags: F
     messagesShown: !config.output.json,
     captures: config.capture,
     forwarding: config.forward !== undefined,
+    columns: () => (context.stderr.isTTY === true && context.stderr.columns > 0 ? context.stderr.columns : undefined),
   });
   const view = config.output.json
     ? createJsonSink(stdout)
-    : createPrettySink({ out: stdout, palette: colors(context.stdout), preview: config.output.preview, verbose: config.output.verbose });
+    : createPrettySink({
+        out: stdout,
+        palette: colors(context.stdout),
+        preview: config.output.preview,
+        verbose: config.output.verbose,
+        columns: () => (context.stdout.isTTY === true && context.stdout.columns > 0 ? context.stdout.columns : undefined),
+      });
   // Last, so whatever the other sinks wrote on close is flushed too.
   const flush: Sink = { write: () => undefined, close: async () => stdout.flush() };
   return { sink: fanOut([log, view, flush]), flush: () => stdout.flush() };
