@@ -4,6 +4,7 @@ import { internalError } from '../errors.js';
 import { MESSAGE_TIMEOUT_MS, PING_TIMEOUT_MS, type Settings, type WebhookRequestRow, type WebhookStatus } from '../metriport/types.js';
 import { completeMeta } from '../samples/build-message.js';
 import { parseJsonOr } from '../util/json.js';
+import { jsonbOrder } from '../util/jsonb.js';
 import { type PostResult, sendSigned } from '../webhook/deliver.js';
 import { isPongFor } from '../webhook/pong.js';
 
@@ -134,10 +135,13 @@ export class EmulatedAccount {
     const complete = completeMeta(payload, this.now());
     const meta = complete.meta as { messageId: string; type?: unknown; requestId?: unknown; data?: unknown; when: string };
     const { meta: _meta, ...body } = complete;
+    const type = typeof meta.type === 'string' ? meta.type : 'unknown';
     const request: EmulatedRequest = {
       id: meta.messageId,
-      type: typeof meta.type === 'string' ? meta.type : 'unknown',
-      payload: body,
+      type,
+      // Stored as Metriport stores it, in a JSONB column: what is sent is read back from there, keys in JSONB
+      // order. Devices API messages are never stored, so they keep their order.
+      payload: type.startsWith(DEVICES_PREFIX) ? body : jsonbOrder(body),
       requestId: typeof meta.requestId === 'string' ? meta.requestId : undefined,
       data: meta.data,
       createdAt: new Date(meta.when),
@@ -323,16 +327,35 @@ export class EmulatedAccount {
   }
 }
 
-/** What Metriport's axios-based sender records for a failed send (httpStatus 504 for a timeout, 500 without an answer). */
+/**
+ * What Metriport's axios-based sender records for a failed send (`sendPayload` in
+ * `packages/api/src/command/webhook/webhook.ts`): `httpStatus` is the answer's status, 504 for a timeout or 500
+ * without an answer; `httpMessage` is `errorToString(axiosError)` from `@metriport/shared`, "message (code -
+ * status)". axios gives 4xx the code ERR_BAD_REQUEST, 5xx ERR_BAD_RESPONSE and any other status none, so a 3xx
+ * reads "(302)"; a socket error keeps Node's error as its cause, which `errorToString` prints once more.
+ */
 export function sendFailure(url: string, result: PostResult, timeoutMs: number): SendFailure {
   if (result.status !== undefined) {
-    const code = result.status >= 400 && result.status < 500 ? 'ERR_BAD_REQUEST' : 'ERR_BAD_RESPONSE';
-    return { url, httpStatus: result.status, httpMessage: `Request failed with status code ${result.status} (${code} - ${result.status})` };
+    const status = result.status;
+    const code = status >= 400 && status < 500 ? 'ERR_BAD_REQUEST' : status >= 500 && status < 600 ? 'ERR_BAD_RESPONSE' : undefined;
+    return {
+      url,
+      httpStatus: status,
+      httpMessage: `Request failed with status code ${status} (${code === undefined ? status : `${code} - ${status}`})`,
+    };
   }
   if (result.detail.startsWith('timeout')) return { url, httpStatus: 504, httpMessage: `timeout of ${timeoutMs}ms exceeded (ETIMEDOUT)` };
+  const protocol = URL.canParse(url) ? new URL(url).protocol : undefined;
+  if (protocol !== 'http:' && protocol !== 'https:') {
+    // axios refuses before any connection, with no cause.
+    return { url, httpStatus: 500, httpMessage: `Unsupported protocol ${protocol ?? url} (ERR_BAD_REQUEST)` };
+  }
   const code = result.detail;
-  const message = code === 'ECONNREFUSED' ? `connect ECONNREFUSED ${new URL(url).host}` : code === 'ECONNRESET' ? 'socket hang up' : code;
-  return { url, httpStatus: 500, httpMessage: `${message} (${code})` };
+  const message =
+    result.errorMessage ??
+    (code === 'ECONNREFUSED' ? `connect ECONNREFUSED ${new URL(url).host}` : code === 'ECONNRESET' ? 'socket hang up' : code);
+  const once = `${message} (${code})`;
+  return { url, httpStatus: 500, httpMessage: `${once}; caused by ${once}` };
 }
 
 /** Metriport's `errorToString(WebhookError)`: the text it stores as a request's and the webhook's status detail. */
