@@ -705,9 +705,13 @@ export class EmulatedMedical {
             },
           });
         };
-        for (const source of order) {
+        // The sources run at once, each finishing after its own wait: they arrive in the order their waits end.
+        const timed = order.map((source) => ({ source, at: this.deps.flowDelay() })).sort((a, b) => a.at - b.at);
+        let elapsed = 0;
+        for (const { source, at } of timed) {
           if (source.type === stuckOn) continue;
-          await this.deps.scheduler.wait(this.deps.flowDelay());
+          await this.deps.scheduler.wait(at - elapsed);
+          elapsed = at;
           if (source.type === 'hie' && !faults.has('out-of-order') && failing !== 'hie') {
             await firstDataReady();
           }
