@@ -177,4 +177,15 @@ describe('faults, each as Metriport has it', () => {
     });
     expect(await played.json()).toMatchObject({ flow: 'consolidated', stuck: false, messages: [{ type: 'medical.consolidated-data' }] });
   });
+
+  it('POST /emulator/reset starts a new account: a new customer id, no settings, no patients', async () => {
+    const w = await world();
+    const played = await w.emulator.playFlow({ flow: 'consolidated' });
+    const before = w.emulator.account.cxId;
+    const answer = await fetch(`${w.emulator.url}/emulator/reset`, { method: 'POST', headers: { 'x-api-key': EMULATOR_API_KEY } });
+    expect(((await answer.json()) as { cxId: string }).cxId).not.toBe(before);
+    expect(w.emulator.account.hasSettings()).toBe(false);
+    expect(w.emulator.medical.findPatient(played.patientId ?? '')).toBeUndefined();
+    expect(w.emulator.account.history()).toEqual([]);
+  });
 });
