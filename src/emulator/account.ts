@@ -3,7 +3,8 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { internalError } from '../errors.js';
 import { MESSAGE_TIMEOUT_MS, PING_TIMEOUT_MS, type Settings, type WebhookRequestRow, type WebhookStatus } from '../metriport/types.js';
 import { completeMeta } from '../samples/build-message.js';
-import { parseJsonOr } from '../util/json.js';
+import { isRecord, parseJsonOr } from '../util/json.js';
+import { jsonbOrder } from '../util/jsonb.js';
 import { type PostResult, sendSigned } from '../webhook/deliver.js';
 import { isPongFor } from '../webhook/pong.js';
 
@@ -39,6 +40,31 @@ export interface AccountOptions {
   onEvent?: (event: EmulatorEvent) => void;
   /** Pause after each successful retry, in ms; Metriport waits a random 0–200 ms. */
   retryPause?: () => number;
+  /**
+   * The webhook key to use instead of a generated one (`--webhook-key`): given to the account when its key is
+   * made, and put in place of a saved key on start. Default: Metriport's, a fresh 21-character key.
+   */
+  webhookKey?: string | undefined;
+  /** Told after every change worth keeping (the emulator saves its snapshot then). */
+  onChange?: () => void;
+}
+
+/** Options of one send, beyond the payload. */
+export interface SendOptions {
+  /**
+   * Deliver it as one of Metriport's bulk retries would: `meta.data` dropped, the payload as stored (an old
+   * `meta.when` and whatever URLs it holds, expired or not).
+   */
+  asRetry?: boolean;
+}
+
+/** What the account keeps between runs (part of the emulator's snapshot). */
+export interface AccountSnapshot {
+  cxId: string;
+  settings: Settings | null;
+  webhookEnabled: boolean;
+  webhookStatusDetail: string | null;
+  requests: Array<Omit<EmulatedRequest, 'createdAt'> & { createdAt: string }>;
 }
 
 export interface SendOutcome {
@@ -68,6 +94,8 @@ const DEVICES_PREFIX = 'devices.';
  * redirects not followed, failures kept and counted until a retry.
  */
 export class EmulatedAccount {
+  /** The customer id: `settings.id`, and the first part of every file key. */
+  cxId: string = randomUUID();
   private settings: Settings | undefined;
   private enabled = false;
   private statusDetail: string | null = null;
@@ -78,6 +106,9 @@ export class EmulatedAccount {
   private readonly now: () => Date;
   private readonly onEvent: (event: EmulatorEvent) => void;
   private readonly retryPause: () => number;
+  private readonly pinnedKey: string | undefined;
+  private readonly changed: () => void;
+  private localizer: (message: Record<string, unknown>) => Record<string, unknown> = (message) => message;
 
   constructor(options: AccountOptions = {}) {
     this.messageTimeoutMs = options.messageTimeoutMs ?? MESSAGE_TIMEOUT_MS;
@@ -85,11 +116,29 @@ export class EmulatedAccount {
     this.now = options.now ?? (() => new Date());
     this.onEvent = options.onEvent ?? (() => undefined);
     this.retryPause = options.retryPause ?? (() => Math.random() * 200);
+    this.pinnedKey = options.webhookKey;
+    this.changed = options.onChange ?? (() => undefined);
   }
 
-  /** GET /settings creates an empty record on first use, like Metriport. */
+  /**
+   * A sample message with its URLs pointing at files this emulator serves (the emulator installs the function
+   * that does it; alone, the account leaves the message as it is).
+   */
+  withLocalUrls(message: Record<string, unknown>): Record<string, unknown> {
+    return this.localizer(message);
+  }
+
+  /** Installs what `withLocalUrls` does (the emulator's file server). */
+  setUrlLocalizer(localizer: (message: Record<string, unknown>) => Record<string, unknown>): void {
+    this.localizer = localizer;
+  }
+
+  /** GET /settings creates an empty record on first use, like Metriport; its id is the customer id. */
   getSettings(): Settings {
-    this.settings ??= { id: randomUUID(), webhookUrl: null, webhookKey: null, mrFilters: null };
+    if (this.settings === undefined) {
+      this.settings = { id: this.cxId, webhookUrl: null, webhookKey: null, mrFilters: null };
+      this.changed();
+    }
     return { ...this.settings };
   }
 
@@ -107,13 +156,19 @@ export class EmulatedAccount {
    */
   updateWebhookUrl(webhookUrl: string): { settings: Settings; ping: Promise<void> } {
     const settings = this.getSettings();
-    this.settings = { ...settings, webhookUrl, webhookKey: settings.webhookKey ?? randomBytes(16).toString('base64url').slice(0, 21) };
+    this.settings = {
+      ...settings,
+      webhookUrl,
+      webhookKey: settings.webhookKey ?? this.pinnedKey ?? randomBytes(16).toString('base64url').slice(0, 21),
+    };
+    this.changed();
     this.onEvent({ type: 'url-updated', webhookUrl });
     return { settings: { ...this.settings }, ping: this.ping() };
   }
 
   updateMrFilters(mrFilters: unknown): Settings {
     this.settings = { ...this.getSettings(), mrFilters };
+    this.changed();
     return { ...this.settings };
   }
 
@@ -130,14 +185,17 @@ export class EmulatedAccount {
    * Creates a message and sends it to the current URL; resolves after the attempt. With no URL or key the
    * request is stored as failed without a send, as Metriport does, so a later retry delivers it.
    */
-  async send(payload: Record<string, unknown>): Promise<SendOutcome> {
+  async send(payload: Record<string, unknown>, options: SendOptions = {}): Promise<SendOutcome> {
     const complete = completeMeta(payload, this.now());
     const meta = complete.meta as { messageId: string; type?: unknown; requestId?: unknown; data?: unknown; when: string };
     const { meta: _meta, ...body } = complete;
+    const type = typeof meta.type === 'string' ? meta.type : 'unknown';
     const request: EmulatedRequest = {
       id: meta.messageId,
-      type: typeof meta.type === 'string' ? meta.type : 'unknown',
-      payload: body,
+      type,
+      // Stored as Metriport stores it, in a JSONB column: what is sent is read back from there, keys in JSONB
+      // order. Devices API messages are never stored, so they keep their order.
+      payload: type.startsWith(DEVICES_PREFIX) ? body : jsonbOrder(body),
       requestId: typeof meta.requestId === 'string' ? meta.requestId : undefined,
       data: meta.data,
       createdAt: new Date(meta.when),
@@ -149,14 +207,31 @@ export class EmulatedAccount {
       attempts: 0,
     };
     const isDevices = request.type.startsWith(DEVICES_PREFIX);
-    if (!isDevices) this.requests.push(request);
+    if (!isDevices) {
+      this.requests.push(request);
+      this.changed();
+    }
     if (!this.hasWebhookUrl()) {
       request.status = 'failure';
+      this.changed();
       this.onEvent({ type: 'not-sent', messageType: request.type, messageId: request.id, reason: 'no webhook URL is configured' });
       return { messageId: request.id, status: 'failure', httpStatus: null };
     }
-    const result = await this.attempt(request, { retry: false, destination: this.destination(), withData: true });
+    const retry = options.asRetry === true;
+    const result = await this.attempt(request, { retry, destination: this.destination(), withData: !retry });
     return { messageId: request.id, status: result.ok ? 'success' : 'failure', httpStatus: result.status ?? null };
+  }
+
+  /**
+   * Delivers a stored request once more with the same `meta.messageId`, as Metriport's bulk retry does
+   * (`meta.data` dropped): the duplicate an idempotent receiver must absorb. `undefined` for an unknown id.
+   */
+  async redeliver(id: string): Promise<SendOutcome | undefined> {
+    const request = this.requests.find((item) => item.id === id);
+    if (request === undefined) return undefined;
+    if (!this.hasWebhookUrl()) return { messageId: id, status: 'failure', httpStatus: null };
+    const result = await this.attempt(request, { retry: true, destination: this.destination(), withData: false });
+    return { messageId: id, status: result.ok ? 'success' : 'failure', httpStatus: result.status ?? null };
   }
 
   /**
@@ -192,11 +267,13 @@ export class EmulatedAccount {
       .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
     if (failed.length === 0) return;
     for (const request of failed) request.status = 'processing';
+    this.changed();
     const destination = this.hasWebhookUrl() ? this.destination() : undefined;
     const run = (async () => {
       for (const request of failed) {
         if (destination === undefined) {
           request.status = 'failure';
+          this.changed();
           continue;
         }
         // One request that cannot be sent must not stop the others, nor stay "processing" for ever.
@@ -258,6 +335,69 @@ export class EmulatedAccount {
     return this.requests;
   }
 
+  /** What to keep between runs. */
+  snapshot(): AccountSnapshot {
+    return {
+      cxId: this.cxId,
+      settings: this.settings === undefined ? null : { ...this.settings },
+      webhookEnabled: this.enabled,
+      webhookStatusDetail: this.statusDetail,
+      requests: this.requests.map((request) => ({ ...request, createdAt: request.createdAt.toISOString() })),
+    };
+  }
+
+  /**
+   * Takes back a snapshot (from `snapshot()`, possibly read from disk): the same customer id, settings, key,
+   * health and request history. A pinned key replaces the saved one. Throws on a shape it cannot use.
+   */
+  restore(snapshot: unknown): void {
+    if (!isRecord(snapshot) || typeof snapshot.cxId !== 'string' || !Array.isArray(snapshot.requests)) {
+      throw new Error('not an account snapshot');
+    }
+    const settings = snapshot.settings;
+    this.cxId = snapshot.cxId;
+    this.settings = isRecord(settings)
+      ? {
+          id: this.cxId,
+          webhookUrl: typeof settings.webhookUrl === 'string' ? settings.webhookUrl : null,
+          webhookKey: typeof settings.webhookKey === 'string' ? settings.webhookKey : null,
+          mrFilters: settings.mrFilters ?? null,
+        }
+      : undefined;
+    if (this.settings?.webhookKey != null && this.pinnedKey !== undefined) this.settings.webhookKey = this.pinnedKey;
+    this.enabled = snapshot.webhookEnabled === true;
+    this.statusDetail = typeof snapshot.webhookStatusDetail === 'string' ? snapshot.webhookStatusDetail : null;
+    this.requests.length = 0;
+    for (const item of snapshot.requests as Array<Record<string, unknown>>) {
+      if (!isRecord(item) || typeof item.id !== 'string' || typeof item.type !== 'string' || !isRecord(item.payload)) continue;
+      const status = item.status === 'success' || item.status === 'failure' ? item.status : 'processing';
+      this.requests.push({
+        id: item.id,
+        type: item.type,
+        payload: item.payload,
+        requestId: typeof item.requestId === 'string' ? item.requestId : undefined,
+        data: item.data,
+        createdAt: new Date(typeof item.createdAt === 'string' ? item.createdAt : 0),
+        status,
+        statusDetail: typeof item.statusDetail === 'string' ? item.statusDetail : undefined,
+        requestUrl: typeof item.requestUrl === 'string' ? item.requestUrl : undefined,
+        httpStatus: typeof item.httpStatus === 'number' ? item.httpStatus : undefined,
+        durationMillis: typeof item.durationMillis === 'number' ? item.durationMillis : undefined,
+        attempts: typeof item.attempts === 'number' ? item.attempts : 0,
+      });
+    }
+  }
+
+  /** Back to a new account (`emulator --reset`): a new customer id, no settings, no history. */
+  reset(): void {
+    this.cxId = randomUUID();
+    this.settings = undefined;
+    this.enabled = false;
+    this.statusDetail = null;
+    this.requests.length = 0;
+    this.changed();
+  }
+
   private destination(): { url: string; key: string } {
     const url = this.settings?.webhookUrl;
     const key = this.settings?.webhookKey;
@@ -281,6 +421,7 @@ export class EmulatedAccount {
     };
     const body = Buffer.from(JSON.stringify({ meta, ...request.payload }));
     const result = await sendSigned({ url, body, webhookKey: key, timeoutMs: this.messageTimeoutMs });
+    this.changed();
     request.attempts += 1;
     request.requestUrl = url;
     request.durationMillis = result.durationMs;
@@ -320,19 +461,39 @@ export class EmulatedAccount {
   private recordHealth(ok: boolean, detail: string): void {
     this.enabled = ok;
     this.statusDetail = detail.slice(0, MAX_STATUS_DETAIL);
+    this.changed();
   }
 }
 
-/** What Metriport's axios-based sender records for a failed send (httpStatus 504 for a timeout, 500 without an answer). */
+/**
+ * What Metriport's axios-based sender records for a failed send (`sendPayload` in
+ * `packages/api/src/command/webhook/webhook.ts`): `httpStatus` is the answer's status, 504 for a timeout or 500
+ * without an answer; `httpMessage` is `errorToString(axiosError)` from `@metriport/shared`, "message (code -
+ * status)". axios gives 4xx the code ERR_BAD_REQUEST, 5xx ERR_BAD_RESPONSE and any other status none, so a 3xx
+ * reads "(302)"; a socket error keeps Node's error as its cause, which `errorToString` prints once more.
+ */
 export function sendFailure(url: string, result: PostResult, timeoutMs: number): SendFailure {
   if (result.status !== undefined) {
-    const code = result.status >= 400 && result.status < 500 ? 'ERR_BAD_REQUEST' : 'ERR_BAD_RESPONSE';
-    return { url, httpStatus: result.status, httpMessage: `Request failed with status code ${result.status} (${code} - ${result.status})` };
+    const status = result.status;
+    const code = status >= 400 && status < 500 ? 'ERR_BAD_REQUEST' : status >= 500 && status < 600 ? 'ERR_BAD_RESPONSE' : undefined;
+    return {
+      url,
+      httpStatus: status,
+      httpMessage: `Request failed with status code ${status} (${code === undefined ? status : `${code} - ${status}`})`,
+    };
   }
   if (result.detail.startsWith('timeout')) return { url, httpStatus: 504, httpMessage: `timeout of ${timeoutMs}ms exceeded (ETIMEDOUT)` };
+  const protocol = URL.canParse(url) ? new URL(url).protocol : undefined;
+  if (protocol !== 'http:' && protocol !== 'https:') {
+    // axios refuses before any connection, with no cause.
+    return { url, httpStatus: 500, httpMessage: `Unsupported protocol ${protocol ?? url} (ERR_BAD_REQUEST)` };
+  }
   const code = result.detail;
-  const message = code === 'ECONNREFUSED' ? `connect ECONNREFUSED ${new URL(url).host}` : code === 'ECONNRESET' ? 'socket hang up' : code;
-  return { url, httpStatus: 500, httpMessage: `${message} (${code})` };
+  const message =
+    result.errorMessage ??
+    (code === 'ECONNREFUSED' ? `connect ECONNREFUSED ${new URL(url).host}` : code === 'ECONNRESET' ? 'socket hang up' : code);
+  const once = `${message} (${code})`;
+  return { url, httpStatus: 500, httpMessage: `${once}; caused by ${once}` };
 }
 
 /** Metriport's `errorToString(WebhookError)`: the text it stores as a request's and the webhook's status detail. */

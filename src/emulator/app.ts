@@ -1,12 +1,22 @@
 import { STATUS_CODES } from 'node:http';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import { listenOn } from '../http/listen-on.js';
-import { type ApiErrorBody, MAX_WEBHOOK_URL_LENGTH, type WebhookRequestPage } from '../metriport/types.js';
-import { blockedSubstring } from '../metriport/url-rules.js';
-import { listMessageTypes, newSampleMessage } from '../samples/samples.js';
-import { isRecord, jsonKind } from '../util/json.js';
+import type { ApiErrorBody } from '../metriport/types.js';
+import { isRecord } from '../util/json.js';
 import { sameSecret } from '../util/secret.js';
 import { type AccountOptions, EmulatedAccount } from './account.js';
+import { ApiError, ValidationError } from './api-errors.js';
+import { registerControlRoutes } from './control-routes.js';
+import { type EmulatorStore, memoryEmulatorStore } from './emulator-store.js';
+import { type FlowResult, type PlayFlowOptions, playFlow } from './flows.js';
+import { registerMedicalRoutes } from './medical/routes.js';
+import { EmulatedMedical, type FlowEvent } from './medical/world.js';
+import { notEmulatedEndpoint } from './not-emulated.js';
+import { ObjectStore, registerS3Routes } from './objects.js';
+import { Presigner, S3_PREFIX } from './presign.js';
+import { createRandom } from './random.js';
+import { Scheduler } from './scheduler.js';
+import { registerSettingsRoutes } from './settings-routes.js';
 
 /** The key `listen --emulator` and the `emulator` command use unless told otherwise. Not a secret. */
 export const DEFAULT_EMULATOR_API_KEY = 'local-emulator';
@@ -15,132 +25,215 @@ export interface EmulatorOptions extends AccountOptions {
   apiKey: string;
   /** Accept local webhook URLs (which Metriport refuses) so a listener on 127.0.0.1 can be registered. */
   allowLocalUrls: boolean;
+  /**
+   * Where the account is kept between runs (settings and webhook key, request history, patients, jobs,
+   * files). Default: in memory, forgotten when the process ends. `startEmulator` reads it at start.
+   */
+  store?: EmulatorStore | undefined;
+  /** The snapshot to start from (what `store.load()` gave; `startEmulator` passes it). Default: a new account. */
+  initialState?: unknown;
+  /**
+   * Every presigned URL's lifetime, in ms, instead of Metriport's (3 or 10 minutes, see URL_LIFETIMES_S): for
+   * tests of expiry. S3 counts whole seconds, so it is rounded up to at least 1 s.
+   */
+  urlTtlMs?: number | undefined;
+  /** How long a query takes before its messages go out, in ms. Default: Metriport's sandbox wait, a random 0–5 s. */
+  flowDelayMs?: number | undefined;
+  /** Seed of the emulator's randomness (waits, the order of a query's messages), for runs that repeat. */
+  seed?: number | undefined;
+  /** Each step of a flow (a message sent, a flow done or stuck). */
+  onFlow?: ((event: FlowEvent) => void) | undefined;
+  /** Failures of background work: saving the state, a flow that broke. Default: ignored. */
+  onError?: ((error: unknown) => void) | undefined;
 }
 
 export interface EmulatorApp {
   app: FastifyInstance;
   account: EmulatedAccount;
+  medical: EmulatedMedical;
+  /** Sets the origin every minted URL points at (`startEmulator` does, once it listens). */
+  setOrigin(origin: string): void;
+  /** Plays a whole flow (`trigger --flow`). */
+  playFlow(options: PlayFlowOptions): Promise<FlowResult>;
+  /** Moves the emulator's clock forward: URLs expire, jobs lapse. Answers the new time. */
+  advanceClock(ms: number): Date;
+  /** Back to a new account, and the store cleared (`emulator --reset` on a running emulator). */
+  reset(): Promise<void>;
+  /** Resolves once no flow, retry or save is running. */
+  idle(): Promise<void>;
+  /** Stops the flows still waiting, then waits for sends and the last save. */
+  shutdown(): Promise<void>;
 }
 
-const MAX_PAGE_SIZE = 500;
-const DEFAULT_PAGE_SIZE = 50;
-
-/** A validation failure worded as Metriport's error handler words a ZodError: "<message>, on [<path>]". */
-class ValidationError extends Error {
-  constructor(readonly issues: string[]) {
-    super(issues.join(', '));
-  }
-}
+/** The snapshot's format; a saved state of another format is not used. */
+const SNAPSHOT_VERSION = 1;
 
 /**
- * Metriport's settings and webhook API, from the other side (its `routes/settings.ts`). Built without
- * listening, for `inject()` and reuse.
+ * Helmet 6's default headers (Metriport's API runs `app.use(helmet())`), on every answer of the API itself;
+ * `cors()` adds `Access-Control-Allow-Origin: *`.
+ */
+const API_HEADERS: Record<string, string> = {
+  'content-security-policy':
+    "default-src 'self';base-uri 'self';font-src 'self' https: data:;form-action 'self';frame-ancestors 'self';img-src 'self' data:;object-src 'none';script-src 'self';script-src-attr 'none';style-src 'self' https: 'unsafe-inline';upgrade-insecure-requests",
+  'cross-origin-embedder-policy': 'require-corp',
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-resource-policy': 'same-origin',
+  'origin-agent-cluster': '?1',
+  'referrer-policy': 'no-referrer',
+  'strict-transport-security': 'max-age=15552000; includeSubDomains',
+  'x-content-type-options': 'nosniff',
+  'x-dns-prefetch-control': 'off',
+  'x-download-options': 'noopen',
+  'x-frame-options': 'SAMEORIGIN',
+  'x-permitted-cross-domain-policies': 'none',
+  'x-xss-protection': '0',
+  'access-control-allow-origin': '*',
+};
+
+/**
+ * Metriport's API from the other side: the settings and webhook routes (`routes/settings.ts`), the medical
+ * routes that start flows (`routes/medical/`), the files messages point to (served like S3's presigned URLs)
+ * and the emulator's own `/emulator/` routes. Built without listening, for `inject()` and reuse.
  */
 export function buildEmulatorApp(options: EmulatorOptions): EmulatorApp {
-  const account = new EmulatedAccount(options);
-  const app = Fastify({ logger: false, bodyLimit: 20 * 1024 * 1024 });
+  const baseNow = options.now ?? (() => new Date());
+  let offsetMs = 0;
+  const now = () => new Date(baseNow().getTime() + offsetMs);
+  const onError = options.onError ?? (() => undefined);
+  let origin = 'http://127.0.0.1:4748';
+  const store = options.store;
+  let saving: Promise<void> = Promise.resolve();
+  let dirty = false;
+  let collect: () => unknown = () => undefined;
+  // With a store, every change is saved soon after (changes made together are saved together); without one
+  // the live objects are the state.
+  const changed = () => {
+    if (store === undefined || dirty) return;
+    dirty = true;
+    saving = saving
+      .then(async () => {
+        await new Promise((resolve) => setImmediate(resolve));
+        dirty = false;
+        await store.save(collect());
+      })
+      .catch(onError);
+  };
 
-  // Metriport's API is Express with its JSON and urlencoded parsers: any content type is accepted, an empty
-  // or unknown body reads as {}, and only malformed JSON is refused.
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string' }, (request, text, done) => {
-    const type = String(request.headers['content-type'] ?? '');
-    if (/json/i.test(type) && String(text).trim() !== '') {
-      try {
-        done(null, JSON.parse(String(text)));
-      } catch (error) {
-        done(Object.assign(new Error(`Unexpected token in JSON: ${(error as Error).message}`), { statusCode: 400 }), undefined);
-      }
-      return;
-    }
-    done(null, /x-www-form-urlencoded/i.test(type) ? Object.fromEntries(new URLSearchParams(String(text))) : {});
+  const saved = isRecord(options.initialState) && options.initialState.version === SNAPSHOT_VERSION ? options.initialState : undefined;
+  if (options.initialState !== undefined && saved === undefined)
+    onError(new Error('The saved emulator state is of another format; starting afresh.'));
+  let secret = typeof saved?.urlSecret === 'string' ? saved.urlSecret : Presigner.newSecret();
+  const account = new EmulatedAccount({ ...options, now, onChange: changed });
+  const random = createRandom(options.seed);
+  const scheduler = new Scheduler(onError);
+  const objects = new ObjectStore(changed);
+  const makePresigner = () =>
+    new Presigner({
+      secret,
+      origin: () => origin,
+      now,
+      ttlSeconds: options.urlTtlMs === undefined ? undefined : Math.max(1, Math.ceil(options.urlTtlMs / 1000)),
+    });
+  let presigner = makePresigner();
+  const medical = new EmulatedMedical({
+    account,
+    objects,
+    get presigner() {
+      return presigner;
+    },
+    scheduler,
+    random,
+    now,
+    flowDelay: () => options.flowDelayMs ?? random.int(5001),
+    changed,
+    onFlow: options.onFlow ?? (() => undefined),
   });
+  account.setUrlLocalizer((message) => medical.localizeSample(message));
+  if (saved !== undefined) {
+    try {
+      account.restore(saved.account);
+      medical.restore(saved.medical);
+      objects.restore(saved.objects);
+    } catch (error) {
+      onError(new Error(`The saved emulator state could not be used (${(error as Error).message}); starting afresh.`));
+      account.reset();
+      medical.clear();
+      objects.clear();
+    }
+  }
+  collect = () => ({
+    version: SNAPSHOT_VERSION,
+    urlSecret: secret,
+    account: account.snapshot(),
+    medical: medical.snapshot(),
+    objects: objects.toJSON(),
+  });
+  // A new account is saved at once, so its key and id are the ones the next run finds.
+  if (saved === undefined) changed();
 
-  // Metriport's gateway rejects a missing or wrong key before any route runs.
+  const app = Fastify({ logger: false, bodyLimit: 20 * 1024 * 1024 });
+  installParsers(app);
+
   app.addHook('onRequest', async (request, reply) => {
+    // A presigned URL is its own authorisation (S3, not the API).
+    if (request.url.startsWith(`${S3_PREFIX}/`)) return;
+    if (request.method === 'OPTIONS') {
+      // cors(): the preflight answers by itself.
+      return reply
+        .code(204)
+        .headers(API_HEADERS)
+        .header('access-control-allow-methods', 'GET,HEAD,PUT,PATCH,POST,DELETE')
+        .header('access-control-allow-headers', String(request.headers['access-control-request-headers'] ?? ''))
+        .header('vary', 'Access-Control-Request-Headers')
+        .send();
+    }
+    // Metriport's gateway rejects a missing or wrong key before any route runs (and without the API's headers).
     const key = request.headers['x-api-key'];
     if (typeof key !== 'string' || !sameSecret(key, options.apiKey)) {
       return reply.code(403).send({ message: 'Forbidden' });
     }
+    reply.headers(API_HEADERS);
   });
 
-  app.get('/settings', async () => account.getSettings());
+  registerSettingsRoutes(app, { account, allowLocalUrls: options.allowLocalUrls });
+  registerMedicalRoutes(app, medical, now);
+  registerS3Routes(app, {
+    objects,
+    check: (request) => presigner.check(request),
+    now,
+    onUpload: (object) => void medical.onUpload(object),
+  });
 
-  app.post('/settings', async (request) => {
-    const { webhookUrl, mrFilters } = parseSettingsUpdate(request.body ?? {});
-    if (webhookUrl) {
-      const blocked = options.allowLocalUrls ? undefined : blockedSubstring(webhookUrl);
-      if (blocked !== undefined) throw new MetriportError(400, 'BadRequestError', 'Invalid URL');
+  const reset = async () => {
+    scheduler.close();
+    await scheduler.idle();
+    scheduler.reopen();
+    account.reset();
+    medical.clear();
+    objects.clear();
+    secret = Presigner.newSecret();
+    presigner = makePresigner();
+    await saving;
+    await store?.clear();
+    changed();
+  };
+  const advanceClock = (ms: number) => {
+    offsetMs += ms;
+    return now();
+  };
+  registerControlRoutes(app, { account, medical, advanceClock, reset });
+
+  app.setNotFoundHandler(async (request, reply) => {
+    const path = request.url.split('?')[0] ?? '';
+    const endpoint = notEmulatedEndpoint(request.method, path);
+    if (endpoint !== undefined) {
+      throw new ApiError(501, 'NotImplementedError', `The emulator does not emulate ${endpoint}; test it against Metriport's sandbox.`);
     }
-    if (mrFilters !== undefined) account.updateMrFilters(mrFilters);
-    if (!webhookUrl) return account.getSettings();
-    const { settings, ping } = account.updateWebhookUrl(webhookUrl);
-    void ping.catch(() => undefined);
-    return settings;
+    // Metriport's `notFoundHandlers`.
+    return reply.code(404).send({ message: 'Not Found' });
   });
-
-  app.get('/settings/webhook', async () => {
-    if (!account.hasSettings()) throw new MetriportError(404, 'NotFoundError', 'Could not find settings');
-    return account.webhookStatus();
-  });
-
-  app.post('/settings/webhook/retry', async (_request, reply) => {
-    account.retryFailed();
-    return reply.type('text/plain; charset=utf-8').send('OK');
-  });
-
-  app.get('/settings/webhook/request', async (request) => listRequests(account, request.query, `${request.protocol}://${request.host}`));
-
-  app.post('/settings/webhook/request/:id/retry', async (request) => {
-    const { id } = request.params as { id: string };
-    const sent = await account.retryOne(id);
-    if (sent === undefined) throw new MetriportError(404, 'NotFoundError', `Could not find webhook request ${id}`);
-    return sent;
-  });
-
-  app.post('/settings/webhook/sample-payload', async (request) => {
-    const body = request.body ?? {};
-    if (!account.hasWebhookUrl()) throw new MetriportError(400, 'BadRequestError', 'Webhook URL and key must be configured');
-    if (!isRecord(body)) throw new ValidationError([`Expected object, received ${jsonKind(body)}, on []`]);
-    if (!isRecord(body.meta))
-      throw new ValidationError([
-        `${body.meta === undefined ? 'Required' : `Expected object, received ${jsonKind(body.meta)}`}, on [meta]`,
-      ]);
-    if (typeof body.meta.type !== 'string')
-      throw new ValidationError([
-        `${body.meta.type === undefined ? 'Required' : `Expected string, received ${jsonKind(body.meta.type)}`}, on [meta,type]`,
-      ]);
-    const sent = await account.sendSample(body as { meta: { type: string } } & Record<string, unknown>);
-    if (!sent.ok) throw new MetriportError(500, 'WebhookError', 'Failed to send payload', { ...sent.failure });
-    const { ok: _ok, ...answer } = sent;
-    return answer;
-  });
-
-  // Emulator only: make it send a message as Metriport would (stored, counted, retryable).
-  app.post('/emulator/messages', async (request) => {
-    const body = request.body ?? {};
-    if (!isRecord(body))
-      throw new MetriportError(400, 'BadRequestError', 'The body must be a JSON object: a full payload or {"type": "<meta.type>"}');
-    let payload = body;
-    if (!('meta' in body) && typeof body.type === 'string') {
-      const sample = newSampleMessage(body.type, new Date(), body.outcome === 'failed' ? 'failed' : 'completed');
-      if (sample === undefined || body.type === 'ping') {
-        throw new MetriportError(
-          400,
-          'BadRequestError',
-          `No ${body.outcome === 'failed' ? 'failed ' : ''}sample for "${body.type}"; samples: ${listMessageTypes().join(', ')}`,
-        );
-      }
-      payload = sample;
-    }
-    return account.send(payload);
-  });
-
-  app.setNotFoundHandler(async (request) => {
-    throw new MetriportError(404, 'NotFoundError', `Cannot ${request.method} ${request.url.split('?')[0]}`);
-  });
-  app.setErrorHandler(async (error: FastifyError | MetriportError | ValidationError, _request, reply) => {
-    if (error instanceof MetriportError)
+  app.setErrorHandler(async (error: FastifyError | ApiError | ValidationError, _request, reply) => {
+    if (error instanceof ApiError)
       return sendError(reply, { status: error.status, title: error.title, detail: error.message, additionalInfo: error.additionalInfo });
     if (error instanceof ValidationError)
       return sendError(reply, { status: 400, title: 'Missing or invalid parameters', detail: error.message });
@@ -154,68 +247,54 @@ export function buildEmulatorApp(options: EmulatorOptions): EmulatorApp {
     });
   });
 
-  return { app, account };
-}
-
-/** An error Metriport's error handler turns into `{status, title: <error class>, detail, name: <status text>}`. */
-class MetriportError extends Error {
-  constructor(
-    readonly status: number,
-    readonly title: string,
-    detail: string,
-    readonly additionalInfo?: Record<string, unknown>,
-  ) {
-    super(detail);
-  }
+  return {
+    app,
+    account,
+    medical,
+    setOrigin: (value) => {
+      origin = value;
+    },
+    playFlow: (flowOptions) => playFlow(medical, flowOptions),
+    advanceClock,
+    reset,
+    idle: async () => {
+      await scheduler.idle();
+      await account.idle();
+      await saving;
+    },
+    shutdown: async () => {
+      scheduler.close();
+      await scheduler.idle();
+      await account.idle();
+      await saving;
+    },
+  };
 }
 
 /**
- * Metriport's `updateSettingsSchema` (strict): `webhookUrl` a URL of at most 2048 characters, or `""`, `null`
- * or absent (no change); `mrFilters` optional. Words failures as its zod errors do.
+ * Metriport's API is Express with its JSON and urlencoded parsers: any content type is accepted, an empty or
+ * unknown body reads as {}, and only malformed JSON is refused. Uploads to presigned URLs keep their bytes.
  */
-function parseSettingsUpdate(body: unknown): { webhookUrl: string | undefined; mrFilters: unknown } {
-  if (!isRecord(body)) throw new ValidationError([`Expected object, received ${jsonKind(body)}, on []`]);
-  const unknown = Object.keys(body).filter((key) => key !== 'webhookUrl' && key !== 'mrFilters');
-  if (unknown.length > 0)
-    throw new ValidationError([`Unrecognized key(s) in object: ${unknown.map((key) => `'${key}'`).join(', ')}, on []`]);
-  const { webhookUrl, mrFilters } = body;
-  if (mrFilters !== undefined && !Array.isArray(mrFilters))
-    throw new ValidationError([`Expected array, received ${jsonKind(mrFilters)}, on [mrFilters]`]);
-  if (webhookUrl === undefined || webhookUrl === null || webhookUrl === '') return { webhookUrl: undefined, mrFilters };
-  if (typeof webhookUrl !== 'string') throw new ValidationError(['Invalid input, on [webhookUrl]']);
-  const issues: string[] = [];
-  if (!URL.canParse(webhookUrl)) issues.push('Invalid url, on [webhookUrl]');
-  if (webhookUrl.length > MAX_WEBHOOK_URL_LENGTH)
-    issues.push(`String must contain at most ${MAX_WEBHOOK_URL_LENGTH} character(s), on [webhookUrl]`);
-  if (issues.length > 0) throw new ValidationError(issues);
-  return { webhookUrl, mrFilters };
-}
-
-function listRequests(account: EmulatedAccount, query: unknown, origin: string): WebhookRequestPage {
-  const params = isRecord(query) ? query : {};
-  const count = params.count === undefined ? DEFAULT_PAGE_SIZE : Number(params.count);
-  if (!Number.isInteger(count) || count < 1 || count > MAX_PAGE_SIZE) {
-    throw new ValidationError([`Number must be less than or equal to ${MAX_PAGE_SIZE}, on [count]`]);
-  }
-  const sort = typeof params.sort === 'string' ? params.sort : 'createdAt=desc';
-  if (!/^(createdAt|id)=(asc|desc)$/.test(sort)) throw new ValidationError(['Invalid sort, on [sort]']);
-  const rows = account.listRequests({ ascending: sort.endsWith('=asc') });
-  const start = typeof params.fromItem === 'string' ? rows.findIndex((row) => row.id === params.fromItem) : 0;
-  if (start < 0) throw new MetriportError(400, 'BadRequestError', `Invalid fromItem ${String(params.fromItem)}`);
-  const page = rows.slice(start, start + count);
-  const next = rows[start + count];
-  return {
-    meta: {
-      itemsOnPage: page.length,
-      itemsInTotal: rows.length,
-      ...(next === undefined
-        ? {}
-        : {
-            nextPage: `${origin}/settings/webhook/request?fromItem=${encodeURIComponent(next.id)}&count=${count}&sort=${encodeURIComponent(sort)}`,
-          }),
-    },
-    requests: page,
-  };
+function installParsers(app: FastifyInstance): void {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (request, body, done) => {
+    const bytes = body as Buffer;
+    if (request.url.startsWith(`${S3_PREFIX}/`)) {
+      done(null, bytes);
+      return;
+    }
+    const type = String(request.headers['content-type'] ?? '');
+    const text = bytes.toString('utf8');
+    if (/json/i.test(type) && text.trim() !== '') {
+      try {
+        done(null, JSON.parse(text));
+      } catch (error) {
+        done(Object.assign(new Error(`Unexpected token in JSON: ${(error as Error).message}`), { statusCode: 400 }), undefined);
+      }
+      return;
+    }
+    done(null, /x-www-form-urlencoded/i.test(type) ? Object.fromEntries(new URLSearchParams(text)) : {});
+  });
 }
 
 export interface RunningEmulator {
@@ -223,29 +302,47 @@ export interface RunningEmulator {
   /** The port asked for was taken and a free one was picked (see `fallbackToFreePort`). */
   fellBack: boolean;
   account: EmulatedAccount;
+  medical: EmulatedMedical;
+  /** Plays a whole flow (`trigger --flow`). */
+  playFlow(options: PlayFlowOptions): Promise<FlowResult>;
+  advanceClock(ms: number): Date;
+  reset(): Promise<void>;
+  idle(): Promise<void>;
   close(): Promise<void>;
 }
 
-/** Starts the emulator on `host:port` (0 picks a free port). */
+/**
+ * Starts the emulator on `host:port` (0 picks a free port), with the account its store holds (`reset`: a new
+ * one, the store cleared first).
+ */
 export async function startEmulator(
-  options: EmulatorOptions & { host: string; port: number; fallbackToFreePort?: boolean },
+  options: EmulatorOptions & { host: string; port: number; reset?: boolean | undefined; fallbackToFreePort?: boolean },
 ): Promise<RunningEmulator> {
-  const { app, account } = buildEmulatorApp(options);
-  const { origin, fellBack } = await listenOn(app, {
+  const store = options.store ?? memoryEmulatorStore();
+  if (options.reset) await store.clear();
+  const initialState = options.initialState ?? (options.reset ? undefined : await store.load());
+  const built = buildEmulatorApp({ ...options, store: options.store, initialState });
+  const { origin, fellBack } = await listenOn(built.app, {
     host: options.host,
     port: options.port,
     what: 'The emulator',
     fallbackToFreePort: options.fallbackToFreePort,
   });
+  built.setOrigin(origin);
   let closing: Promise<void> | undefined;
   return {
     url: origin,
     fellBack,
-    account,
+    account: built.account,
+    medical: built.medical,
+    playFlow: built.playFlow,
+    advanceClock: built.advanceClock,
+    reset: built.reset,
+    idle: built.idle,
     close: () =>
       (closing ??= (async () => {
-        await app.close();
-        await account.idle();
+        await built.app.close();
+        await built.shutdown();
       })()),
   };
 }

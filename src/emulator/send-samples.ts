@@ -3,8 +3,10 @@ import type { EmulatedAccount } from './account.js';
 
 /**
  * `listen --emulator`'s tour: the account sends one sample of every message type, one at a time as Metriport
- * does, to whatever URL it has. Stops early when `signal` aborts or a send throws (the listener is stopping;
- * its refusals are reported where they happen). Resolves with how many were sent.
+ * does, to whatever URL it has; every URL in them points at a file the emulator serves (a FHIR bundle, a
+ * C-CDA, a PDF, the result CSV), valid for Metriport's lifetimes. Stops early when `signal` aborts or a send
+ * throws (the listener is stopping; its refusals are reported where they happen). Resolves with how many were
+ * sent.
  */
 export async function sendOneOfEach(input: { account: EmulatedAccount; signal: AbortSignal; now: () => Date }): Promise<number> {
   let sent = 0;
@@ -13,7 +15,7 @@ export async function sendOneOfEach(input: { account: EmulatedAccount; signal: A
     const sample = newSampleMessage(type, input.now());
     if (sample === undefined) continue;
     try {
-      await input.account.send(sample);
+      await input.account.send(input.account.withLocalUrls(sample));
     } catch {
       break;
     }

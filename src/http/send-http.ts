@@ -15,8 +15,14 @@ export interface HttpRequest {
   headers: Record<string, string>;
   /** Sent exactly as given. */
   body?: Buffer | string | undefined;
-  /** From the call to the end of the response body, connecting included. */
+  /** From the call to the end of the response body, connecting included (see `idleTimeout`). */
   timeoutMs: number;
+  /**
+   * Count `timeoutMs` as time without any data instead of the whole exchange: the timer restarts when the
+   * connection opens, when the answer starts and on every chunk of it. This is axios's `timeout` (a socket
+   * idle timeout), which Metriport's webhook sender uses; a slow but steady answer is not cut.
+   */
+  idleTimeout?: boolean | undefined;
   /** Response bytes kept; the rest is read and dropped, so a huge answer cannot exhaust memory. Default 1 MiB. */
   maxResponseBytes?: number | undefined;
   /**
@@ -63,6 +69,7 @@ export const sendHttp: SendHttp = (request) =>
     const body = request.body === undefined ? undefined : typeof request.body === 'string' ? Buffer.from(request.body) : request.body;
     const headers = { ...request.headers, ...(body === undefined ? {} : { 'content-length': String(body.length) }) };
     let settled = false;
+    let timer: NodeJS.Timeout | undefined;
     const fail = (error: HttpFailure) => {
       if (settled) return;
       settled = true;
@@ -70,12 +77,30 @@ export const sendHttp: SendHttp = (request) =>
       outgoing.destroy();
       reject(error);
     };
+    // A timer that is not unref'd: while a call is pending, the process cannot run out of things to wait for.
+    const arm = () => {
+      clearTimeout(timer);
+      timer = setTimeout(
+        () =>
+          fail(
+            new HttpFailure(
+              'TIMEOUT',
+              request.idleTimeout ? `no data for ${request.timeoutMs} ms` : `no answer within ${request.timeoutMs} ms`,
+            ),
+          ),
+        request.timeoutMs,
+      );
+    };
+    const rearm = () => {
+      if (request.idleTimeout && !settled) arm();
+    };
     const send = url.protocol === 'https:' ? requestHttps : url.protocol === 'http:' ? requestHttp : undefined;
     if (send === undefined) {
       reject(new HttpFailure('BAD_URL', `${request.url} is not an http(s) URL`));
       return;
     }
     const outgoing = send(url, { method: request.method, headers }, (incoming) => {
+      rearm();
       const chunks: Buffer[] = [];
       let kept = 0;
       let truncated = false;
@@ -86,6 +111,7 @@ export const sendHttp: SendHttp = (request) =>
         resolve({ status: incoming.statusCode ?? 0, headers: incoming.headers, body: Buffer.concat(chunks), truncated });
       };
       incoming.on('data', (chunk: Buffer) => {
+        rearm();
         if (kept >= limit) {
           truncated = true;
         } else {
@@ -103,8 +129,8 @@ export const sendHttp: SendHttp = (request) =>
       incoming.on('aborted', () => fail(new HttpFailure('ECONNRESET', 'the connection closed in the middle of the answer (ECONNRESET)')));
       incoming.on('end', finish);
     });
-    // A timer that is not unref'd: while a call is pending, the process cannot run out of things to wait for.
-    const timer = setTimeout(() => fail(new HttpFailure('TIMEOUT', `no answer within ${request.timeoutMs} ms`)), request.timeoutMs);
+    arm();
+    outgoing.on('socket', (socket) => socket.once('connect', rearm));
     outgoing.on('error', (error: NodeJS.ErrnoException) => fail(socketFailure(error)));
     if (request.signal !== undefined) {
       const onAbort = () => fail(new HttpFailure('ABORTED', 'stopped before an answer came'));

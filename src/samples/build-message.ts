@@ -2,12 +2,21 @@ import { randomUUID } from 'node:crypto';
 import { isRecord } from '../util/json.js';
 
 /**
- * Gives a payload the `meta.messageId` and `meta.when` Metriport would, keeping any already there and
- * keeping `meta` in Metriport's key order (messageId, when, type, ...).
+ * Gives a payload the `meta.messageId` and `meta.when` Metriport would, keeping any already there, with `meta`
+ * in the order Metriport's sender builds it: messageId, requestId, when, type, data, then anything else
+ * (`packages/api/src/command/webhook/webhook.ts`, processRequest).
  */
 export function completeMeta(payload: Record<string, unknown>, now: Date): Record<string, unknown> {
   const meta = isRecord(payload.meta) ? payload.meta : {};
-  const completed = { messageId: randomUUID(), when: now.toISOString(), ...meta };
+  const { messageId, requestId, when, type, data, ...rest } = meta;
+  const completed = {
+    messageId: messageId ?? randomUUID(),
+    ...(requestId === undefined ? {} : { requestId }),
+    when: when ?? now.toISOString(),
+    ...(type === undefined ? {} : { type }),
+    ...(data === undefined ? {} : { data }),
+    ...rest,
+  };
   const result: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(payload)) result[key] = key === 'meta' ? completed : value;
   if (!('meta' in payload)) result.meta = completed;

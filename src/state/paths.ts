@@ -11,3 +11,8 @@ export function stateDir(env: { XDG_STATE_HOME?: string | undefined }, home: str
 export function registrationFile(dir: string, apiUrl: string): string {
   return join(dir, `registration-${createHash('sha256').update(apiUrl).digest('hex').slice(0, 16)}.json`);
 }
+
+/** The emulated account of `emulator` and `listen --emulator` (one per state folder). */
+export function emulatorStatePath(dir: string): string {
+  return join(dir, 'emulator-account.json');
+}

@@ -1,3 +1,4 @@
+import { brotliDecompressSync, gunzipSync, inflateSync, unzipSync } from 'node:zlib';
 import { HttpFailure, headerValue, type SendHttp, sendHttp } from '../http/send-http.js';
 import { WEBHOOK_USER_AGENT } from '../metriport/types.js';
 import { SIGNATURE_HEADER, sign } from './signature.js';
@@ -11,6 +12,12 @@ export interface PostOptions {
   /** Answer bytes kept (the rest is read and dropped); default 1 MiB. */
   maxResponseBytes?: number;
   send?: SendHttp;
+  /**
+   * Read the answer as Metriport's axios sender does: `timeoutMs` is time without data, a gzip, deflate or br
+   * answer is decompressed and a UTF-8 BOM dropped before `responseText` is judged. Default false (the
+   * exact bytes, an overall deadline).
+   */
+  asAxios?: boolean;
 }
 
 export interface PostResult {
@@ -24,6 +31,8 @@ export interface PostResult {
   detail: string;
   /** Where a redirect pointed (not followed). */
   location?: string | undefined;
+  /** The socket error's own message when no answer came (`connect ECONNREFUSED 127.0.0.1:4747`). */
+  errorMessage?: string | undefined;
 }
 
 /** POSTs exact bytes with a timeout; every outcome is a result, never a throw. Used by forwarding and `sendSigned`. */
@@ -38,13 +47,17 @@ export async function postBytes(options: PostOptions): Promise<PostResult> {
       body: options.body,
       timeoutMs: options.timeoutMs,
       maxResponseBytes: options.maxResponseBytes,
+      idleTimeout: options.asAxios,
     });
     const ok = response.status >= 200 && response.status < 300;
     const location = headerValue(response.headers, 'location');
+    const text = options.asAxios
+      ? axiosText(response.body, headerValue(response.headers, 'content-encoding'))
+      : response.body.toString('utf8');
     return {
       ok,
       status: response.status,
-      responseText: response.body.toString('utf8'),
+      responseText: text,
       durationMs: elapsed(),
       detail: ok ? 'OK' : `Request failed with status code ${response.status}`,
       location,
@@ -52,21 +65,66 @@ export async function postBytes(options: PostOptions): Promise<PostResult> {
   } catch (error) {
     const code = error instanceof HttpFailure ? error.code : 'ENETWORK';
     const detail = code === 'TIMEOUT' ? `timeout of ${options.timeoutMs}ms exceeded` : code;
-    return { ok: false, status: undefined, responseText: '', durationMs: elapsed(), detail };
+    const cause = error instanceof Error ? error.cause : undefined;
+    const errorMessage = cause instanceof Error ? cause.message : undefined;
+    return { ok: false, status: undefined, responseText: '', durationMs: elapsed(), detail, errorMessage };
   }
 }
 
-/** The headers Metriport sends with a webhook request, signed over `body` with `webhookKey`. */
-export function metriportHeaders(body: Buffer, webhookKey: string): Record<string, string> {
-  return { 'content-type': 'application/json', 'user-agent': WEBHOOK_USER_AGENT, [SIGNATURE_HEADER]: sign(webhookKey, body) };
+/**
+ * An answer's text as axios hands it over: decompressed when `content-encoding` says gzip, deflate, compress
+ * or br (a body that does not decompress is kept as it came), then without a leading UTF-8 BOM.
+ */
+function axiosText(body: Buffer, encoding: string | undefined): string {
+  let bytes = body;
+  try {
+    switch (encoding?.trim().toLowerCase()) {
+      case 'gzip':
+      case 'x-gzip':
+        bytes = gunzipSync(body);
+        break;
+      case 'compress':
+      case 'x-compress':
+        bytes = unzipSync(body);
+        break;
+      case 'deflate':
+        bytes = inflateSync(body);
+        break;
+      case 'br':
+        bytes = brotliDecompressSync(body);
+        break;
+    }
+  } catch {
+    bytes = body;
+  }
+  const text = bytes.toString('utf8');
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
-/** Sends a webhook request as Metriport does: these bytes, signed with the webhook key, Metriport's headers. */
+/**
+ * The headers Metriport sends with a webhook request, signed over `body` with `webhookKey`: its own three, and
+ * the `Accept` and `Accept-Encoding` axios adds to every request it makes.
+ */
+export function metriportHeaders(body: Buffer, webhookKey: string): Record<string, string> {
+  return {
+    accept: 'application/json, text/plain, */*',
+    'content-type': 'application/json',
+    'user-agent': WEBHOOK_USER_AGENT,
+    [SIGNATURE_HEADER]: sign(webhookKey, body),
+    'accept-encoding': 'gzip, compress, deflate, br',
+  };
+}
+
+/**
+ * Sends a webhook request as Metriport does: these bytes, signed with the webhook key, Metriport's headers,
+ * the answer read as axios reads it (see `asAxios`).
+ */
 export function sendSigned(options: { url: string; body: Buffer; webhookKey: string; timeoutMs: number }): Promise<PostResult> {
   return postBytes({
     url: options.url,
     body: options.body,
     headers: metriportHeaders(options.body, options.webhookKey),
     timeoutMs: options.timeoutMs,
+    asAxios: true,
   });
 }

@@ -32,9 +32,7 @@ describe('the main job, as a person sees it (tmux)', () => {
       for (const line of messages) expect(line).toMatch(/→ 200$/);
       expect(shown.match(/--full shows whole payloads/g)).toHaveLength(1);
       // The commands printed last, continuation lines joined, carry the emulator's API and run as shown.
-      const last = shown
-        .slice(shown.lastIndexOf('From another terminal:'))
-        .replace(/ \\\n +/g, ' ');
+      const last = shown.slice(shown.lastIndexOf('From another terminal:')).replace(/ \\\n +/g, ' ');
       expect(last).toMatch(/trigger patient\.admit --via-api --api-url http:\/\/127\.0\.0\.1:\d+ --api-key local-emulator/);
       expect(last).toMatch(/retry --wait --api-url http:\/\/127\.0\.0\.1:\d+ --api-key local-emulator/);
       expect(shown).toMatch(/Inspector \(every request, its headers, replay\):\s+http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+/);

@@ -37,10 +37,15 @@ export async function createWorld(cwd: string): Promise<CliWorld> {
   };
 }
 
-/** Spawns `metriport-webhook emulator` on a free port and waits until it is ready. */
+/**
+ * Spawns `metriport-webhook emulator` on a free port and waits until it is ready. Its account has a settings
+ * row, as any account that has been used has: a new one answers 404 on `POST /settings` until `GET /settings`
+ * creates it, as Metriport does.
+ */
 export async function spawnEmulator(world: CliWorld, extra: string[] = ['--allow-local-urls']): Promise<{ run: CliRun; url: string }> {
   const run = world.spawn(['emulator', '--port', '0', '--api-key', TEST_API_KEY, ...extra]);
   const [, url] = await run.waitFor(/Emulator ready: (http:\/\/\S+)/);
+  await emulatorApi(url ?? '', 'GET', '/settings');
   return { run, url: url ?? '' };
 }
 

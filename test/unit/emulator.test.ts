@@ -2,6 +2,26 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { buildEmulatorApp, type RunningEmulator, startEmulator } from '../../src/emulator/app.js';
 import { MESSAGE_TIMEOUT_MS, PING_TIMEOUT_MS } from '../../src/metriport/types.js';
 import { BLOCKED_URL_SUBSTRINGS } from '../../src/metriport/url-rules.js';
+
+const MR_SECTIONS = [
+  'reports',
+  'conditions',
+  'medications',
+  'allergies',
+  'procedures',
+  'social-history',
+  'vitals',
+  'labs',
+  'observations',
+  'immunizations',
+  'family-member-history',
+  'related-persons',
+  'tasks',
+  'coverages',
+  'encounters',
+  'documents',
+];
+
 import { metriportHeaders } from '../../src/webhook/deliver.js';
 import { sign } from '../../src/webhook/signature.js';
 import { refusingUrl, startTargetApp, type TargetApp } from '../helpers/servers.js';
@@ -12,9 +32,11 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-function inject(options: { allowLocalUrls?: boolean } = {}) {
+/** An emulator app for `inject()`; its settings row exists (GET /settings made it) unless `newAccount`. */
+function inject(options: { allowLocalUrls?: boolean; newAccount?: boolean } = {}) {
   const { app, account } = buildEmulatorApp({ apiKey: API_KEY, allowLocalUrls: options.allowLocalUrls ?? false });
   cleanups.push(() => app.close());
+  if (!options.newAccount) account.getSettings();
   const call = async (method: 'GET' | 'POST', url: string, payload?: unknown, key = API_KEY) => {
     const response = await app.inject({ method, url, payload: payload as never, headers: { 'x-api-key': key } });
     return { status: response.statusCode, json: () => response.json() as Record<string, unknown>, text: response.body };
@@ -54,6 +76,8 @@ describe('emulator: signing', () => {
       '{"ping":"Zq4xT9mLr2VbN7kP1cYwE","meta":{"messageId":"6f1c2d3e-8a4b-4c5d-9e6f-7a8b9c0d1e2f","when":"2025-10-30T14:02:11.482Z","type":"ping"}}',
     );
     expect(metriportHeaders(body, 'Zx3kP9qLm2VbN7tR1cYwE')).toEqual({
+      accept: 'application/json, text/plain, */*',
+      'accept-encoding': 'gzip, compress, deflate, br',
       'content-type': 'application/json',
       'user-agent': 'Metriport API',
       'x-metriport-signature': '1e2dd09df8ca3ae1918c2649ded4486108562038157e48270cf09534151c89e2',
@@ -90,7 +114,7 @@ describe('emulator: settings API', () => {
   });
 
   it('starts empty, keeps the key across URL changes, and treats "" as no change', async () => {
-    const { call } = inject({ allowLocalUrls: true });
+    const { call } = inject({ allowLocalUrls: true, newAccount: true });
     expect((await call('GET', '/settings/webhook')).status).toBe(404);
     expect((await call('GET', '/settings')).json()).toMatchObject({ webhookUrl: null, webhookKey: null });
     const first = (await call('POST', '/settings', { webhookUrl: await refusingUrl('/a') })).json();
@@ -134,7 +158,8 @@ describe('emulator: settings API', () => {
     const app = await target(() => ({ status: 200, body: '{}' }));
     const { call, account } = inject({ allowLocalUrls: true });
     await account.updateWebhookUrl(`${app.url}/hook`).ping;
-    for (const body of [{}, { webhookUrl: null }, { webhookUrl: '' }, { mrFilters: [] }]) {
+    const mrFilters = MR_SECTIONS.map((key) => ({ key, dateFilter: { from: '2025-01-01' } }));
+    for (const body of [{}, { webhookUrl: null }, { webhookUrl: '' }, { mrFilters }]) {
       const answer = await call('POST', '/settings', body);
       expect(answer.status).toBe(200);
       expect(answer.json().webhookUrl).toBe(`${app.url}/hook`);
@@ -143,8 +168,9 @@ describe('emulator: settings API', () => {
   });
 
   it('accepts urlencoded, empty and untyped bodies on every POST, as an Express API does', async () => {
-    const { app } = buildEmulatorApp({ apiKey: API_KEY, allowLocalUrls: false });
+    const { app, account } = buildEmulatorApp({ apiKey: API_KEY, allowLocalUrls: false });
     cleanups.push(() => app.close());
+    account.getSettings();
     const post = (url: string, headers: Record<string, string>, payload?: string) =>
       app.inject({ method: 'POST', url, headers: { 'x-api-key': API_KEY, ...headers }, payload });
     expect((await post('/settings/webhook/retry', { 'content-type': 'application/x-www-form-urlencoded' })).statusCode).toBe(200);
@@ -165,13 +191,16 @@ describe('emulator: settings API', () => {
   });
 
   it("answers unknown routes and missing settings with Metriport's error body", async () => {
-    const { call } = inject();
-    expect((await call('GET', '/settings/webhook')).json()).toEqual({
-      status: 404,
-      title: 'NotFoundError',
-      detail: 'Could not find settings',
-      name: 'Not Found',
-    });
+    const { call, account } = inject({ newAccount: true });
+    const missing = { status: 404, title: 'NotFoundError', detail: `Could not find settings ${account.cxId}`, name: 'Not Found' };
+    expect((await call('GET', '/settings/webhook')).json()).toEqual(missing);
+    // Until GET /settings creates the row, the routes that read it answer 404 (getSettingsOrFail).
+    expect((await call('POST', '/settings', { webhookUrl: 'https://app.example.com/hook' })).json()).toEqual(missing);
+    expect((await call('POST', '/settings/webhook/retry')).json()).toEqual(missing);
+    expect((await call('POST', '/settings/webhook/sample-payload', { meta: { type: 'x' } })).json()).toEqual(missing);
+    expect((await call('GET', '/settings')).json()).toEqual({ id: account.cxId, webhookUrl: null, webhookKey: null, mrFilters: null });
+    expect((await call('POST', '/settings/webhook/retry')).status).toBe(200);
+    expect((await call('GET', '/nothing/here')).json()).toEqual({ message: 'Not Found' });
     expect((await call('POST', '/settings/webhook/request/nope/retry')).json()).toMatchObject({
       status: 404,
       title: 'NotFoundError',
@@ -213,12 +242,12 @@ describe('emulator: delivery rules', () => {
     expect(emulator.account.webhookStatus()).toMatchObject({ webhookRequestsFailed: 1, webhookStatusDetail: failure(100) });
   });
 
-  it('does not follow redirects and checks the pong', async () => {
+  it('does not follow redirects (a 3xx has no axios code) and checks the pong', async () => {
     const app = await target(() => ({ status: 302, headers: { location: 'https://elsewhere.example.com' } }));
     const emulator = await running();
     await emulator.account.updateWebhookUrl(app.url).ping;
     expect(emulator.account.webhookStatus().webhookStatusDetail).toBe(
-      `Failed to send payload ({"url":"${app.url}","httpStatus":302,"httpMessage":"Request failed with status code 302 (ERR_BAD_RESPONSE - 302)"}); caused by Request failed with status code 302 (ERR_BAD_RESPONSE - 302)`,
+      `Failed to send payload ({"url":"${app.url}","httpStatus":302,"httpMessage":"Request failed with status code 302 (302)"}); caused by Request failed with status code 302 (302)`,
     );
     const wrongPong = await target(() => ({ status: 200, body: '{"pong":"something else"}' }));
     await emulator.account.updateWebhookUrl(wrongPong.url).ping;
@@ -306,6 +335,7 @@ describe('emulator: as Metriport stores and retries', () => {
         headers: { 'x-api-key': API_KEY, 'content-type': 'application/json' },
         body: JSON.stringify(body),
       });
+    emulator.account.getSettings();
     expect((await (await call({ meta: { type: 'x' } })).json()) as unknown).toMatchObject({
       status: 400,
       title: 'BadRequestError',
