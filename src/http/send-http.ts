@@ -130,7 +130,10 @@ export const sendHttp: SendHttp = (request) =>
       incoming.on('end', finish);
     });
     arm();
-    outgoing.on('socket', (socket) => socket.once('connect', rearm));
+    // A socket an agent reuses is connected already: only a new one has a connection to wait for.
+    outgoing.on('socket', (socket) => {
+      if (socket.connecting) socket.once('connect', rearm);
+    });
     outgoing.on('error', (error: NodeJS.ErrnoException) => fail(socketFailure(error)));
     if (request.signal !== undefined) {
       const onAbort = () => fail(new HttpFailure('ABORTED', 'stopped before an answer came'));

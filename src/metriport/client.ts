@@ -3,7 +3,7 @@ import { HttpFailure, type HttpResponse, headerValue, type SendHttp, sendHttp } 
 import { NEXT } from '../next-command.js';
 import { apiPath } from './api-path.js';
 import type { ApiTarget } from './target.js';
-import type { SamplePayloadResult, Settings, WebhookRequestPage, WebhookStatus } from './types.js';
+import type { EmulatorFlowAnswer, SamplePayloadResult, Settings, WebhookRequestPage, WebhookStatus } from './types.js';
 import { checkWebhookRequestId } from './webhook-request-id.js';
 
 export interface MetriportClientOptions {
@@ -34,6 +34,8 @@ export interface MetriportClient {
   getWebhookStatus(options?: CallOptions): Promise<WebhookStatus | null>;
   retryFailedRequests(): Promise<void>;
   sendSamplePayload(payload: Record<string, unknown>): Promise<SamplePayloadResult>;
+  /** The emulator's own `POST /emulator/flows/:flow` (`trigger --flow`): not an endpoint of Metriport's. */
+  playEmulatorFlow(flow: string, input: { faults: readonly string[]; patientId?: string | undefined }): Promise<EmulatorFlowAnswer>;
   /** `GET /settings/webhook/request`: one page, newest first unless `sort` says otherwise. */
   listWebhookRequests(query: { count?: number; fromItem?: string; sort?: string }): Promise<WebhookRequestPage>;
   /** `POST /settings/webhook/request/:id/retry`: resends one request as a new one; answers the payload sent. */
@@ -329,6 +331,28 @@ export function createMetriportClient(options: MetriportClientOptions): Metripor
         missingItem: `webhook request ${id}`,
       });
       return parse<Record<string, unknown>>(answer.text, 'POST /settings/webhook/request/:id/retry');
+    },
+    async playEmulatorFlow(flow, input) {
+      const label = `POST /emulator/flows/${flow}`;
+      let answer: { status: number; text: string };
+      try {
+        answer = await call({
+          method: 'POST',
+          path: apiPath('emulator', 'flows', flow),
+          maxBytes: ANSWER_BOUNDS.samplePayload,
+          body: { faults: input.faults, ...(input.patientId === undefined ? {} : { patientId: input.patientId }) },
+          idempotent: false,
+          newerEndpoint: 'flows',
+        });
+      } catch (error) {
+        if (!(error instanceof MwError && error.code === 'API_ENDPOINT_MISSING')) throw error;
+        throw new MwError(`Flows are played by the emulator, and ${target.description} is not one (404 to ${label}).`, {
+          code: 'NOT_THE_EMULATOR',
+          category: 'usage',
+          hint: 'Pass the --api-url that `listen --emulator` or `emulator` prints (with --api-key local-emulator).',
+        });
+      }
+      return parse<EmulatorFlowAnswer>(answer.text, label);
     },
     async sendSamplePayload(payload) {
       const label = 'POST /settings/webhook/sample-payload';

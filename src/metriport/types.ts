@@ -50,6 +50,27 @@ export interface WebhookRequestPage {
   requests: WebhookRequestRow[];
 }
 
+/**
+ * `POST /emulator/flows/:flow` (the emulator's own, not Metriport's): a whole flow played for one patient, what
+ * was sent, and whether it will ever finish.
+ */
+export interface EmulatorFlowAnswer {
+  flow: string;
+  patientId?: string | null | undefined;
+  requestId: string;
+  faults: string[];
+  messages: Array<{
+    type: string;
+    messageId: string;
+    requestId?: string;
+    delivery: string;
+    httpStatus: number | null;
+    duplicated?: boolean;
+    late?: boolean;
+  }>;
+  stuck: boolean;
+}
+
 /** Metriport's error body. */
 export interface ApiErrorBody {
   status: number;

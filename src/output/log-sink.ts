@@ -149,7 +149,12 @@ export function createLogSink(options: LogSinkOptions): Sink {
           line(event.at, `${palette.yellow('warning')}  Taking the webhook URL over from listen pid ${event.pid} (--force).`);
           return;
         case 'url-kept':
-          line(event.at, `Kept ${visible(event.url)} registered (--keep-url).`);
+          line(
+            event.at,
+            emulator === undefined
+              ? `Kept ${visible(event.url)} registered (--keep-url).`
+              : `The emulator's account keeps ${visible(event.url)} as its webhook URL; the next listen --emulator registers its own.`,
+          );
           return;
         case 'warning':
           line(event.at, `${palette.yellow('warning')}  ${visible(event.message)}${event.hint === undefined ? '' : ` ${event.hint}`}`);
@@ -238,6 +243,7 @@ function emulatorCommands(emulator: { url: string; apiKey: string }, hints: Hint
     `Emulator API: ${emulator.url} (API key: ${emulator.apiKey}).`,
     'From another terminal:',
     next('trigger', ['patient.admit'], { '--via-api': true }),
+    next('trigger', [], { '--flow': 'document-query' }),
     next('status', []),
     next('requests', [], { '--failed': true }),
     next('retry', [], { '--wait': true }),

@@ -12,7 +12,10 @@ export function registrationFile(dir: string, apiUrl: string): string {
   return join(dir, `registration-${createHash('sha256').update(apiUrl).digest('hex').slice(0, 16)}.json`);
 }
 
-/** The emulated account of `emulator` and `listen --emulator` (one per state folder). */
-export function emulatorStatePath(dir: string): string {
-  return join(dir, 'emulator-account.json');
+/**
+ * The emulated account the emulator keeps between runs: one per API key (an account is what its key opens, as
+ * on Metriport), so `listen --emulator` (key `local-emulator`) and an `emulator --api-key …` never share one.
+ */
+export function emulatorStatePath(dir: string, apiKey: string): string {
+  return join(dir, `emulator-account-${createHash('sha256').update(apiKey).digest('hex').slice(0, 16)}.json`);
 }

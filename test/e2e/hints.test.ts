@@ -43,6 +43,8 @@ describe('suggested commands run as printed, with the flags they need', () => {
     let accepting = false;
     const app = await startTargetApp(() => ({ status: accepting ? 200 : 500 }));
     worlds.onCleanup(() => app.close());
+    // An account has its settings once GET /settings has been called, as on Metriport.
+    await fetch(`${apiUrl}/settings`, { headers: { 'x-api-key': EMULATOR_KEY } });
     await emulatorApi(apiUrl, '/settings', { webhookUrl: `${app.url}/hook` });
     await emulatorApi(apiUrl, '/emulator/messages', { type: 'patient.admit' });
     const api = ['--api-url', apiUrl, '--api-key', EMULATOR_KEY];

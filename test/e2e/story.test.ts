@@ -161,7 +161,7 @@ describe('the whole story, through spawned CLIs', () => {
       .split('\n')
       .filter((line) => line.startsWith('  '))
       .map((line) => line.trim());
-    expect(printed).toHaveLength(4);
+    expect(printed).toHaveLength(5);
     expect(printed[0]).toMatch(
       /^node \S+metriport-webhook\.js trigger patient\.admit --via-api --api-url http:\/\/127\.0\.0\.1:\d+ --api-key local-emulator$/,
     );
@@ -184,11 +184,14 @@ describe('the whole story, through spawned CLIs', () => {
       .trim()
       .split('\n')
       .map((line) => JSON.parse(line).type as string);
-    // 19 samples (every type but the ping), then the one the printed trigger sent through sample-payload.
+    // 19 samples (every type but the ping), the one the printed trigger sent through sample-payload, and the
+    // three of the printed document-query flow.
     expect(new Set(types).size).toBe(19);
-    expect(types).toHaveLength(20);
-    expect(await captureFiles(out)).toHaveLength(20);
-    expect(run.stderr()).toMatch(/The emulator stops with this listen; nothing to put back\./);
+    expect(types).toHaveLength(23);
+    expect(await captureFiles(out)).toHaveLength(23);
+    expect(run.stderr()).toMatch(
+      /The emulator's account keeps http:\/\/\S+ as its webhook URL; the next listen --emulator registers its own\./,
+    );
     expect(run.stderr()).not.toMatch(/dashboard/);
   });
 });

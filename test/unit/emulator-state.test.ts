@@ -135,7 +135,7 @@ async function consolidatedMessage(emulator: RunningEmulator): Promise<unknown> 
 describe('a stable identity: the account in a store', () => {
   it('keeps the webhook key, settings, history and patients across restarts, in a 0600 file in a 0700 folder', async () => {
     const dir = join(await tempDir(), 'state');
-    const path = emulatorStatePath(dir);
+    const path = emulatorStatePath(dir, 'test-api-key');
     const store = () => emulatorStateFile(path, { uid: process.getuid?.() });
     const first = await start({ store: store() });
     const { settings } = first.account.updateWebhookUrl('http://127.0.0.1:9/hook');
@@ -175,7 +175,7 @@ describe('a stable identity: the account in a store', () => {
 
   it('moves a damaged state file aside and starts afresh', async () => {
     const dir = await tempDir();
-    const path = emulatorStatePath(dir);
+    const path = emulatorStatePath(dir, 'test-api-key');
     await writeFile(path, '{"cut short', { mode: 0o600 });
     const damaged: string[] = [];
     const store = emulatorStateFile(path, { uid: undefined, onDamaged: (problem) => damaged.push(problem.keptAs) });

@@ -13,7 +13,7 @@ import { type ApiTarget, describeTarget } from '../../metriport/target.js';
 import { memoryStateStore } from '../../state/state-store.js';
 import { publicUrlTunnel, type TunnelOpener } from '../../tunnel/tunnel.js';
 import { askYesNo, isProcessAlive } from '../shared/process.js';
-import { stateStoreFor } from '../shared/state.js';
+import { emulatorStoreFor, stateStoreFor } from '../shared/state.js';
 
 export interface ListenWiring {
   account: AccountLink;
@@ -62,6 +62,15 @@ export async function buildListenWiring(
         fallbackToFreePort: true,
         apiKey: DEFAULT_EMULATOR_API_KEY,
         allowLocalUrls: true,
+        // The account lives on between runs, so the app's webhook key stays valid; --webhook-key pins it.
+        store: emulatorStoreFor(input.env, DEFAULT_EMULATOR_API_KEY, (problem) =>
+          input.publish({
+            type: 'warning',
+            at: new Date(),
+            message: `The emulator's account in ${problem.path} could not be read; it is kept as ${problem.keptAs}, and a new account starts.`,
+          }),
+        ),
+        webhookKey: config.webhookKey?.value,
       });
       input.publish({
         type: 'emulator-ready',
@@ -72,11 +81,12 @@ export async function buildListenWiring(
         fellBack: emulator.fellBack,
       });
       return {
-        account: registered(config.registration, config.webhookKey, {
+        // The emulator's account is this tool's own: its URL is left for the next listen --emulator to replace.
+        account: registered({ ...config.registration, keepUrl: true }, config.webhookKey, {
           target: describeTarget(emulator.url, 'listen --emulator'),
           apiKey: DEFAULT_EMULATOR_API_KEY,
           env: input.env,
-          // The in-process emulator dies with this process, so there is nothing to restore after a crash.
+          // Nothing of the user's is changed (the account is the emulator's), so there is nothing to restore after a crash.
           inMemory: true,
           publish: input.publish,
         }),

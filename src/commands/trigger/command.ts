@@ -14,6 +14,8 @@ Examples:
   $ metriport-webhook trigger medical.consolidated-data --failed
   $ metriport-webhook trigger ping
   $ metriport-webhook trigger medical.document-download --set patients.0.status=failed --to http://127.0.0.1:3000/hook
-  $ metriport-webhook trigger medical.consolidated-data --via-api --api-url http://127.0.0.1:4748`,
+  $ metriport-webhook trigger medical.consolidated-data --via-api --api-url http://127.0.0.1:4748
+  $ metriport-webhook trigger --flow document-query --faults out-of-order,duplicate \\
+      --api-url http://127.0.0.1:4748 --api-key local-emulator`,
   load: () => import('./run.js'),
 });

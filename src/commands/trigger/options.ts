@@ -1,4 +1,5 @@
 import { API_OPTIONS } from '../../config/api-options.js';
+import { FLOW_NAMES } from '../../emulator/medical/faults.js';
 
 export const TRIGGER_ARGUMENTS = [
   { name: '[type]', description: 'meta.type of the sample, e.g. medical.document-download (see --list)' },
@@ -18,6 +19,13 @@ export const TRIGGER_OPTIONS = [
   },
   { flags: '--failed', description: "send the type's failed outcome (e.g. a patient whose documents could not be fetched)" },
   { flags: '--via-api', description: 'ask the API (sandbox or emulator) to send it through /settings/webhook/sample-payload' },
+  {
+    flags: '--flow <flow>',
+    description: 'have the emulator play a whole flow for one patient, its messages tied by requestId',
+    choices: FLOW_NAMES,
+  },
+  { flags: '--faults <list>', description: 'with --flow: what goes wrong, comma-separated (e.g. out-of-order,duplicate; see the README)' },
+  { flags: '--patient <id>', description: 'with --flow: the patient (default: a new sample patient)' },
   { flags: '--json', description: 'print the result as one JSON object' },
   ...API_OPTIONS,
 ] as const;

@@ -1,5 +1,6 @@
 import { DEFAULT_LISTENER_URL } from '../../config/defaults.js';
 import type { CommandInput } from '../../config/option-table.js';
+import { type FlowName, faultsFor } from '../../emulator/medical/faults.js';
 import { MwError, usageError } from '../../errors.js';
 import { MESSAGE_TIMEOUT_MS, PING_TIMEOUT_MS } from '../../metriport/types.js';
 import { NEXT } from '../../next-command.js';
@@ -24,6 +25,9 @@ export async function run({ args, flags }: TriggerInput, context: RunContext): P
   const { type } = args;
   const types = listSampleTypes();
   if (flags.list) return { kind: 'types', types: types.map((name) => ({ type: name, hasFailed: hasFailedSample(name) })) };
+  if (flags.flow !== undefined) return flow(args.type, flags, context);
+  if (flags.faults !== undefined || flags.patient !== undefined)
+    throw usageError('FLOW_FLAGS_WITHOUT_FLOW', '--faults and --patient only apply with --flow.', 'Add --flow <flow>, or drop them.');
   const listTypes = { command: 'trigger', flags: { '--list': true } } as const;
   if (type === undefined)
     throw new MwError('Name the message type to send.', {
@@ -119,5 +123,47 @@ async function viaApi({ type, payload, flags, context }: Sample): Promise<Trigge
     durationMs: answer.durationMillis,
     detail: ok ? 'OK' : (answer.failure ?? `Request failed with status code ${answer.status}`),
     target: client.target.description,
+  };
+}
+
+/** `--flow`: the emulator plays a whole flow for one patient, to its registered URL (the listener). */
+async function flow(type: string | undefined, flags: TriggerInput['flags'], context: RunContext): Promise<TriggerResult> {
+  const name = flags.flow as FlowName;
+  const others = [
+    type === undefined ? undefined : `a type (${type})`,
+    flags.to === undefined ? undefined : '--to',
+    (flags.set ?? []).length > 0 ? '--set' : undefined,
+    flags.failed ? '--failed' : undefined,
+    flags.viaApi ? '--via-api' : undefined,
+    flags.webhookKey === undefined ? undefined : '--webhook-key',
+  ].filter((item) => item !== undefined);
+  if (others.length > 0) {
+    throw usageError(
+      'FLOW_CONFLICT',
+      `--flow plays a whole flow through the emulator, so ${others.join(', ')} does not apply.`,
+      'Drop them; the emulator sends the flow, signed with its key, to the URL registered with it (your listener).',
+    );
+  }
+  const faults = (flags.faults ?? '')
+    .split(',')
+    .map((fault) => fault.trim())
+    .filter(Boolean);
+  const possible = faultsFor(name);
+  for (const fault of faults) {
+    if ((possible as string[]).includes(fault)) continue;
+    const guess = closest(fault, possible);
+    throw usageError(
+      'UNKNOWN_FAULT',
+      `--faults ${fault} is not a fault of the ${name} flow.`,
+      `${guess === undefined ? '' : `Did you mean ${guess}? `}Its faults: ${possible.join(', ')}.`,
+    );
+  }
+  const client = clientFromFlags(flags, context);
+  const played = await client.playEmulatorFlow(name, { faults, patientId: flags.patient });
+  return {
+    kind: 'flow',
+    played,
+    target: client.target.description,
+    ok: played.messages.every((message) => message.delivery === 'success'),
   };
 }

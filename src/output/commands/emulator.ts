@@ -4,10 +4,13 @@ import { maskSecret } from '../../util/secret.js';
 import { clock } from '../format.js';
 import { commandLine } from '../next-command.js';
 import type { Renderer } from '../render.js';
+import { visible } from '../visible.js';
 
 /** What the emulator does while it runs, each with when it happened. */
 export type EmulatorCommandEvent =
-  | { type: 'ready'; url: string; apiKey: string; allowLocalUrls: boolean }
+  | { type: 'ready'; url: string; apiKey: string; allowLocalUrls: boolean; keptIn: string; reset: boolean }
+  /** The file holding the account could not be read: it was moved aside, and the account starts afresh. */
+  | { type: 'state-damaged'; at: Date; path: string; keptAs: string }
   | { type: 'exposed'; at: Date; host: string }
   | { type: 'emulator'; at: Date; event: EmulatorEvent };
 
@@ -17,7 +20,11 @@ export const renderEmulator: Renderer<Record<string, never>, EmulatorCommandEven
   event(event, view) {
     switch (event.type) {
       case 'emulator':
-        return { stderr: `${clock(event.at)}  ${describeEmulatorEvent(event.event)}\n` };
+        return { stderr: `${clock(event.at)}  ${visible(describeEmulatorEvent(event.event))}\n` };
+      case 'state-damaged':
+        return {
+          stderr: `${clock(event.at)}  warning  The emulator's account in ${event.path} could not be read; it is kept as ${event.keptAs}, and a new account starts.\n`,
+        };
       case 'exposed':
         return {
           stderr: `${clock(event.at)}  warning  --host ${event.host} exposes the emulator beyond this machine; it sends test payloads to whatever URL is set, so keep it on 127.0.0.1.\n`,
@@ -34,6 +41,7 @@ export const renderEmulator: Renderer<Record<string, never>, EmulatorCommandEven
           stderr: [
             `Emulator API key: ${isDefault ? apiKey : maskSecret(apiKey)}${allowLocalUrls ? '; local webhook URLs allowed' : '; local webhook URLs refused, as Metriport does (--allow-local-urls to accept them)'}`,
             `Use it with: ${status}`,
+            `Account ${event.reset ? 'started afresh' : 'kept between runs'} in ${event.keptIn} (--reset starts a new one).`,
             `Emulator ready: ${url} (Ctrl-C to stop)`,
             '',
           ].join('\n'),

@@ -1,3 +1,4 @@
+import type { EmulatorFlowAnswer } from '../../metriport/types.js';
 import { commandLine } from '../next-command.js';
 import type { Renderer } from '../render.js';
 import { visible } from '../visible.js';
@@ -5,6 +6,8 @@ import { visible } from '../visible.js';
 /** `trigger --list`, a sample sent to a listener, or a sample the API was asked to send. */
 export type TriggerResult =
   | { kind: 'types'; types: Array<{ type: string; hasFailed: boolean }> }
+  /** `--flow`: what the emulator sent; `ok` when every message was delivered. */
+  | { kind: 'flow'; played: EmulatorFlowAnswer; target: string; ok: boolean }
   | {
       kind: 'sent';
       type: string;
@@ -33,6 +36,23 @@ export type TriggerResult =
 export const renderTrigger: Renderer<TriggerResult> = {
   result(result, view) {
     switch (result.kind) {
+      case 'flow': {
+        const { played } = result;
+        if (view.json) return { stdout: `${JSON.stringify(played)}\n` };
+        const lines = played.messages.map((message) => {
+          const notes = [
+            message.duplicated ? 'duplicate delivery' : undefined,
+            message.late ? 'late retry, URLs expired' : undefined,
+          ].filter(Boolean);
+          return `${message.httpStatus ?? '-'} ${message.delivery === 'success' ? 'OK' : 'failed'}  ${visible(message.type)}  ${visible(message.messageId)}${notes.length === 0 ? '' : `  (${notes.join(', ')})`}`;
+        });
+        const faults = played.faults.length === 0 ? '' : ` with ${played.faults.join(', ')}`;
+        const patient = typeof played.patientId === 'string' ? ` for patient ${visible(played.patientId)}` : '';
+        return {
+          stdout: `${lines.join('\n')}${lines.length === 0 ? '' : '\n'}`,
+          stderr: `${visible(played.flow)}${faults}${patient}, requestId ${visible(played.requestId)}: ${played.messages.length} message(s) sent by ${result.target}${played.stuck ? '; it stays processing: no completion will come' : ''}.\n`,
+        };
+      }
       case 'types':
         return { stdout: `${result.types.map(({ type, hasFailed }) => (hasFailed ? `${type}\t(also --failed)` : type)).join('\n')}\n` };
       case 'sent': {
