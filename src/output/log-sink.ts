@@ -174,7 +174,7 @@ export function createLogSink(options: LogSinkOptions): Sink {
             event.at,
             event.enabled
               ? `${palette.green('healthy')}  Metriport's ping succeeded (${visible(event.detail ?? 'OK')})`
-              : `${palette.yellow('unhealthy')}  Metriport reports: ${visible(event.detail ?? 'no detail')}; check that the public URL reaches this listener`,
+              : `${palette.yellow('unhealthy')}  Metriport reports: ${visible(event.detail ?? 'no detail')}; ${whyUnhealthy(event.detail, { forwarding: options.forwarding === true, key: commandLine({ command: 'key', flags: { '--show': true }, sameApi: true }, hints()) })}`,
           );
           if (event.failed > 0)
             line(
@@ -257,4 +257,23 @@ function inspectorLine(url: string | undefined): string {
 /** `--forward-to`: the app verifies with the account's webhook key; say how to get it, with the flags it needs. */
 function forwardKeyHint(hints: HintContext): string {
   return `Your app verifies forwarded requests with the account's webhook key: \`${commandLine({ command: 'key', sameApi: true }, hints)}\` shows it (masked; --show for all of it).`;
+}
+
+/**
+ * What an unhealthy webhook most likely means, from the status Metriport recorded for its last failed send:
+ * a 401 or 403 from the app behind --forward-to is a key it verifies with that is not the account's; a 502 or
+ * 504 is the app not running or too slow; otherwise the public URL does not reach this listener.
+ */
+function whyUnhealthy(detail: string | null, context: { forwarding: boolean; key: string }): string {
+  const status = /"httpStatus":(\d{3})|status code (\d{3})/.exec(detail ?? '');
+  const code = Number(status?.[1] ?? status?.[2]);
+  if (detail === 'Bad response from webhook call')
+    return 'the ping was answered without its pong: check what answers at the registered URL';
+  if (context.forwarding && (code === 401 || code === 403)) {
+    return `your app (--forward-to) refused the signature: it verifies with another webhook key than the account's; \`${context.key}\` shows the account's, then restart your app with it`;
+  }
+  if (context.forwarding && code === 502) return 'your app (--forward-to) did not answer: is it running?';
+  if (context.forwarding && code === 504)
+    return 'your app (--forward-to) answered too late: answer first, then do the work (Metriport gives up after 5 s)';
+  return 'check that the public URL reaches this listener';
 }

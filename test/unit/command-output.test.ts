@@ -134,6 +134,7 @@ describe('key and trigger', () => {
         durationMs: 3,
         detail: 'ECONNREFUSED',
         badPong: false,
+        toGiven: false,
       },
       view({ json: true }),
     );
@@ -149,6 +150,7 @@ describe('key and trigger', () => {
         durationMs: 3,
         detail: 'ECONNREFUSED',
         badPong: false,
+        toGiven: false,
       },
       view(),
     );

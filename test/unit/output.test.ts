@@ -229,6 +229,31 @@ describe('log lines', () => {
   });
 });
 
+describe('the health line', () => {
+  const health = (detail: string, forwarding: boolean) => {
+    const { out, text } = collect();
+    const sink = createLogSink({ err: out, palette: plain, forwarding, invocation: 'metriport-webhook' });
+    sink.write({ type: 'webhook-health', at: new Date(), enabled: false, detail, processing: 0, failed: 0 });
+    return text();
+  };
+  const failedSend = (status: number) =>
+    `Failed to send payload ({"url":"https://x.ngrok-free.app/webhook","httpStatus":${status},"httpMessage":"Request failed with status code ${status}"})`;
+
+  it('says the app refused the signature (a stale key) instead of blaming the tunnel, and how to get the key', () => {
+    const line = health(failedSend(401), true);
+    expect(line).toContain('your app (--forward-to) refused the signature');
+    expect(line).toContain('`metriport-webhook key --show`');
+    expect(line).not.toContain('public URL');
+  });
+
+  it('says the app is not running (502) or too slow (504) when forwarding, and blames the URL otherwise', () => {
+    expect(health(failedSend(502), true)).toContain('your app (--forward-to) did not answer: is it running?');
+    expect(health(failedSend(504), true)).toContain('your app (--forward-to) answered too late');
+    expect(health(failedSend(401), false)).toContain('check that the public URL reaches this listener');
+    expect(health('Bad response from webhook call', false)).toContain('answered without its pong');
+  });
+});
+
 describe('capture file names', () => {
   it('sort by arrival and carry type and messageId verbatim', () => {
     const first = captureFileName({ receivedAt, sequence: 9, type: 'patient.admit', messageId: '7a1e1f0c-3b52-4d8e-9a61-1d2c3b4a5f06' });

@@ -51,7 +51,13 @@ export async function run({ args, flags }: InspectInput, context: RunContext<Ins
   const inspector = await startInspector({ port, fallbackToFreePort: flags.port === undefined, store });
   const stop = stopOnSignals({});
   try {
-    context.emit({ type: 'serving', loaded: files.length - skipped, skipped, url: inspector.url });
+    context.emit({
+      type: 'serving',
+      loaded: files.length - skipped,
+      skipped,
+      url: inspector.url,
+      fellBackFrom: inspector.fellBack ? port : undefined,
+    });
     await untilAborted(stop.signal);
     return {};
   } finally {

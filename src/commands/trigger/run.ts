@@ -106,6 +106,7 @@ async function direct({ type, messageId, payload, flags, context }: Sample): Pro
     durationMs: result.durationMs,
     detail: badPong ? 'answered without the matching {"pong": …}' : result.detail,
     badPong,
+    toGiven: flags.to !== undefined,
   };
 }
 

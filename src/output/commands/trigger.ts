@@ -20,6 +20,8 @@ export type TriggerResult =
       detail: string;
       /** A ping answered 2xx without the matching pong, which Metriport counts as failed. */
       badPong: boolean;
+      /** The URL came from --to (else the default listener's). */
+      toGiven: boolean;
     }
   | {
       kind: 'sent-via-api';
@@ -59,10 +61,17 @@ export const renderTrigger: Renderer<TriggerResult> = {
         const { type, messageId, url, ok, status, durationMs, detail } = result;
         if (view.json) return { stdout: `${JSON.stringify({ type, messageId, url, ok, status: status ?? null, durationMs, detail })}\n` };
         if (status === undefined) {
+          // Slow is not absent: a timeout means something took the request and did not answer in time.
+          if (/^timeout/.test(detail)) {
+            return {
+              stderr: `${url} took ${type} and did not answer within 5 s (${detail}): Metriport would count it failed. Answer first, then do the work.\n`,
+            };
+          }
           const listen = commandLine({ command: 'listen' }, view.hints);
-          return {
-            stderr: `Could not deliver ${type} to ${url} (${detail}). Is \`${listen}\` running there? Pass --to for another URL.\n`,
-          };
+          const where = result.toGiven
+            ? 'Is your app or a listener running there?'
+            : `Is \`${listen}\` running there? Pass --to for another URL.`;
+          return { stderr: `Could not deliver ${type} to ${url} (${visible(detail)}). ${where}\n` };
         }
         const outcome = ok ? 'OK' : `failed${result.badPong ? ` (${detail})` : ''}`;
         return { stdout: `${status} ${outcome}  ${type}  ${messageId}  → ${url}  in ${durationMs} ms\n` };
