@@ -11,7 +11,7 @@ import { messageBody, post, signedHeaders } from '../helpers/webhooks.js';
 
 /** Debian's chromium (`.ci/run` installs it); Playwright's own browser downloads cannot work on these machines. */
 const CHROMIUM = process.env.MW_CHROMIUM ?? '/usr/bin/chromium';
-const INSPECTOR = /Inspector:\s+(http:\/\/127\.0\.0\.1:\d+)\/\?token=([\w-]+)/;
+const INSPECTOR = /Inspector:\s+(http:\/\/127\.0\.0\.1:\d+)\/#token=([\w-]+)/;
 /** `listen --emulator` says its hints again once it has sent the last sample. */
 const ALL_SAMPLES_SENT = /From another terminal:[\s\S]*From another terminal:/;
 const worlds = useCliWorlds();
@@ -30,10 +30,7 @@ async function openPage(url: string): Promise<{ page: Page; requested: string[] 
   const page = await context.newPage();
   const requested: string[] = [];
   page.on('request', (request) => requested.push(request.url()));
-  // A 403 with an empty body is a navigation error to Chromium: the page then shows nothing, which is the point.
-  await page.goto(url).catch((error: Error) => {
-    if (!/ERR_HTTP_RESPONSE_CODE_FAILURE/.test(error.message)) throw error;
-  });
+  await page.goto(url);
   return { page, requested };
 }
 
@@ -55,6 +52,15 @@ async function inspectorOf(run: CliRun): Promise<{ origin: string; token: string
   return { origin, token };
 }
 
+/** Clicks Download and reads what the browser saved: the name it offered and the bytes. */
+async function downloaded(page: Page): Promise<{ name: string; bytes: Buffer }> {
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);
+  const stream = await download.createReadStream();
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return { name: download.suggestedFilename(), bytes: Buffer.concat(chunks) };
+}
+
 const rows = (page: Page, kind?: string) => page.locator(kind === undefined ? '#list li' : `#list li[data-kind="${kind}"]`);
 
 describe('the inspector, in a real browser (chromium)', () => {
@@ -63,8 +69,8 @@ describe('the inspector, in a real browser (chromium)', () => {
     const listen = world.spawn(['listen', '--emulator', '--port', '0', '--inspect-port', '0', '--out', 'caps', '--no-preview']);
     const { origin, token } = await inspectorOf(listen);
     const [, listenerUrl] = await listen.waitFor(READY);
-    const { page, requested } = await openPage(`${origin}/?token=${token}`);
-    // The address bar loses the token once it is a cookie.
+    const { page, requested } = await openPage(`${origin}/#token=${token}`);
+    // The address bar loses the token at once (the page keeps it).
     expect(page.url()).toBe(`${origin}/`);
 
     // One row per sample, pushed as they arrive: the count is read from the folder once the last one is in.
@@ -127,9 +133,8 @@ describe('the inspector, in a real browser (chromium)', () => {
     // Run as printed, beside the downloaded file it names: the listener verifies it and reports a second
     // duplicate of the message shown (the first came from Replay).
     const curl = (await page.locator('#curl-text').textContent()) ?? '';
-    const href = (await page.locator('#download').getAttribute('href')) ?? '';
-    const bytes = await page.evaluate(async (path) => Array.from(new Uint8Array(await (await fetch(path)).arrayBuffer())), href);
-    await writeFile(join(world.cwd, (await page.locator('#download').getAttribute('download')) ?? ''), Buffer.from(bytes));
+    const download = await downloaded(page);
+    await writeFile(join(world.cwd, download.name), download.bytes);
     await promisify(execFile)('bash', ['-c', curl], { cwd: world.cwd });
     await listen.waitFor(/duplicate\s+patient\.admit[\s\S]*duplicate\s+patient\.admit/, 'stderr');
 
@@ -145,47 +150,50 @@ describe('the inspector, in a real browser (chromium)', () => {
     expect((await listen.exited).code).toBe(0);
   });
 
-  it('answers 403 with nothing to show without the token, or with a foreign Host or Origin', async () => {
+  it('without its token the page says how to get in and shows nothing else; the API answers 403, and a foreign Host or Origin gets nothing at all', async () => {
     const world = await worlds.newWorld();
     const listen = world.spawn(['listen', '--emulator', '--port', '0', '--inspect-port', '0', '--no-preview']);
     const { origin, token } = await inspectorOf(listen);
-    const routes = [
-      '/',
-      '/app.js',
-      '/app.css',
-      '/api/entries',
-      '/api/entries/1',
-      '/api/entries/1/raw',
-      '/api/entries/1/curl',
-      '/api/events',
-    ];
+    const api = ['/api/entries', '/api/entries/1', '/api/entries/1/raw', '/api/entries/1/curl', '/api/events'];
 
-    const { page, requested } = await openPage(`${origin}/`);
-    // Chromium's own error page, nothing of the inspector's: no script ran, nothing else was asked for.
-    expect(await page.locator('#list').count()).toBe(0);
-    expect(await page.locator('body').textContent()).toMatch(/HTTP ERROR 403/);
-    expect(requested).toEqual([`${origin}/`]);
-    const viaHostname = await openPage(`${origin.replace('127.0.0.1', 'localhost')}/?token=wrong-${token}`);
-    expect(await viaHostname.page.locator('#list').count()).toBe(0);
+    // As a person who types the address (as they would ngrok's :4040), by either name, or has a stale link.
+    for (const address of [`${origin}/`, `${origin.replace('127.0.0.1', 'localhost')}/`, `${origin}/#token=wrong-${token}`]) {
+      const { page, requested } = await openPage(address);
+      await page.locator('#locked').waitFor();
+      expect(await page.locator('#list li').count(), address).toBe(0);
+      // Its own files only; without a token it does not even ask the API (a stale one is asked, and refused).
+      const paths = [...new Set(requested.map((url) => new URL(url).pathname))].sort();
+      expect(paths, address).toEqual(
+        address.includes('#token=') ? ['/', '/api/entries', '/api/events', '/app.css', '/app.js'] : ['/', '/app.css', '/app.js'],
+      );
+      await page.context().close();
+    }
 
     const host = new URL(origin).host;
-    for (const path of routes) {
-      expect((await rawGet(origin, path, {})).status, `${path} without a token`).toBe(403);
-      const foreignHost = await rawGet(origin, `${path}?token=${token}`, { host: `rebound.example:${new URL(origin).port}` });
+    for (const path of api) {
+      expect(await rawGet(origin, path, {}), `${path} without a token`).toEqual({ status: 403, body: '' });
+      expect(await rawGet(origin, path, { cookie: `mw_inspector=${token}` }), `${path} with the token as a cookie`).toEqual({
+        status: 403,
+        body: '',
+      });
+    }
+    for (const path of ['/', '/app.js', '/app.css', ...api]) {
+      const withToken = { authorization: `Bearer ${token}` };
+      const foreignHost = await rawGet(origin, path, { ...withToken, host: `rebound.example:${new URL(origin).port}` });
       expect(foreignHost, `${path} with a foreign Host`).toEqual({ status: 403, body: '' });
-      const foreignOrigin = await rawGet(origin, `${path}?token=${token}`, { host, origin: 'http://evil.example' });
+      const foreignOrigin = await rawGet(origin, path, { ...withToken, host, origin: 'http://evil.example' });
       expect(foreignOrigin, `${path} with a foreign Origin`).toEqual({ status: 403, body: '' });
     }
     const post = await fetch(`${origin}/api/entries/1/replay`, {
       method: 'POST',
-      headers: { cookie: `mw_inspector=${token}`, origin: 'http://evil.example', 'content-type': 'application/json' },
+      headers: { authorization: `Bearer ${token}`, origin: 'http://evil.example', 'content-type': 'application/json' },
       body: '{}',
     });
     expect(post.status).toBe(403);
-    // The right token, the right Host: the same routes open, with the headers that keep the page to itself.
-    const ok = await rawGet(origin, `/api/entries?token=${token}`, { host });
+    // The right token, the right Host: the API opens, with the headers that keep the page to itself.
+    const ok = await rawGet(origin, '/api/entries', { host, authorization: `Bearer ${token}` });
     expect(ok.status).toBe(200);
-    const headers = await fetch(`${origin}/app.js?token=${token}`);
+    const headers = await fetch(`${origin}/app.js`);
     expect(headers.headers.get('content-security-policy')).toMatch(/default-src 'none'; script-src 'self'/);
     expect(headers.headers.get('access-control-allow-origin')).toBeNull();
   });
@@ -202,7 +210,7 @@ describe('the inspector, in a real browser (chromium)', () => {
     const inspect = world.spawn(['inspect', 'caps', '--port', '0']);
     const { origin, token } = await inspectorOf(inspect);
     expect(inspect.stderr()).toContain(`Loaded ${files.length} captured message(s).`);
-    const { page, requested } = await openPage(`${origin}/?token=${token}`);
+    const { page, requested } = await openPage(`${origin}/#token=${token}`);
     await expect.poll(() => rows(page, 'message').count()).toBe(files.length);
     // Newest first: the first row is the last file.
     const last = files.at(-1) ?? '';
@@ -210,9 +218,8 @@ describe('the inspector, in a real browser (chromium)', () => {
     await page.locator('#download').waitFor();
     expect(await page.locator('#fields').textContent()).toContain(last);
     expect(await page.locator('#replay').count()).toBe(0);
-    const href = await page.locator('#download').getAttribute('href');
-    const download = await page.evaluate(async (path) => Array.from(new Uint8Array(await (await fetch(path)).arrayBuffer())), href ?? '');
-    expect(Buffer.from(download).equals(await readFile(join(world.cwd, 'caps', last)))).toBe(true);
+    const download = await downloaded(page);
+    expect(download.bytes.equals(await readFile(join(world.cwd, 'caps', last)))).toBe(true);
     expect(requested.filter((url) => !url.startsWith(`${origin}/`))).toEqual([]);
     inspect.child.kill('SIGINT');
     expect((await inspect.exited).code).toBe(0);

@@ -22,7 +22,7 @@ describe('the main job, as a person sees it (tmux)', () => {
     expect(last).toMatch(/From another terminal:/);
     expect(last).toMatch(/trigger patient\.admit --via-api --api-url http:\/\/127\.0\.0\.1:\d+ --api-key local-emulator/);
     expect(last).toMatch(/retry --wait --api-url/);
-    expect(last).toMatch(/Inspector \(every request, its headers, replay\): http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+/);
+    expect(last).toMatch(/Inspector \(every request, its headers, replay\): http:\/\/127\.0\.0\.1:\d+\/#token=[\w-]+/);
     await run('tmux', ['send-keys', '-t', session, 'C-c']);
   });
 });

@@ -12,6 +12,41 @@ type EntryAnswer = import('../entry.js').EntryAnswer;
 type ReplayAnswer = import('../entry.js').ReplayAnswer;
 type ErrorAnswer = import('../entry.js').ErrorAnswer;
 
+// The credential. The printed URL carries the session's token in its fragment (`/#token=…`), which the
+// browser never sends anywhere. It is read here, before anything else runs, kept in this tab's sessionStorage
+// (per origin, port included: no other local server and no other inspector sees it; a reload keeps it), and
+// the page is loaded again as plain `/` in place of the entry that had it: the address bar, the history
+// entry and its "typed URL" no longer hold it (history.replaceState would leave the typed URL). Every API
+// call sends it as a header; nothing is ever a cookie, which the browser would send to every port of 127.0.0.1.
+const TOKEN_KEY = 'metriport-webhook-inspector-token';
+const token = takeToken();
+
+/** The token, or 'moving' while the page reloads itself without it in the address. */
+function takeToken(): string | undefined | 'moving' {
+  const fromFragment = new URLSearchParams(location.hash.slice(1)).get('token') ?? undefined;
+  try {
+    if (fromFragment !== undefined) {
+      sessionStorage.setItem(TOKEN_KEY, fromFragment);
+      location.replace(location.pathname);
+      return 'moving';
+    }
+    return sessionStorage.getItem(TOKEN_KEY) ?? undefined;
+  } catch {
+    // Storage turned off: the token lives as long as the page, out of the address bar at least.
+    if (location.hash !== '') history.replaceState(null, '', location.pathname);
+    return fromFragment;
+  }
+}
+
+/** A call to the inspector's API, with the token; a 403 means this tab has no (or a stale) token. */
+async function api(path: string, init: RequestInit = {}): Promise<Response> {
+  const headers = new Headers(init.headers);
+  if (token !== undefined && token !== 'moving') headers.set('authorization', `Bearer ${token}`);
+  const response = await fetch(path, { ...init, headers, cache: 'no-store', credentials: 'omit' });
+  if (response.status === 403) locked();
+  return response;
+}
+
 interface PageState {
   /** Newest first. */
   entries: Entry[];
@@ -147,7 +182,7 @@ function tree(value: unknown, depth: number, budget: { left: number }): HTMLElem
 async function select(id: number): Promise<void> {
   state.selected = id;
   render();
-  const response = await fetch(`/api/entries/${id}`);
+  const response = await api(`/api/entries/${id}`);
   if (!response.ok) return;
   const { entry, body, attempts } = (await response.json()) as EntryAnswer;
   const fields: Array<[string, string | number | undefined]> = [
@@ -208,7 +243,9 @@ async function select(id: number): Promise<void> {
       curl.addEventListener('click', () => copyCurl(id));
       actions.append(replay, edit, curl);
     }
-    actions.append(el('a', { href: `/api/entries/${id}/raw`, download: `message-${id}.json`, id: 'download' }, 'Download the exact bytes'));
+    const download = el('button', { id: 'download' }, 'Download the exact bytes');
+    download.addEventListener('click', () => saveRaw(id));
+    actions.append(download);
     parts.push(actions, el('div', { id: 'outcome', class: 'hint' }));
     if (parsed !== undefined)
       parts.push(el('h3', {}, 'Payload'), el('div', { class: 'tree', id: 'tree' }, tree(parsed, 0, { left: 5000 })));
@@ -224,7 +261,7 @@ async function select(id: number): Promise<void> {
 async function send(id: number, edited?: string): Promise<void> {
   const outcome = element('outcome', HTMLElement);
   outcome.textContent = 'Sending…';
-  const response = await fetch(`/api/entries/${id}/replay`, {
+  const response = await api(`/api/entries/${id}/replay`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(edited === undefined ? {} : { body: edited }),
@@ -247,12 +284,24 @@ function editor(id: number, body: string): void {
 }
 
 async function copyCurl(id: number): Promise<void> {
-  const response = await fetch(`/api/entries/${id}/curl`);
+  const response = await api(`/api/entries/${id}/curl`);
   const text = await response.text();
   const outcome = element('outcome', HTMLElement);
   outcome.replaceChildren(el('pre', { id: 'curl-text' }, text));
   // Absent outside a secure context; the text is on the page either way.
   if (navigator.clipboard) navigator.clipboard.writeText(text).catch(() => undefined);
+}
+
+// A link cannot carry the header: the bytes are fetched with it and saved from memory.
+async function saveRaw(id: number): Promise<void> {
+  const response = await api(`/api/entries/${id}/raw`);
+  if (!response.ok) return;
+  const url = URL.createObjectURL(await response.blob());
+  const link = el('a', { href: url, download: `message-${id}.json` });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
 
 filter.addEventListener('input', render);
@@ -269,17 +318,67 @@ function apply(batch: FeedBatch): void {
   addRows(fresh);
 }
 
+/** What a page without a working token shows: how to get in, and nothing else. */
+function locked(): void {
+  document.body.replaceChildren(
+    el(
+      'main',
+      { id: 'locked' },
+      el('h1', {}, 'This inspector needs its link'),
+      el(
+        'p',
+        {},
+        'Open the link `metriport-webhook listen` printed (with its token). Run the command again, or `metriport-webhook inspect <captures>`.',
+      ),
+    ),
+  );
+}
+
+/**
+ * The live feed: the same server-sent events EventSource reads, read from a fetch() stream instead, because
+ * EventSource cannot send the token's header. Resolves when the stream ends.
+ */
+async function follow(onOpen: () => void, onBatch: (batch: FeedBatch) => void): Promise<void> {
+  const response = await api('/api/events');
+  if (!response.ok || response.body === null) return;
+  onOpen();
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffered = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buffered += value;
+    const events = buffered.split('\n\n');
+    buffered = events.pop() ?? '';
+    for (const event of events) {
+      const data = event
+        .split('\n')
+        .filter((line) => line.startsWith('data: '))
+        .map((line) => line.slice(6))
+        .join('\n');
+      if (data !== '') onBatch(JSON.parse(data) as FeedBatch);
+    }
+  }
+}
+
 (async () => {
+  if (token === 'moving') return;
+  if (token === undefined) {
+    locked();
+    return;
+  }
   // The feed opens before the list is read, so nothing that arrives in between is missed.
   const early: FeedBatch[] = [];
   let loaded = false;
-  const events = new EventSource('/api/events');
-  events.onmessage = (event: MessageEvent<string>) => {
-    const batch = JSON.parse(event.data) as FeedBatch;
-    if (loaded) apply(batch);
-    else early.push(batch);
-  };
-  const response = await fetch('/api/entries');
+  const opened = new Promise<void>((resolve) => {
+    void follow(resolve, (batch) => {
+      if (loaded) apply(batch);
+      else early.push(batch);
+    }).finally(resolve);
+  });
+  await opened;
+  const response = await api('/api/entries');
+  if (!response.ok) return;
   const data = (await response.json()) as EntriesAnswer;
   state.entries = data.entries;
   state.received = data.received;
