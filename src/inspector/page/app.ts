@@ -56,8 +56,8 @@ interface PageState {
 }
 
 const state: PageState = { entries: [], received: 0, selected: undefined, replay: false };
-// The server keeps this many; the page keeps no more, and draws fewer (the filter finds the rest).
-const MAX_ROWS = 2000;
+// The server keeps this many (2,000 requests and 500 refusals); the page keeps no more, and draws fewer (the filter finds the rest).
+const MAX_ROWS = 2500;
 const DRAWN_ROWS = 300;
 const list = element('list', HTMLUListElement);
 const detail = element('detail', HTMLElement);
