@@ -24,6 +24,8 @@ export interface InspectorStore {
   newest(ids: readonly number[]): Entry[];
   get(id: number): Entry | undefined;
   body(id: number): Buffer | undefined;
+  /** What `--forward-to`'s app answered this request, when it was forwarded. */
+  forward(id: number): ForwardOutcome | undefined;
   /** Entries that share its messageId: the first delivery and its retries. */
   attempts(id: number): Entry[];
   /** Told the id of each new request; the entry is built only if asked for. */
@@ -242,7 +244,7 @@ export function createInspectorStore(chosen: Partial<InspectorLimits> = {}): Ins
     const outcome = { status: status[slot] as number, storedAs: storedAs[slot], forward: extras[slot]?.forward };
     const about =
       body !== undefined
-        ? summarizePayload(type ?? 'unknown', payload)
+        ? clip(summarizePayload(type ?? 'unknown', payload), MAX_SUMMARY_CHARS)
         : skipped[slot] === 1
           ? `(headers and body not kept here: over ${limits.bytesKeptPerSecond} messages a second arrived; ${storedAs[slot] === undefined ? '--out or --jsonl keeps every one' : 'its file has the body'})`
           : '(body no longer held)';
@@ -254,6 +256,7 @@ export function createInspectorStore(chosen: Partial<InspectorLimits> = {}): Ins
       patientId: patientIds[slot],
       verdict: fromCapture ? 'from a capture file' : verified[slot] === SIGNATURE ? 'signature' : 'legacy key',
       status: fromCapture ? undefined : outcome.status,
+      failed: reportsFailure(payload),
       summary: fromCapture ? about : `${about} → ${describeOutcome(outcome, { duplicate: entryKind === 'duplicate' })}`,
       storedAs: outcome.storedAs,
       forward: outcome.forward === undefined ? undefined : describeForward(outcome.forward),
@@ -322,8 +325,8 @@ export function createInspectorStore(chosen: Partial<InspectorLimits> = {}): Ins
           status[slot] = outcome.status;
           kind[slot] = event.type === 'message' ? 0 : 1;
           verified[slot] = message.verifiedBy === 'signature' ? SIGNATURE : LEGACY_KEY;
-          types[slot] = message.type;
-          messageIds[slot] = message.messageId;
+          types[slot] = clip(message.type, MAX_FIELD_CHARS);
+          messageIds[slot] = message.messageId === undefined ? undefined : clip(message.messageId, MAX_FIELD_CHARS);
           storedAs[slot] = outcome.storedAs;
           // Kept apart from the body, so a row can still be found by patient once its bytes are gone.
           patientIds[slot] = patientIdOf(message.payload);
@@ -343,7 +346,8 @@ export function createInspectorStore(chosen: Partial<InspectorLimits> = {}): Ins
             patientId: undefined,
             verdict: verifiedBy === 'signature' ? 'signature' : 'legacy key',
             status: 200,
-            summary: `answered {"pong":"${ping}"}`,
+            failed: false,
+            summary: `answered {"pong":"${clip(ping, MAX_FIELD_CHARS)}"}`,
             storedAs: undefined,
             forward: undefined,
             headers: {},
@@ -361,6 +365,7 @@ export function createInspectorStore(chosen: Partial<InspectorLimits> = {}): Ins
             patientId: undefined,
             verdict: 'signature',
             status: 200,
+            failed: false,
             summary: 'not in --events: answered 200, not shown or stored',
             storedAs: undefined,
             forward: undefined,
@@ -382,6 +387,7 @@ export function createInspectorStore(chosen: Partial<InspectorLimits> = {}): Ins
             patientId: undefined,
             verdict: `refused: ${reason}`,
             status: refusedWith,
+            failed: false,
             summary: reason,
             storedAs: undefined,
             forward: undefined,
@@ -400,8 +406,8 @@ export function createInspectorStore(chosen: Partial<InspectorLimits> = {}): Ins
       status[slot] = 0;
       kind[slot] = 0;
       verified[slot] = FROM_CAPTURE;
-      types[slot] = input.type;
-      messageIds[slot] = input.messageId;
+      types[slot] = clip(input.type, MAX_FIELD_CHARS);
+      messageIds[slot] = input.messageId === undefined ? undefined : clip(input.messageId, MAX_FIELD_CHARS);
       storedAs[slot] = input.fileName;
       patientIds[slot] = patientIdOf(input.payload);
       keepBytes(slot, '', input.raw);
@@ -429,6 +435,10 @@ export function createInspectorStore(chosen: Partial<InspectorLimits> = {}): Ins
     body(id) {
       const slot = mainSlotOf(id);
       return slot >= 0 ? bodyIn(slot) : undefined;
+    },
+    forward(id) {
+      const slot = mainSlotOf(id);
+      return slot >= 0 ? extras[slot]?.forward : undefined;
     },
     attempts(id) {
       const entry = get(id);
@@ -459,9 +469,36 @@ function ownBytes(raw: Buffer): Buffer {
 function patientIdOf(payload: unknown): string | undefined {
   if (!isRecord(payload)) return undefined;
   const inner = isRecord(payload.payload) ? payload.payload : undefined;
-  if (typeof inner?.patientId === 'string') return inner.patientId;
+  if (typeof inner?.patientId === 'string') return clip(inner.patientId, MAX_FIELD_CHARS);
   const first = Array.isArray(payload.patients) && isRecord(payload.patients[0]) ? payload.patients[0] : undefined;
-  return typeof first?.patientId === 'string' ? first.patientId : undefined;
+  return typeof first?.patientId === 'string' ? clip(first.patientId, MAX_FIELD_CHARS) : undefined;
+}
+
+/** Longest id, type or patient id an entry carries: a payload's 30 MB "patientId" must not ride on every row. */
+const MAX_FIELD_CHARS = 200;
+/** Longest summary line (it quotes fields of the payload). */
+const MAX_SUMMARY_CHARS = 1000;
+/** At most this many patients or users are looked at for a failure (bounded work for a huge list). */
+const FAILURE_SCAN = 1000;
+
+/**
+ * A string cut to `max` characters, as a copy of its own: a slice of a long string can keep the whole of it
+ * alive (V8 slices point into their parent), which would defeat the cut. Short strings pass as they are.
+ */
+function clip(value: string, max: number): string {
+  if (value.length <= max) return value;
+  return Buffer.from(`${value.slice(0, max - 1)}…`, 'utf8').toString('utf8');
+}
+
+/** Whether the payload reports a failure (see Entry.failed). Built only when an entry is asked for. */
+function reportsFailure(payload: unknown): boolean {
+  if (!isRecord(payload)) return false;
+  const failed = (value: unknown) => isRecord(value) && value.status === 'failed';
+  for (const list of [payload.patients, payload.users]) {
+    if (Array.isArray(list) && list.slice(0, FAILURE_SCAN).some(failed)) return true;
+  }
+  const inner = payload.payload;
+  return failed(inner) || (isRecord(inner) && failed(inner.source)) || failed(payload.bulkPatientCreate);
 }
 
 /** `name: value` lines, one per header; a legacy `x-webhook-key` (the secret itself) is never kept. */

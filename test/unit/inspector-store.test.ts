@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createInspectorStore, DEFAULT_INSPECTOR_LIMITS } from '../../src/inspector/inspector-store.js';
 import type { SessionEvent } from '../../src/listen/events.js';
+import type { ForwardOutcome } from '../../src/receiver/receiver.js';
 import type { ReceivedMessage } from '../../src/webhook/message.js';
 
 function messageEvent(
@@ -185,6 +186,57 @@ describe('inspector store', () => {
     expect(store.get(5)).toBeUndefined();
     expect(store.get(3)).toBeUndefined();
     expect(store.attempts(11).map((entry) => entry.id)).toEqual([11]);
+  });
+
+  it('marks a delivered message whose payload reports a failure, and keeps what the app answered', () => {
+    const store = createInspectorStore();
+    const delivered = (payload: unknown, forward?: ForwardOutcome): SessionEvent => {
+      const event = messageEvent(store.received() + 1);
+      if (event.type !== 'message') throw new Error('a message event');
+      const raw = Buffer.from(JSON.stringify(payload));
+      return { ...event, message: { ...event.message, raw, payload }, outcome: { ...event.outcome, forward } };
+    };
+    const app: ForwardOutcome = {
+      kind: 'answered',
+      url: 'http://127.0.0.1:3000/hook',
+      status: 500,
+      durationMs: 12,
+      body: '{"error":"boom"}',
+    };
+    store.write(
+      delivered(
+        {
+          meta: {},
+          patients: [
+            { patientId: 'p-1', status: 'completed' },
+            { patientId: 'p-2', status: 'failed' },
+          ],
+        },
+        app,
+      ),
+    );
+    store.write(delivered({ meta: {}, payload: { patientId: 'p-3', source: { type: 'hie', status: 'failed' } } }));
+    store.write(delivered({ meta: {}, bulkPatientCreate: { requestId: 'r', status: 'failed' } }));
+    store.write(delivered({ meta: {}, payload: { id: 'm', status: 'failed' } }));
+    store.write(delivered({ meta: {}, patients: [{ patientId: 'p-4', status: 'completed' }] }));
+    expect(store.list().map((entry) => entry.failed)).toEqual([false, true, true, true, true]);
+    expect(store.forward(1)).toEqual(app);
+    expect(store.forward(2)).toBeUndefined();
+  });
+
+  it('cuts a huge id, type or patient id to a short copy, so no row carries megabytes', () => {
+    const store = createInspectorStore();
+    const huge = 'p'.repeat(3 * 1024 * 1024);
+    const event = messageEvent(1);
+    if (event.type !== 'message') throw new Error('a message event');
+    const payload = { meta: { messageId: huge, type: huge }, payload: { patientId: huge } };
+    store.write({
+      ...event,
+      message: { ...event.message, raw: Buffer.from(JSON.stringify(payload)), payload, messageId: huge, type: huge },
+    });
+    const entry = store.get(1);
+    expect(JSON.stringify(entry).length).toBeLessThan(5000);
+    expect(entry?.patientId).toMatch(/^p+…$/);
   });
 
   it('tells subscribers the id of each new request', () => {
