@@ -6,7 +6,7 @@ import { WEBHOOK_USER_AGENT } from '../metriport/types.js';
 import { sameSecret } from '../util/secret.js';
 import type { PostResult } from '../webhook/deliver.js';
 import { SIGNATURE_HEADER, sign } from '../webhook/signature.js';
-import type { EntriesAnswer, Entry, EntryAnswer, ErrorAnswer, ReplayAnswer } from './entry.js';
+import type { AppResponse, EntriesAnswer, Entry, EntryAnswer, ErrorAnswer, ReplayAnswer } from './entry.js';
 import { startFeed } from './feed.js';
 import type { InspectorStore } from './inspector-store.js';
 import { readPageAssets } from './page-assets.js';
@@ -49,7 +49,7 @@ const SECURITY_HEADERS: Record<string, string> = {
 /** An SSE client this far behind is dropped: a slow or sleeping tab must never hold memory or the receiver. */
 const MAX_PENDING_EVENT_BYTES = 1024 * 1024;
 /**
- * The routes served without the token: the page itself, which holds no PHI (it shows nothing until its API
+ * The routes served without the token: the page itself and its icon, which hold no PHI (it shows nothing until its API
  * calls succeed, and says how to get in when they do not). Matched on the route Fastify picked, never on the
  * raw URL, so no spelling of an API path (`/%61pi/…`) can pass for one of these.
  */
@@ -106,6 +106,7 @@ export async function startInspector(options: InspectorOptions): Promise<Running
   app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(page.html));
   app.get('/app.js', async (_request, reply) => reply.type('text/javascript; charset=utf-8').send(page.js));
   app.get('/app.css', async (_request, reply) => reply.type('text/css; charset=utf-8').send(page.css));
+  app.get('/favicon.svg', async (_request, reply) => reply.type('image/svg+xml').send(page.icon));
   app.get('/api/entries', async () => {
     return {
       entries: options.store.list(),
@@ -117,7 +118,8 @@ export async function startInspector(options: InspectorOptions): Promise<Running
     const entry = entryOf(options.store, request);
     if (entry === undefined) return reply.code(404).send(errorAnswer('no such request'));
     const body = options.store.body(entry.id);
-    return { entry, body: body?.toString('utf8'), attempts: options.store.attempts(entry.id) } satisfies EntryAnswer;
+    const app: AppResponse | undefined = options.store.forward(entry.id);
+    return { entry, body: body?.toString('utf8'), attempts: options.store.attempts(entry.id), app } satisfies EntryAnswer;
   });
   app.get('/api/entries/:id/raw', async (request, reply) => {
     const entry = entryOf(options.store, request);

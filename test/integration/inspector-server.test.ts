@@ -23,7 +23,7 @@ const SECURITY_HEADERS = {
   'cross-origin-resource-policy': 'same-origin',
 };
 /** The page: no PHI in it, so served without the token (still Host- and Origin-checked). */
-const PAGE_ROUTES = ['/', '/app.js', '/app.css'];
+const PAGE_ROUTES = ['/', '/app.js', '/app.css', '/favicon.svg'];
 /** Everything else needs the token, including a route that does not exist and an API path spelled otherwise. */
 const ROUTES = [
   '/api/entries',
@@ -161,7 +161,7 @@ describe('the inspector server on 127.0.0.1:0, in-process', () => {
     }
   });
 
-  it('serves the page itself (/, /app.js, /app.css: no PHI in them) without the token, and nothing else', async () => {
+  it('serves the page itself (/, /app.js, /app.css, /favicon.svg: no PHI in them) without the token, and nothing else', async () => {
     const { ask, token } = await inspector();
     for (const path of PAGE_ROUTES) {
       const page = await ask(path);
@@ -263,12 +263,13 @@ describe('the inspector server on 127.0.0.1:0, in-process', () => {
     }
   });
 
-  it('serves the built page from memory: index.html and app.css as written, app.ts compiled to a classic script', async () => {
+  it('serves the built page from memory: index.html, app.css and favicon.svg as written, app.ts compiled to a classic script', async () => {
     const { ask } = await inspector();
     const built = JSON.parse(await readFile(PAGE_ASSETS_FILE, 'utf8')) as { js: string };
     const expected = [
       { path: '/', type: 'text/html; charset=utf-8', bytes: await readFile(new URL('index.html', PAGE_SOURCES)) },
       { path: '/app.css', type: 'text/css; charset=utf-8', bytes: await readFile(new URL('app.css', PAGE_SOURCES)) },
+      { path: '/favicon.svg', type: 'image/svg+xml', bytes: await readFile(new URL('favicon.svg', PAGE_SOURCES)) },
       { path: '/app.js', type: 'text/javascript; charset=utf-8', bytes: Buffer.from(built.js) },
     ];
     for (const { path, type, bytes } of expected) {
@@ -286,7 +287,7 @@ describe('the inspector server on 127.0.0.1:0, in-process', () => {
     expect(() => new Script(script)).not.toThrow();
     expect(script.startsWith('"use strict";')).toBe(true);
     // The live feed is read with fetch (which sends the header), never EventSource (which cannot); no cookie.
-    expect(script).toContain("api('/api/events')");
+    expect(script).toContain("api('/api/events'");
     expect(script).not.toMatch(/new EventSource|document\.cookie/);
   });
 
@@ -299,6 +300,7 @@ describe('the inspector server on 127.0.0.1:0, in-process', () => {
     expect(list).toMatchObject({ received: 1, replay: false, entries: [{ id: 1, kind: 'message', messageId: 'm-1', patientId: 'p-1' }] });
     const one = JSON.parse((await ask('/api/entries/1', { headers: auth })).body.toString()) as EntryAnswer;
     expect(Object.keys(one).sort()).toEqual(['attempts', 'body', 'entry']);
+    expect(one.entry.failed).toBe(false);
     expect(one.body).toBe(raw);
     expect(one.attempts.map((attempt) => attempt.id)).toEqual([1]);
     const replay = await ask('/api/entries/1/replay', {
