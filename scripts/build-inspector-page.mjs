@@ -1,5 +1,5 @@
 // Build step: compiles the inspector's page (src/inspector/page/app.ts, checked against the DOM and the types
-// the server sends by tsconfig.page.json) and writes it, with index.html and app.css, into
+// the server sends by tsconfig.page.json) and writes it, with index.html, app.css and favicon.svg, into
 // dist/inspector/page-assets.json, which the inspector reads once when it starts and serves from memory.
 // It runs tsc's command line rather than its JS API, which TypeScript 7 no longer has. When none of its
 // sources changed since the last build it does nothing, so `npm run test:fast` can call it for ~0.1 s.
@@ -63,6 +63,7 @@ function build() {
     const assets = {
       html: readFileSync(new URL('index.html', page), 'utf8'),
       css: readFileSync(new URL('app.css', page), 'utf8'),
+      icon: readFileSync(new URL('favicon.svg', page), 'utf8'),
       js,
       sourcesDigest,
     };

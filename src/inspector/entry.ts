@@ -17,6 +17,11 @@ export interface Entry {
   verdict: string;
   /** The status the sender got back. */
   status: number | undefined;
+  /**
+   * The payload reports a failure although the delivery succeeded: a `status` of "failed" for a patient, a
+   * user, the job, the query's source or the message (failed consolidated data, a failed document query…).
+   */
+  failed: boolean;
   /** One line: the summary for its type, and the outcome. */
   summary: string;
   storedAs: string | undefined;
@@ -48,7 +53,14 @@ export interface EntryAnswer {
   /** The body as UTF-8 text; absent once its bytes are no longer held, and for refused requests. */
   body?: string | undefined;
   attempts: Entry[];
+  /** What `--forward-to`'s app answered (or why it could not); absent without --forward-to, and for captures. */
+  app?: AppResponse | undefined;
 }
+
+/** The app's answer to a forwarded message, as `listen --forward-to` recorded it (its body cut at 64 KB). */
+export type AppResponse =
+  | { kind: 'answered'; url: string; status: number; durationMs: number; body: string }
+  | { kind: 'failed'; url: string; status: number; reason: 'queued' | 'timeout' | 'unreachable'; detail: string; timeoutMs: number };
 
 /** `POST /api/entries/:id/replay`, when it was sent: what the listener answered. */
 export interface ReplayAnswer {

@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import Fastify, { type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyError, type FastifyRequest } from 'fastify';
 import { MwError } from '../errors.js';
 import { listenOn } from '../http/listen-on.js';
 import { WEBHOOK_USER_AGENT } from '../metriport/types.js';
 import { sameSecret } from '../util/secret.js';
 import type { PostResult } from '../webhook/deliver.js';
 import { SIGNATURE_HEADER, sign } from '../webhook/signature.js';
-import type { EntriesAnswer, Entry, EntryAnswer, ErrorAnswer, ReplayAnswer } from './entry.js';
+import type { AppResponse, EntriesAnswer, Entry, EntryAnswer, ErrorAnswer, ReplayAnswer } from './entry.js';
 import { startFeed } from './feed.js';
 import type { InspectorStore } from './inspector-store.js';
 import { readPageAssets } from './page-assets.js';
@@ -29,7 +29,7 @@ export interface InspectorOptions {
 }
 
 export interface RunningInspector {
-  /** The URL to open, with the session's token. */
+  /** The URL to open, with the session's token in its fragment (`/#token=…`). */
   url: string;
   port: number;
   /** The port asked for was taken and another was picked. */
@@ -37,7 +37,6 @@ export interface RunningInspector {
   close(): Promise<void>;
 }
 
-const COOKIE = 'mw_inspector';
 const SECURITY_HEADERS: Record<string, string> = {
   'content-security-policy':
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
@@ -49,49 +48,65 @@ const SECURITY_HEADERS: Record<string, string> = {
 };
 /** An SSE client this far behind is dropped: a slow or sleeping tab must never hold memory or the receiver. */
 const MAX_PENDING_EVENT_BYTES = 1024 * 1024;
+/**
+ * The routes served without the token: the page itself and its icon, which hold no PHI (it shows nothing until its API
+ * calls succeed, and says how to get in when they do not). Matched on the route Fastify picked, never on the
+ * raw URL, so no spelling of an API path (`/%61pi/…`) can pass for one of these.
+ */
+const PUBLIC_ROUTES = new Set(['/', '/app.js', '/app.css', '/favicon.svg']);
+const BEARER = 'bearer ';
 
 /**
- * The local web inspector: its own loopback listener (never the tunnel's), a per-session token (then a
- * cookie), Host and Origin checked against DNS rebinding, no CORS, a strict CSP, nothing from the internet.
+ * The local web inspector: its own loopback listener (never the tunnel's), Host and Origin checked against DNS
+ * rebinding, no CORS, a strict CSP, nothing from the internet. Its API answers only requests that carry the
+ * session's token in an `Authorization: Bearer` header. That credential is never a cookie: a browser sends a
+ * cookie for 127.0.0.1 to every port of it, so any local dev server the user opened would receive it (and a
+ * second inspector's would replace the first's). The page gets the token from the printed URL's fragment
+ * (`#token=…`, which browsers never send to a server), keeps it in its own tab (sessionStorage is per origin,
+ * port included) and takes it out of the address bar and history at once.
  */
 export async function startInspector(options: InspectorOptions): Promise<RunningInspector> {
   const page = await readPageAssets();
   const token = randomBytes(24).toString('base64url');
-  const app = Fastify({ logger: false, bodyLimit: 70 * 1024 * 1024 });
+  const app = Fastify({
+    logger: false,
+    bodyLimit: 70 * 1024 * 1024,
+    // A URL Fastify cannot decode (`/%`) is answered here, before any hook runs: nothing of the framework in
+    // it, the same headers as every other answer.
+    frameworkErrors: (error, _request, reply) => {
+      reply.raw.writeHead(error.statusCode === 414 ? 414 : 400, { ...SECURITY_HEADERS, 'content-length': '0' });
+      reply.raw.end();
+    },
+  });
   let port = options.port;
   const allowedHosts = () => [`127.0.0.1:${port}`, `localhost:${port}`];
 
   app.addHook('onRequest', (request, reply, done) => {
-    for (const [name, value] of Object.entries(SECURITY_HEADERS)) void reply.header(name, value);
+    void reply.headers(SECURITY_HEADERS);
     const host = request.headers.host ?? '';
     const origin = request.headers.origin;
     const hostOk = allowedHosts().includes(host);
     const originOk = origin === undefined || allowedHosts().some((allowed) => origin === `http://${allowed}`);
-    const fromQuery =
-      typeof (request.query as Record<string, unknown>)?.token === 'string'
-        ? ((request.query as Record<string, string>).token as string)
-        : undefined;
-    const fromCookie = cookieOf(request.headers.cookie);
-    const tokenOk =
-      (fromQuery !== undefined && sameSecret(fromQuery, token)) || (fromCookie !== undefined && sameSecret(fromCookie, token));
-    if (!hostOk || !originOk || !tokenOk) {
+    const route = request.routeOptions.url;
+    const open = route !== undefined && PUBLIC_ROUTES.has(route) && (request.method === 'GET' || request.method === 'HEAD');
+    if (!hostOk || !originOk || !(open || bearerOk(request.headers.authorization, token))) {
       void reply.code(403).send();
       return;
     }
-    if (fromQuery !== undefined) {
-      // The token moves to a cookie the page's own requests carry; the address bar loses it.
-      void reply.header('set-cookie', `${COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`);
-      if (request.method === 'GET' && request.url.split('?')[0] === '/') {
-        void reply.redirect('/', 303);
-        return;
-      }
-    }
     done();
+  });
+  // Past the checks: an unknown route or a request the framework refuses (bad JSON, wrong content type) gets
+  // a sentence for the page, never Fastify's own answer naming its error codes.
+  app.setNotFoundHandler(async (_request, reply) => reply.code(404).send(errorAnswer('no such route')));
+  app.setErrorHandler(async (error: FastifyError, _request, reply) => {
+    const status = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+    return reply.code(status).send(errorAnswer(status === 500 ? 'the inspector failed to answer' : 'the request could not be read'));
   });
 
   app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(page.html));
   app.get('/app.js', async (_request, reply) => reply.type('text/javascript; charset=utf-8').send(page.js));
   app.get('/app.css', async (_request, reply) => reply.type('text/css; charset=utf-8').send(page.css));
+  app.get('/favicon.svg', async (_request, reply) => reply.type('image/svg+xml').send(page.icon));
   app.get('/api/entries', async () => {
     return {
       entries: options.store.list(),
@@ -103,7 +118,8 @@ export async function startInspector(options: InspectorOptions): Promise<Running
     const entry = entryOf(options.store, request);
     if (entry === undefined) return reply.code(404).send(errorAnswer('no such request'));
     const body = options.store.body(entry.id);
-    return { entry, body: body?.toString('utf8'), attempts: options.store.attempts(entry.id) } satisfies EntryAnswer;
+    const app: AppResponse | undefined = options.store.forward(entry.id);
+    return { entry, body: body?.toString('utf8'), attempts: options.store.attempts(entry.id), app } satisfies EntryAnswer;
   });
   app.get('/api/entries/:id/raw', async (request, reply) => {
     const entry = entryOf(options.store, request);
@@ -168,7 +184,8 @@ export async function startInspector(options: InspectorOptions): Promise<Running
   }
   let closing: Promise<void> | undefined;
   return {
-    url: `http://127.0.0.1:${port}/?token=${token}`,
+    // The fragment never leaves the browser: no server, log or Referer sees it; the page reads it and removes it.
+    url: `http://127.0.0.1:${port}/#token=${token}`,
     port,
     fellBack,
     close: () =>
@@ -189,12 +206,10 @@ function errorAnswer(error: string): ErrorAnswer {
   return { error };
 }
 
-function cookieOf(header: string | undefined): string | undefined {
-  for (const part of (header ?? '').split(';')) {
-    const [name, ...rest] = part.trim().split('=');
-    if (name === COOKIE) return rest.join('=');
-  }
-  return undefined;
+/** `Authorization: Bearer <token>`, the token compared in constant time. */
+function bearerOk(header: string | undefined, token: string): boolean {
+  if (header === undefined || header.slice(0, BEARER.length).toLowerCase() !== BEARER) return false;
+  return sameSecret(header.slice(BEARER.length).trim(), token);
 }
 
 function withInspectHint(error: unknown): unknown {

@@ -24,6 +24,8 @@ export interface InspectorStore {
   newest(ids: readonly number[]): Entry[];
   get(id: number): Entry | undefined;
   body(id: number): Buffer | undefined;
+  /** What `--forward-to`'s app answered this request, when it was forwarded. */
+  forward(id: number): ForwardOutcome | undefined;
   /** Entries that share its messageId: the first delivery and its retries. */
   attempts(id: number): Entry[];
   /** Told the id of each new request; the entry is built only if asked for. */
@@ -31,8 +33,13 @@ export interface InspectorStore {
 }
 
 export interface InspectorLimits {
-  /** Entries kept (oldest dropped first). */
+  /** Entries kept (oldest dropped first): messages, duplicates, pings and filtered requests. */
   maxEntries: number;
+  /**
+   * Refused requests kept (oldest dropped first), apart from `maxEntries`: anyone who finds the tunnel can send
+   * unsigned requests, and a flood of them must never push a verified message out of the inspector.
+   */
+  maxRefused: number;
   /** Bytes of bodies kept (oldest bodies dropped first; their metadata stays). */
   maxBodyBytes: number;
   /**
@@ -43,7 +50,12 @@ export interface InspectorLimits {
   bytesKeptPerSecond: number;
 }
 
-export const DEFAULT_INSPECTOR_LIMITS: InspectorLimits = { maxEntries: 2000, maxBodyBytes: 64 * 1024 * 1024, bytesKeptPerSecond: 200 };
+export const DEFAULT_INSPECTOR_LIMITS: InspectorLimits = {
+  maxEntries: 2000,
+  maxRefused: 500,
+  maxBodyBytes: 64 * 1024 * 1024,
+  bytesKeptPerSecond: 200,
+};
 
 /** How a message was accepted: the codes of the `verified` column. */
 const LEGACY_KEY = 0;
@@ -53,7 +65,7 @@ const KINDS: ReadonlyArray<Entry['kind']> = ['message', 'duplicate', 'ping', 'fi
 
 /** What only some requests have: kept beside the columns, for the rare kinds and big bodies. */
 interface Extra {
-  /** Builds a ping, filtered or refused entry (they are rare, so a closure is fine). */
+  /** Builds a ping or filtered entry (they are rare, so a closure is fine). */
   build?: () => Omit<Entry, 'id' | 'hasBody'>;
   forward?: ForwardOutcome;
   /** A body too big for the arena, held by reference within its own budget. */
@@ -64,7 +76,8 @@ interface Extra {
 /**
  * What the inspector knows, from the session's events: metadata for every request (messages, pings,
  * duplicates, filtered and refused ones) and the exact bytes of verified ones, both bounded so a long session
- * costs bounded memory. Refused requests keep their headers, never their body.
+ * costs bounded memory. Refused requests keep their headers, never their body, in a ring of their own: a
+ * flood of them only pushes out older refusals. Ids count every request, in one sequence across both rings.
  *
  * Recording a message leaves no object behind on the JS heap: numbers go into typed-array columns, the
  * header text and body bytes into one reused byte arena, and the strings the message already had (type,
@@ -94,25 +107,55 @@ export function createInspectorStore(chosen: Partial<InspectorLimits> = {}): Ins
   const patientIds = new Array<string | undefined>(capacity).fill(undefined);
   const extras = new Array<Extra | undefined>(capacity).fill(undefined);
   const built = new Array<Entry | undefined>(capacity).fill(undefined);
+  /** The id in each slot: ids rise with the slots' sequence, so a binary search finds one. */
+  const ids = new Float64Array(capacity);
+  /** Slots of the main ring ever written: the next one goes to `written % capacity`. */
+  let written = 0;
+  // The refused ring: rare but floodable, so only a builder (headers, reason, sender) per slot.
+  const refusedCapacity = Math.max(1, limits.maxRefused);
+  const refusedIds = new Float64Array(refusedCapacity);
+  const refusedBuilders = new Array<(() => Omit<Entry, 'id' | 'hasBody'>) | undefined>(refusedCapacity).fill(undefined);
+  const refusedBuilt = new Array<Entry | undefined>(refusedCapacity).fill(undefined);
+  let refusedWritten = 0;
   let arena: Buffer | undefined;
   let arenaWritten = 0;
-  const bigIds: number[] = [];
+  /** The main-ring sequence numbers (`written` when claimed) of bodies held by reference, oldest first. */
+  const bigSeqs: number[] = [];
   let bigBytes = 0;
   let nextId = 1;
   const listeners = new Set<(id: number) => void>();
 
-  const held = (id: number) => Number.isInteger(id) && id >= 1 && id < nextId && nextId - id <= capacity;
-  const slotOf = (id: number) => (id - 1) % capacity;
+  /** The slot holding `id` in a ring whose slots hold rising ids, or -1. */
+  const find = (ring: Float64Array, ringWritten: number, id: number): number => {
+    const size = ring.length;
+    const count = Math.min(ringWritten, size);
+    let low = 0;
+    let high = count - 1;
+    while (low <= high) {
+      const middle = (low + high) >> 1;
+      const slot = (ringWritten - count + middle) % size;
+      const found = ring[slot] as number;
+      if (found === id) return slot;
+      if (found < id) low = middle + 1;
+      else high = middle - 1;
+    }
+    return -1;
+  };
+  const mainSlotOf = (id: number) => (Number.isInteger(id) && id >= 1 && id < nextId ? find(ids, written, id) : -1);
+  const refusedSlotOf = (id: number) => (Number.isInteger(id) && id >= 1 && id < nextId ? find(refusedIds, refusedWritten, id) : -1);
+  const held = (id: number) => mainSlotOf(id) >= 0 || refusedSlotOf(id) >= 0;
 
-  /** Takes the next id; its slot's previous occupant (the oldest request) is forgotten. */
+  /** Takes the next id and main-ring slot; the slot's previous occupant (the oldest request) is forgotten. */
   const claim = (): { id: number; slot: number } => {
     const id = nextId++;
-    const slot = slotOf(id);
+    const seq = written++;
+    const slot = seq % capacity;
+    ids[slot] = id;
     const old = extras[slot];
     if (old?.body !== undefined) {
       bigBytes -= old.body.length;
-      const at = bigIds.indexOf(id - capacity);
-      if (at >= 0) bigIds.splice(at, 1);
+      const at = bigSeqs.indexOf(seq - capacity);
+      if (at >= 0) bigSeqs.splice(at, 1);
     }
     extras[slot] = undefined;
     built[slot] = undefined;
@@ -134,17 +177,17 @@ export function createInspectorStore(chosen: Partial<InspectorLimits> = {}): Ins
     return true;
   };
 
-  const keepBytes = (id: number, slot: number, headers: string, body: Buffer) => {
+  const keepBytes = (slot: number, headers: string, body: Buffer) => {
     // Node decodes header bytes as latin1, so one byte per character keeps them exactly, without a UTF-8 pass.
     const headerBytes = headers.length;
     const total = headerBytes + body.length;
     if (total > arenaSize / 8) {
       extras[slot] = { ...extras[slot], body: ownBytes(body), headerText: headers };
-      bigIds.push(id);
+      bigSeqs.push(written - 1);
       bigBytes += body.length;
       // The newest is always kept, whatever its size.
-      while (bigBytes > bigBudget && bigIds.length > 1) {
-        const dropped = extras[slotOf(bigIds.shift() as number)];
+      while (bigBytes > bigBudget && bigSeqs.length > 1) {
+        const dropped = extras[(bigSeqs.shift() as number) % capacity];
         bigBytes -= dropped?.body?.length ?? 0;
         if (dropped !== undefined) dropped.body = undefined;
       }
@@ -201,7 +244,7 @@ export function createInspectorStore(chosen: Partial<InspectorLimits> = {}): Ins
     const outcome = { status: status[slot] as number, storedAs: storedAs[slot], forward: extras[slot]?.forward };
     const about =
       body !== undefined
-        ? summarizePayload(type ?? 'unknown', payload)
+        ? clip(summarizePayload(type ?? 'unknown', payload), MAX_SUMMARY_CHARS)
         : skipped[slot] === 1
           ? `(headers and body not kept here: over ${limits.bytesKeptPerSecond} messages a second arrived; ${storedAs[slot] === undefined ? '--out or --jsonl keeps every one' : 'its file has the body'})`
           : '(body no longer held)';
@@ -213,6 +256,7 @@ export function createInspectorStore(chosen: Partial<InspectorLimits> = {}): Ins
       patientId: patientIds[slot],
       verdict: fromCapture ? 'from a capture file' : verified[slot] === SIGNATURE ? 'signature' : 'legacy key',
       status: fromCapture ? undefined : outcome.status,
+      failed: reportsFailure(payload),
       summary: fromCapture ? about : `${about} → ${describeOutcome(outcome, { duplicate: entryKind === 'duplicate' })}`,
       storedAs: outcome.storedAs,
       forward: outcome.forward === undefined ? undefined : describeForward(outcome.forward),
@@ -220,18 +264,31 @@ export function createInspectorStore(chosen: Partial<InspectorLimits> = {}): Ins
       from: undefined,
     };
   };
-  const get = (id: number): Entry | undefined => {
-    if (!held(id)) return undefined;
-    const slot = slotOf(id);
-    built[slot] ??= { ...build(slot), id, hasBody: false };
+  const entryIn = (slot: number): Entry => {
+    built[slot] ??= { ...build(slot), id: ids[slot] as number, hasBody: false };
     const entry = built[slot];
     entry.hasBody = extras[slot]?.body !== undefined || region(slot) !== undefined;
     return entry;
   };
-  const heldIds = (): number[] => {
-    const ids: number[] = [];
-    for (let id = Math.max(1, nextId - capacity); id < nextId; id += 1) ids.push(id);
-    return ids;
+  const refusedIn = (slot: number): Entry => {
+    refusedBuilt[slot] ??= {
+      ...(refusedBuilders[slot] as () => Omit<Entry, 'id' | 'hasBody'>)(),
+      id: refusedIds[slot] as number,
+      hasBody: false,
+    };
+    return refusedBuilt[slot];
+  };
+  const get = (id: number): Entry | undefined => {
+    const slot = mainSlotOf(id);
+    if (slot >= 0) return entryIn(slot);
+    const refused = refusedSlotOf(id);
+    return refused >= 0 ? refusedIn(refused) : undefined;
+  };
+  /** The main ring's slots, oldest first. */
+  const mainSlots = (): number[] => {
+    const slots: number[] = [];
+    for (let seq = Math.max(0, written - capacity); seq < written; seq += 1) slots.push(seq % capacity);
+    return slots;
   };
   const announce = (id: number) => {
     for (const listener of listeners) listener(id);
@@ -247,6 +304,14 @@ export function createInspectorStore(chosen: Partial<InspectorLimits> = {}): Ins
     extras[slot] = { build: builder };
     announce(id);
   };
+  const addRefused = (builder: () => Omit<Entry, 'id' | 'hasBody'>) => {
+    const id = nextId++;
+    const slot = refusedWritten++ % refusedCapacity;
+    refusedIds[slot] = id;
+    refusedBuilders[slot] = builder;
+    refusedBuilt[slot] = undefined;
+    announce(id);
+  };
 
   return {
     close: async () => undefined,
@@ -260,13 +325,13 @@ export function createInspectorStore(chosen: Partial<InspectorLimits> = {}): Ins
           status[slot] = outcome.status;
           kind[slot] = event.type === 'message' ? 0 : 1;
           verified[slot] = message.verifiedBy === 'signature' ? SIGNATURE : LEGACY_KEY;
-          types[slot] = message.type;
-          messageIds[slot] = message.messageId;
+          types[slot] = clip(message.type, MAX_FIELD_CHARS);
+          messageIds[slot] = message.messageId === undefined ? undefined : clip(message.messageId, MAX_FIELD_CHARS);
           storedAs[slot] = outcome.storedAs;
           // Kept apart from the body, so a row can still be found by patient once its bytes are gone.
           patientIds[slot] = patientIdOf(message.payload);
           if (outcome.forward !== undefined) extras[slot] = { forward: outcome.forward };
-          if (mayKeepBytes(atMs[slot] as number)) keepBytes(id, slot, headerText(message.headers), message.raw);
+          if (mayKeepBytes(atMs[slot] as number)) keepBytes(slot, headerText(message.headers), message.raw);
           else skipped[slot] = 1;
           announce(id);
           return;
@@ -281,7 +346,8 @@ export function createInspectorStore(chosen: Partial<InspectorLimits> = {}): Ins
             patientId: undefined,
             verdict: verifiedBy === 'signature' ? 'signature' : 'legacy key',
             status: 200,
-            summary: `answered {"pong":"${ping}"}`,
+            failed: false,
+            summary: `answered {"pong":"${clip(ping, MAX_FIELD_CHARS)}"}`,
             storedAs: undefined,
             forward: undefined,
             headers: {},
@@ -299,6 +365,7 @@ export function createInspectorStore(chosen: Partial<InspectorLimits> = {}): Ins
             patientId: undefined,
             verdict: 'signature',
             status: 200,
+            failed: false,
             summary: 'not in --events: answered 200, not shown or stored',
             storedAs: undefined,
             forward: undefined,
@@ -312,7 +379,7 @@ export function createInspectorStore(chosen: Partial<InspectorLimits> = {}): Ins
           const reason = event.type === 'verify-failed' ? describeVerifyFailure(event.reason) : describeRefusal(event.refusal);
           const refusedWith = event.type === 'verify-failed' ? 401 : event.status;
           const { from, at } = event;
-          addRare(at, 'refused', () => ({
+          addRefused(() => ({
             at: at.toISOString(),
             kind: 'refused',
             type: undefined,
@@ -320,6 +387,7 @@ export function createInspectorStore(chosen: Partial<InspectorLimits> = {}): Ins
             patientId: undefined,
             verdict: `refused: ${reason}`,
             status: refusedWith,
+            failed: false,
             summary: reason,
             storedAs: undefined,
             forward: undefined,
@@ -338,28 +406,47 @@ export function createInspectorStore(chosen: Partial<InspectorLimits> = {}): Ins
       status[slot] = 0;
       kind[slot] = 0;
       verified[slot] = FROM_CAPTURE;
-      types[slot] = input.type;
-      messageIds[slot] = input.messageId;
+      types[slot] = clip(input.type, MAX_FIELD_CHARS);
+      messageIds[slot] = input.messageId === undefined ? undefined : clip(input.messageId, MAX_FIELD_CHARS);
       storedAs[slot] = input.fileName;
       patientIds[slot] = patientIdOf(input.payload);
-      keepBytes(id, slot, '', input.raw);
+      keepBytes(slot, '', input.raw);
       announce(id);
       return get(id) as Entry;
     },
-    list: () =>
-      heldIds()
-        .reverse()
-        .map((id) => get(id) as Entry),
+    list() {
+      // Both rings, newest first, merged by id.
+      const entries: Entry[] = [];
+      let main = written - 1;
+      let refused = refusedWritten - 1;
+      const mainEnd = written - capacity;
+      const refusedEnd = refusedWritten - refusedCapacity;
+      while (main >= Math.max(0, mainEnd) || refused >= Math.max(0, refusedEnd)) {
+        const mainId = main >= Math.max(0, mainEnd) ? (ids[main % capacity] as number) : -1;
+        const refusedId = refused >= Math.max(0, refusedEnd) ? (refusedIds[refused % refusedCapacity] as number) : -1;
+        if (mainId > refusedId) entries.push(entryIn(main-- % capacity));
+        else entries.push(refusedIn(refused-- % refusedCapacity));
+      }
+      return entries;
+    },
     received: () => nextId - 1,
     newest: (ids) => ids.filter(held).map((id) => get(id) as Entry),
     get,
-    body: (id) => (held(id) ? bodyIn(slotOf(id)) : undefined),
+    body(id) {
+      const slot = mainSlotOf(id);
+      return slot >= 0 ? bodyIn(slot) : undefined;
+    },
+    forward(id) {
+      const slot = mainSlotOf(id);
+      return slot >= 0 ? extras[slot]?.forward : undefined;
+    },
     attempts(id) {
       const entry = get(id);
       if (entry?.messageId === undefined) return entry === undefined ? [] : [entry];
-      return heldIds()
-        .filter((other) => messageIds[slotOf(other)] === entry.messageId)
-        .map((other) => get(other) as Entry);
+      // Refused requests have no messageId: only the main ring can hold deliveries of one.
+      return mainSlots()
+        .filter((slot) => messageIds[slot] === entry.messageId)
+        .map(entryIn);
     },
     subscribe(listener) {
       listeners.add(listener);
@@ -382,9 +469,36 @@ function ownBytes(raw: Buffer): Buffer {
 function patientIdOf(payload: unknown): string | undefined {
   if (!isRecord(payload)) return undefined;
   const inner = isRecord(payload.payload) ? payload.payload : undefined;
-  if (typeof inner?.patientId === 'string') return inner.patientId;
+  if (typeof inner?.patientId === 'string') return clip(inner.patientId, MAX_FIELD_CHARS);
   const first = Array.isArray(payload.patients) && isRecord(payload.patients[0]) ? payload.patients[0] : undefined;
-  return typeof first?.patientId === 'string' ? first.patientId : undefined;
+  return typeof first?.patientId === 'string' ? clip(first.patientId, MAX_FIELD_CHARS) : undefined;
+}
+
+/** Longest id, type or patient id an entry carries: a payload's 30 MB "patientId" must not ride on every row. */
+const MAX_FIELD_CHARS = 200;
+/** Longest summary line (it quotes fields of the payload). */
+const MAX_SUMMARY_CHARS = 1000;
+/** At most this many patients or users are looked at for a failure (bounded work for a huge list). */
+const FAILURE_SCAN = 1000;
+
+/**
+ * A string cut to `max` characters, as a copy of its own: a slice of a long string can keep the whole of it
+ * alive (V8 slices point into their parent), which would defeat the cut. Short strings pass as they are.
+ */
+function clip(value: string, max: number): string {
+  if (value.length <= max) return value;
+  return Buffer.from(`${value.slice(0, max - 1)}…`, 'utf8').toString('utf8');
+}
+
+/** Whether the payload reports a failure (see Entry.failed). Built only when an entry is asked for. */
+function reportsFailure(payload: unknown): boolean {
+  if (!isRecord(payload)) return false;
+  const failed = (value: unknown) => isRecord(value) && value.status === 'failed';
+  for (const list of [payload.patients, payload.users]) {
+    if (Array.isArray(list) && list.slice(0, FAILURE_SCAN).some(failed)) return true;
+  }
+  const inner = payload.payload;
+  return failed(inner) || (isRecord(inner) && failed(inner.source)) || failed(payload.bulkPatientCreate);
 }
 
 /** `name: value` lines, one per header; a legacy `x-webhook-key` (the secret itself) is never kept. */

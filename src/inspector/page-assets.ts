@@ -7,6 +7,8 @@ import { isRecord } from '../util/json.js';
 export interface PageAssets {
   html: string;
   css: string;
+  /** favicon.svg, also the mark in the page's bar. */
+  icon: string;
   /** The compiled app.ts: a classic script. */
   js: string;
 }
@@ -26,8 +28,14 @@ export async function readPageAssets(): Promise<PageAssets> {
   } catch (error) {
     cause = error;
   }
-  if (isRecord(assets) && typeof assets.html === 'string' && typeof assets.css === 'string' && typeof assets.js === 'string')
-    return { html: assets.html, css: assets.css, js: assets.js };
+  if (
+    isRecord(assets) &&
+    typeof assets.html === 'string' &&
+    typeof assets.css === 'string' &&
+    typeof assets.icon === 'string' &&
+    typeof assets.js === 'string'
+  )
+    return { html: assets.html, css: assets.css, icon: assets.icon, js: assets.js };
   throw new MwError(`The inspector's page (${fileURLToPath(PAGE_ASSETS_FILE)}) is missing or damaged.`, {
     code: 'INSPECTOR_PAGE_MISSING',
     category: 'internal',

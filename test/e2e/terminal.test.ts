@@ -35,7 +35,7 @@ describe('the main job, as a person sees it (tmux)', () => {
       const last = shown.slice(shown.lastIndexOf('From another terminal:')).replace(/ \\\n +/g, ' ');
       expect(last).toMatch(/trigger patient\.admit --via-api --api-url http:\/\/127\.0\.0\.1:\d+ --api-key local-emulator/);
       expect(last).toMatch(/retry --wait --api-url http:\/\/127\.0\.0\.1:\d+ --api-key local-emulator/);
-      expect(shown).toMatch(/Inspector \(every request, its headers, replay\):\s+http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+/);
+      expect(shown).toMatch(/Inspector \(every request, its headers, replay\):\s+http:\/\/127\.0\.0\.1:\d+\/#token=[\w-]+/);
       await run('tmux', ['send-keys', '-t', session, 'C-c']);
     });
   }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { visibleLength, wrapCommand, wrapWords } from '../../src/output/fit.js';
 
-const URL_WITH_TOKEN = 'http://127.0.0.1:4749/?token=r2RKTsGe4gFxyh5_ed3TZ9j6tQxBDXpr';
+const URL_WITH_TOKEN = 'http://127.0.0.1:4749/#token=r2RKTsGe4gFxyh5_ed3TZ9j6tQxBDXpr';
 
 describe('fitting text to the terminal', () => {
   it('leaves a line that fits, and breaks a longer one between words only, never inside a URL', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { createInspectorStore } from '../../src/inspector/inspector-store.js';
+import { createInspectorStore, DEFAULT_INSPECTOR_LIMITS } from '../../src/inspector/inspector-store.js';
 import type { SessionEvent } from '../../src/listen/events.js';
+import type { ForwardOutcome } from '../../src/receiver/receiver.js';
 import type { ReceivedMessage } from '../../src/webhook/message.js';
 
 function messageEvent(
@@ -24,6 +25,13 @@ function messageEvent(
   };
   return { type: 'message', message, outcome: { status: 200, storedAs: `file-${index}.json`, forward: undefined } };
 }
+
+const refusal = (index: number): SessionEvent => ({
+  type: 'verify-failed',
+  at: new Date(Date.UTC(2026, 10, 29, 13, 0, 0, index)),
+  reason: 'header-missing',
+  from: { address: '203.0.113.9', userAgent: `flood-${index}`, headers: { 'user-agent': `flood-${index}` } },
+});
 
 describe('inspector store', () => {
   it('keeps the newest entries up to its bound, newest first, and counts every request received', () => {
@@ -134,6 +142,101 @@ describe('inspector store', () => {
     store.write(messageEvent(3, { messageId: 'same' }));
     expect(store.attempts(3).map((entry) => entry.id)).toEqual([1, 3]);
     expect(JSON.stringify(store.get(1))).not.toContain('the-secret-key');
+  });
+
+  it('keeps refused requests in a share of their own: 2,100 unsigned requests push out older refusals, never a verified message', () => {
+    // As filed (#24): 2,100 unsigned requests used to push every verified message out of the inspector.
+    const store = createInspectorStore();
+    for (let index = 1; index <= 5; index += 1) store.write(messageEvent(index));
+    for (let index = 1; index <= 2100; index += 1) store.write(refusal(index));
+    const listed = store.list();
+    const messages = listed.filter((entry) => entry.kind === 'message');
+    expect(messages.map((entry) => entry.messageId)).toEqual(['m-5', 'm-4', 'm-3', 'm-2', 'm-1']);
+    expect(store.received()).toBe(2105);
+    expect(listed).toHaveLength(5 + DEFAULT_INSPECTOR_LIMITS.maxRefused);
+    expect(messages.every((entry) => entry.hasBody)).toBe(true);
+    expect(JSON.parse(store.body(1)?.toString() ?? '').payload.patientId).toBe('patient-1');
+    // The newest refusals are kept, newest first, with their own ids; the oldest are gone.
+    const refused = listed.filter((entry) => entry.kind === 'refused');
+    expect(refused[0]?.from).toBe('203.0.113.9, flood-2100');
+    expect(refused.at(-1)?.from).toBe(`203.0.113.9, flood-${2100 - DEFAULT_INSPECTOR_LIMITS.maxRefused + 1}`);
+    expect(store.get(6)).toBeUndefined();
+    expect(store.get(2105)?.kind).toBe('refused');
+    expect(store.body(2105)).toBeUndefined();
+    expect(store.newest([1, 6, 2105]).map((entry) => entry.id)).toEqual([1, 2105]);
+  });
+
+  it('lists both shares newest first, interleaved as they arrived, each within its own bound', () => {
+    const store = createInspectorStore({ maxEntries: 4, maxRefused: 3 });
+    const kinds: string[] = [];
+    for (let index = 1; index <= 12; index += 1) {
+      store.write(index % 3 === 0 ? refusal(index) : messageEvent(index));
+      kinds.push(index % 3 === 0 ? 'refused' : 'message');
+    }
+    // Messages 1..12 but every third: the newest four are 11, 10, 8, 7; refusals 12, 9, 6.
+    expect(store.list().map((entry) => [entry.id, entry.kind])).toEqual([
+      [12, 'refused'],
+      [11, 'message'],
+      [10, 'message'],
+      [9, 'refused'],
+      [8, 'message'],
+      [7, 'message'],
+      [6, 'refused'],
+    ]);
+    expect(store.get(5)).toBeUndefined();
+    expect(store.get(3)).toBeUndefined();
+    expect(store.attempts(11).map((entry) => entry.id)).toEqual([11]);
+  });
+
+  it('marks a delivered message whose payload reports a failure, and keeps what the app answered', () => {
+    const store = createInspectorStore();
+    const delivered = (payload: unknown, forward?: ForwardOutcome): SessionEvent => {
+      const event = messageEvent(store.received() + 1);
+      if (event.type !== 'message') throw new Error('a message event');
+      const raw = Buffer.from(JSON.stringify(payload));
+      return { ...event, message: { ...event.message, raw, payload }, outcome: { ...event.outcome, forward } };
+    };
+    const app: ForwardOutcome = {
+      kind: 'answered',
+      url: 'http://127.0.0.1:3000/hook',
+      status: 500,
+      durationMs: 12,
+      body: '{"error":"boom"}',
+    };
+    store.write(
+      delivered(
+        {
+          meta: {},
+          patients: [
+            { patientId: 'p-1', status: 'completed' },
+            { patientId: 'p-2', status: 'failed' },
+          ],
+        },
+        app,
+      ),
+    );
+    store.write(delivered({ meta: {}, payload: { patientId: 'p-3', source: { type: 'hie', status: 'failed' } } }));
+    store.write(delivered({ meta: {}, bulkPatientCreate: { requestId: 'r', status: 'failed' } }));
+    store.write(delivered({ meta: {}, payload: { id: 'm', status: 'failed' } }));
+    store.write(delivered({ meta: {}, patients: [{ patientId: 'p-4', status: 'completed' }] }));
+    expect(store.list().map((entry) => entry.failed)).toEqual([false, true, true, true, true]);
+    expect(store.forward(1)).toEqual(app);
+    expect(store.forward(2)).toBeUndefined();
+  });
+
+  it('cuts a huge id, type or patient id to a short copy, so no row carries megabytes', () => {
+    const store = createInspectorStore();
+    const huge = 'p'.repeat(3 * 1024 * 1024);
+    const event = messageEvent(1);
+    if (event.type !== 'message') throw new Error('a message event');
+    const payload = { meta: { messageId: huge, type: huge }, payload: { patientId: huge } };
+    store.write({
+      ...event,
+      message: { ...event.message, raw: Buffer.from(JSON.stringify(payload)), payload, messageId: huge, type: huge },
+    });
+    const entry = store.get(1);
+    expect(JSON.stringify(entry).length).toBeLessThan(5000);
+    expect(entry?.patientId).toMatch(/^p+…$/);
   });
 
   it('tells subscribers the id of each new request', () => {
