@@ -127,7 +127,7 @@ describe('the inspector, in a real browser (chromium)', () => {
     await page.click('#tab-payload');
     expect(await page.locator('#tree').textContent()).toContain('"patientId"');
     // The tour's URLs point at the emulator's own files (http on loopback); the page links https URLs only.
-    expect(await page.locator('#tree').textContent()).toMatch(/"http:\/\/127\.0\.0\.1:\d+\/s3\/[^"]+X-Amz-Signature=[0-9a-f]{64}/);
+    expect(await page.locator('#tree').textContent()).toMatch(/"http:\/\/127\.0\.0\.1:\d+\/s3\/[^"]+X-Amz-Algorithm=AWS4-HMAC-SHA256/);
     const shownId = (await page.locator('.ident').textContent()) ?? '';
 
     // Replay: re-signed and delivered to the listener, which reports it as a duplicate (same messageId); the
