@@ -76,7 +76,8 @@ export function judgeSpeed(input: { probe: Exchange[]; unsent: number; stack: St
   const timedOut = probe.filter((exchange) => exchange.outcome === 'timeout');
   if (timedOut.length > 0) {
     const answered = probe.filter((exchange) => exchange.outcome === 'answered');
-    return result('speed', 'fail', probe, {
+    const baselineInTime = probe[0]?.outcome === 'answered';
+    const verdict = result('speed', 'fail', probe, {
       kind: 'timeout',
       timedOut: timedOut.map((exchange) => exchange.sent.type),
       answered: answered.length,
@@ -84,6 +85,7 @@ export function judgeSpeed(input: { probe: Exchange[]; unsent: number; stack: St
       unsent: input.unsent,
       stack: input.stack,
     });
+    return baselineInTime ? { ...verdict, dependentsJudged: true } : verdict;
   }
   const slow = probe
     .filter((exchange) => exchange.outcome === 'answered' && exchange.durationMs > DOCS_ANSWER_MS)
@@ -153,20 +155,26 @@ export function judgeRawBytes(input: { real: Exchange; trap: Exchange; stack: St
   return result('raw-bytes', 'pass', [real, trap], { kind: 'raw-bytes', ms: Math.max(real.durationMs, trap.durationMs) });
 }
 
-/** shapes: each real-world shape answered 2xx; the ones that were not are named. */
-export function judgeShapes(exchanges: Exchange[]): CheckResult {
-  const refused = exchanges
-    .filter((exchange) => !accepted(exchange))
-    .map((exchange) => ({ shape: shapeOf(exchange), status: statusOf(exchange) }));
+/**
+ * shapes: each real-world shape answered 2xx; the ones that were not are named. A shape of a type `speed`
+ * already found too slow is left to it (one cause, one ✗).
+ */
+export function judgeShapes(input: { exchanges: Exchange[]; slowTypes: readonly string[] }): CheckResult {
+  const leftToSpeed = input.exchanges.filter((exchange) => exchange.outcome === 'timeout' && input.slowTypes.includes(exchange.sent.type));
+  const exchanges = input.exchanges.filter((exchange) => !leftToSpeed.includes(exchange));
+  const refused = exchanges.filter((exchange) => !accepted(exchange));
   if (refused.length > 0) {
-    return result(
-      'shapes',
-      'fail',
-      exchanges.filter((exchange) => !accepted(exchange)),
-      { kind: 'shapes-refused', refused, accepted: exchanges.length - refused.length },
-    );
+    return result('shapes', 'fail', refused, {
+      kind: 'shapes-refused',
+      refused: refused.map((exchange) => ({ shape: shapeOf(exchange), status: statusOf(exchange) })),
+      accepted: exchanges.length - refused.length,
+    });
   }
-  return result('shapes', 'pass', exchanges, { kind: 'shapes-accepted', shapes: [...new Set(exchanges.map(shapeOf))] });
+  return result('shapes', 'pass', input.exchanges, {
+    kind: 'shapes-accepted',
+    shapes: [...new Set(exchanges.map(shapeOf))],
+    leftToSpeed: [...new Set(leftToSpeed.map((exchange) => exchange.sent.type))],
+  });
 }
 
 function shapeOf(exchange: Exchange): ShapeId {

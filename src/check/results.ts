@@ -119,7 +119,7 @@ export type Finding =
   | { kind: 'verifies-reserialised'; stack?: Stack | undefined }
   | { kind: 'refuses-real-bytes'; status: number | string; stack?: Stack | undefined }
   // shapes
-  | { kind: 'shapes-accepted'; shapes: ShapeId[] }
+  | { kind: 'shapes-accepted'; shapes: ShapeId[]; leftToSpeed: string[] }
   | { kind: 'shapes-refused'; refused: Array<{ shape: ShapeId; status: number | string }>; accepted: number }
   // types
   | {
@@ -171,6 +171,11 @@ export interface CheckResult {
   because?: CheckId;
   /** A command worth running for the fix (the webhook key, for instance). */
   next?: NextCommand;
+  /**
+   * A ✗ that still lets what depends on it be judged: `speed` when only some types were slow, while the
+   * baseline message (the shape every later check sends) was answered in time.
+   */
+  dependentsJudged?: boolean;
   /** From the check's start to its verdict (0 for one judged on requests another check sent). */
   durationMs?: number;
 }

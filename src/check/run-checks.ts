@@ -123,7 +123,7 @@ function failedPrerequisite(id: CheckId, decided: ReadonlyMap<CheckId, CheckResu
   for (const before of PREREQUISITES[id]) {
     const prior = decided.get(before);
     if (prior === undefined) continue;
-    if (prior.mark === 'fail') return before;
+    if (prior.mark === 'fail' && prior.dependentsJudged !== true) return before;
     if (prior.mark === 'not-judged' && prior.because !== undefined) {
       if (decided.get(prior.because)?.mark === 'fail') return prior.because;
       const deeper = failedPrerequisite(before, decided);
@@ -291,7 +291,8 @@ function checkSteps(input: {
       for (const shaped of shapedMessages(samples)) {
         exchanges.push(await message('shapes', { kind: 'shape', type: shaped.type, shape: shaped.shape }, shaped.body));
       }
-      const verdict = judgeShapes(exchanges);
+      const slowTypes = evidence.probe.filter((item) => item.exchange.outcome === 'timeout').map((item) => item.exchange.sent.type);
+      const verdict = judgeShapes({ exchanges, slowTypes });
       evidence.refusedShapes = exchanges
         .filter((exchange) => !accepted(exchange) && exchange.sent.kind === 'shape')
         .map((exchange) => (exchange.sent.kind === 'shape' ? exchange.sent.shape : 'with-meta-data'));

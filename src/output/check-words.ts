@@ -185,7 +185,9 @@ function findingWords(finding: Finding, result: CheckResult, context: CheckWords
       };
     case 'shapes-accepted':
       return {
-        summary: `${finding.shapes.length} real-world shapes, all 2xx: ${shapesText(finding.shapes)}`,
+        summary: `${finding.shapes.length} real-world shapes, all 2xx: ${shapesText(finding.shapes)}${
+          finding.leftToSpeed.length > 0 ? `; ${finding.leftToSpeed.join(', ')} unanswered (see speed)` : ''
+        }`,
       };
     case 'shapes-refused':
       return {
