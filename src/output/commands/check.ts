@@ -46,7 +46,9 @@ export const renderCheck: Renderer<CheckReport, CheckEvent> = {
     }
     if (event.type === 'waiting') return view.json ? {} : { waiting: waitingText(event) };
     const context: CheckWordsContext = { url: event.url, keyOrigin: event.keyOrigin, hints: view.hints };
-    return { stdout: view.json ? `${JSON.stringify(checkJson(event.result, context))}\n` : formatCheck(event.result, view.out, context) };
+    if (view.json) return { stdout: `${JSON.stringify(checkJson(event.result, context))}\n` };
+    // The spinner no longer says what the decided check waited for.
+    return { stdout: formatCheck(event.result, view.out, context), waiting: 'checking…' };
   },
   result(report) {
     const junit = report.junitFile === undefined ? '' : `\nJUnit report: ${visible(report.junitFile)}`;
