@@ -111,7 +111,7 @@ export function tallyText(report: CheckReport): string {
   const warnings =
     warned.length === 0
       ? ''
-      : `; ${warned.length} warning${warned.length === 1 ? '' : 's'} (${warned.join(', ')}), which do not fail the run`;
+      : `; ${warned.length} warning${warned.length === 1 ? '' : 's'} (${warned.join(', ')}): warnings do not fail the run`;
   if (report.interrupted) {
     const notRun = planned.filter((id) => !results.some((result) => result.id === id));
     return `Stopped by Ctrl-C after ${results.length} of ${planned.length} checks: ${failed.length} failed${
