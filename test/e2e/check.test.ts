@@ -8,7 +8,7 @@ import express from 'express';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { BIN, cleanEnv, spawnCli } from '../helpers/spawn-cli.js';
-import { APP_KEY, APPS, type AppName, type Handler, serveApp, verifies } from '../helpers/webhook-apps.js';
+import { APP_KEY, APPS, type AppName, serveApp, verifies } from '../helpers/webhook-apps.js';
 
 // `check` spawned as a user runs it, against small real apps on 127.0.0.1, each broken one way: each gets
 // exactly one ✗, on its cause, with its fix; the correct and the serial one pass.
@@ -240,37 +240,54 @@ describe('check against real endpoints', () => {
   });
 });
 
+/** `check` in a pseudo-terminal 100 columns wide: what a person sees, and the keys they press. */
+async function onTerminal(args: string[]) {
+  const cwd = await workDir();
+  const command = `stty cols 100 rows 30; exec ${process.execPath} ${BIN} check ${args.join(' ')}`;
+  const started = performance.now();
+  const terminal = spawn('script', ['-qfec', command, '/dev/null'], {
+    cwd,
+    env: cleanEnv({ HOME: cwd, TERM: 'xterm-256color' }),
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  onTestFinished(() => void (terminal.exitCode === null && terminal.kill('SIGKILL')));
+  let screen = '';
+  const waiters: Array<() => void> = [];
+  terminal.stdout.on('data', (chunk: Buffer) => {
+    screen += chunk.toString();
+    for (const waiter of waiters) waiter();
+  });
+  const exited = new Promise<number | null>((resolve) => terminal.on('close', (code) => resolve(code)));
+  /** Seconds from the start until `pattern` is on the screen. */
+  const seen = (pattern: RegExp) =>
+    new Promise<number>((resolve) => {
+      const test = () => (pattern.test(screen) ? resolve((performance.now() - started) / 1000) : undefined);
+      waiters.push(test);
+      test();
+    });
+  return { terminal, exited, seen, screen: () => screen, seconds: () => (performance.now() - started) / 1000 };
+}
+
 describe('check on a terminal', () => {
+  it('Ctrl-C while a check waits keeps the decided lines, says what was not run, and exits 130', async () => {
+    const url = await app({ handler: APPS.slow });
+    const { terminal, exited, seen, screen } = await onTerminal([url, '--webhook-key', APP_KEY]);
+    await seen(/redirects: medical\.document-download — waiting for the answer/);
+    // The byte a person's Ctrl-C sends, through the pseudo-terminal's line discipline.
+    terminal.stdin.write('\u0003');
+    expect(await exited).toBe(130);
+    expect(screen()).toMatch(/✓.*reachable.*a signed ping got 200/);
+    expect(screen()).toMatch(/Stopped by Ctrl-C after 1 of 11 checks: 0 failed; not run: redirects, speed, signatures/);
+  }, 30_000);
+
   it('against a 6 s endpoint, the first lines show within 3 s, a spinner says what it waits for, and the run ends within 40 s', async () => {
-    const handler: Handler = APPS.slow;
-    const url = await app({ handler });
-    const cwd = await workDir();
-    const command = `stty cols 100 rows 30; exec ${process.execPath} ${BIN} check ${url} --webhook-key ${APP_KEY}`;
-    const started = performance.now();
-    const terminal = spawn('script', ['-qfec', command, '/dev/null'], {
-      cwd,
-      env: cleanEnv({ HOME: cwd, TERM: 'xterm-256color' }),
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    onTestFinished(() => void (terminal.exitCode === null && terminal.kill('SIGKILL')));
-    let screen = '';
-    const waiters: Array<() => void> = [];
-    terminal.stdout.on('data', (chunk: Buffer) => {
-      screen += chunk.toString();
-      for (const waiter of waiters) waiter();
-    });
-    const exited = new Promise<number | null>((resolve) => terminal.on('close', (code) => resolve(code)));
-    const seen = (pattern: RegExp) =>
-      new Promise<number>((resolve) => {
-        const test = () => (pattern.test(screen) ? resolve((performance.now() - started) / 1000) : undefined);
-        waiters.push(test);
-        test();
-      });
+    const url = await app({ handler: APPS.slow });
+    const { exited, seen, screen, seconds } = await onTerminal([url, '--webhook-key', APP_KEY]);
     expect(await seen(/✓.*reachable/)).toBeLessThan(3);
     await seen(/redirects: medical\.document-download — waiting for the answer \(up to 5 s\)/);
     expect(await exited).toBe(1);
-    expect((performance.now() - started) / 1000).toBeLessThan(40);
-    expect(screen).toMatch(/✗.*speed/);
-    expect(screen).toMatch(/1 of 11 checks failed: speed; 8 not judged because of it/);
+    expect(seconds()).toBeLessThan(40);
+    expect(screen()).toMatch(/✗.*speed/);
+    expect(screen()).toMatch(/1 of 11 checks failed: speed; 8 not judged because of it/);
   }, 60_000);
 });
