@@ -176,11 +176,11 @@ function findingWords(finding: Finding, result: CheckResult, context: CheckWords
       };
     case 'refuses-real-bytes':
       return {
-        summary: `refused a message as Metriport writes it, with non-ASCII text (${finding.status})`,
+        summary: `refused a message as Metriport writes it, with non-ASCII text (${statusText(finding.status)})`,
         cause:
           finding.status === 401 || finding.status === 403
             ? 'ASCII messages verify and this one does not: the endpoint verifies a re-serialised body that writes non-ASCII text another way (Python’s json.dumps escapes it by default) or reorders keys, so its signature differs from Metriport’s. Real names, addresses and document titles are not ASCII.'
-            : `The endpoint fails on non-ASCII text (${finding.status}), which real names, addresses and document titles carry.`,
+            : `The endpoint fails on non-ASCII text (${statusText(finding.status)}), which real names, addresses and document titles carry.`,
         fix: rawBody(finding.stack),
       };
     case 'shapes-accepted':

@@ -226,6 +226,11 @@ describe('speed: every answer is timed, and a timeout is never a pass', () => {
     expect(marks.speed).toBe('warning');
     expect(result('speed').words.summary).toMatch(/all 19 answered within 5 s, but medical\.document-download took 4\.5 s/);
     expect(result('speed').words.cause).toMatch(/^Delivered: Metriport waits 5 s/);
+    // Of the nineteen requests, the report shows the slow ones.
+    const text = formatCheck(result('speed'), createPalette(0), words);
+    expect(text).toMatch(/^⚠ speed {7}all 19 answered/);
+    expect(text).toMatch(/\n {4}sent medical\.document-download → 200 in 4\.5 s\n {4}sent devices\.health-data → 200 in 4\.5 s\n/);
+    expect(text).toMatch(/\n {4}why: {3}Delivered/);
   });
 
   it('the fix names the stack the answer says it runs on', async () => {

@@ -1,5 +1,6 @@
 import type { ChalkInstance } from 'chalk';
 import type { CheckId } from '../../check/check-ids.js';
+import { DOCS_ANSWER_MS } from '../../check/judges.js';
 import type { CheckProgress, CheckResult, CheckRun, Mark } from '../../check/results.js';
 import { type CheckWordsContext, checkWords, duration, gotText, sentText, waitingText } from '../check-words.js';
 import type { Renderer } from '../render.js';
@@ -87,10 +88,12 @@ export function formatCheck(result: CheckResult, palette: ChalkInstance, context
   }`;
   if (result.mark === 'pass' || result.mark === 'not-judged') return `${head}\n`;
   const lines = [head];
-  const shown = result.exchanges.filter(
-    (exchange) => result.mark === 'warning' || exchange.outcome !== 'answered' || (exchange.status ?? 0) >= 300,
+  // A few requests are all shown; of many (speed's nineteen), the ones that went wrong or were slow.
+  const telling = result.exchanges.filter(
+    (exchange) => exchange.outcome !== 'answered' || (exchange.status ?? 0) >= 300 || exchange.durationMs > DOCS_ANSWER_MS,
   );
-  for (const exchange of (shown.length > 0 ? shown : result.exchanges).slice(0, 3)) {
+  const shown = result.exchanges.length <= 3 || telling.length === 0 ? result.exchanges : telling;
+  for (const exchange of shown.slice(0, 3)) {
     lines.push(palette.dim(`    sent ${visible(sentText(exchange.sent))} → ${gotText(exchange)}`));
   }
   const label = result.mark === 'warning' ? 'why:  ' : 'cause:';
