@@ -134,7 +134,7 @@ export function largeBytes(samples: SampleSource, bytes: number): { body: Buffer
   const message = baseline(samples);
   const patient = firstPatient(message);
   const [template] = documentsOf(message);
-  const one = metriportBytes({ meta: {}, ...template }).length;
+  const one = Buffer.byteLength(JSON.stringify(jsonbOrder(template))) + 1;
   const count = Math.max(1, Math.ceil(bytes / one));
   patient.documents = Array.from({ length: count }, (_, index) => ({
     ...template,

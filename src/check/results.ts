@@ -176,6 +176,11 @@ export interface CheckResult {
    * baseline message (the shape every later check sends) was answered in time.
    */
   dependentsJudged?: boolean;
+  /**
+   * Its own requests that were accepted but took over the 4 s the docs ask (speed judges the types; this is
+   * every later answer): the check is then a warning.
+   */
+  slow?: { timings: Timing[]; stack?: Stack | undefined };
   /** From the check's start to its verdict (0 for one judged on requests another check sent). */
   durationMs?: number;
 }

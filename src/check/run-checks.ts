@@ -8,6 +8,7 @@ import { decodeAnswer, detectStack, headerText } from './answer.js';
 import { type CheckId, PREREQUISITES, withPrerequisites } from './check-ids.js';
 import {
   accepted,
+  DOCS_ANSWER_MS,
   judgeConcurrency,
   judgeIdempotency,
   judgePing,
@@ -109,6 +110,7 @@ export async function runChecks(options: CheckOptions, deps: CheckDeps): Promise
       outcome = { id, mark: 'not-judged', exchanges: [], because: blocker };
     } else {
       outcome = { ...(await steps[id]()), durationMs: Math.round(deps.now() - checkStarted) };
+      if (decided.get('speed')?.mark === 'pass') outcome = withSlowAnswers(outcome, evidence.stack);
       // A check cut short by Ctrl-C decided nothing: it is left out rather than judged on half its answers.
       if (deps.signal.aborted) break;
     }
@@ -116,6 +118,23 @@ export async function runChecks(options: CheckOptions, deps: CheckDeps): Promise
     deps.onProgress({ type: 'decided', result: outcome });
   }
   return { results: [...decided.values()], planned, interrupted: deps.signal.aborted, durationMs: deps.now() - started };
+}
+
+/**
+ * Every answer is timed, not only the speed probe's: a later check that passed on answers of its own slower
+ * than the 4 s the docs ask is a warning naming them, when speed found the types fast (otherwise speed has
+ * said it once). speed and types judge the probe, the ping has its 2 s, and concurrency reports its own
+ * times, since answers that wait in a queue are slower by design.
+ */
+const TIMED_BY_THEMSELVES: ReadonlySet<CheckId> = new Set(['reachable', 'redirects', 'speed', 'types', 'ping', 'concurrency']);
+
+function withSlowAnswers(result: CheckResult, stack: Stack | undefined): CheckResult {
+  if (result.mark !== 'pass' || TIMED_BY_THEMSELVES.has(result.id)) return result;
+  const timings = result.exchanges
+    .filter((exchange) => exchange.sent.kind !== 'message' && exchange.sent.kind !== 'ping')
+    .filter((exchange) => accepted(exchange) && exchange.durationMs > DOCS_ANSWER_MS)
+    .map((exchange) => ({ type: exchange.sent.type, ms: exchange.durationMs }));
+  return timings.length === 0 ? result : { ...result, mark: 'warning', slow: { timings, stack } };
 }
 
 /** The failed check that keeps `id` from being judged: a prerequisite that failed, or was not judged because of one. */

@@ -52,9 +52,18 @@ export function checkWords(result: CheckResult, context: CheckWordsContext): Che
   const finding = result.finding;
   if (finding === undefined) return { requirement, summary: requirement };
   const words = findingWords(finding, result, context);
+  const slow = result.slow;
   return {
     requirement,
     ...words,
+    ...(slow === undefined
+      ? {}
+      : {
+          summary: `${words.summary}; but ${timings(slow.timings)}, over the 4 s the docs ask`,
+          cause:
+            'Delivered: Metriport waits 5 s. But its docs ask for 4 s, and at this pace a busier moment or a cold start loses messages.',
+          fix: answerFirst(slow.stack),
+        }),
     ...(result.next === undefined ? {} : { next: commandLine(result.next, context.hints) }),
   };
 }

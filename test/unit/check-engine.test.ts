@@ -233,6 +233,20 @@ describe('speed: every answer is timed, and a timeout is never a pass', () => {
     expect(text).toMatch(/\n {4}why: {3}Delivered/);
   });
 
+  it("a later check's own slow answer is named too: a 4.6 s answer to the large message warns on size", async () => {
+    const slowOnLarge: Handler = (request, state) => ({
+      ...APPS.correct(request, state),
+      delayMs: request.raw.length > 100_000 ? 4600 : 0,
+    });
+    const { marks, result } = await check(slowOnLarge);
+    expect(failing(marks)).toEqual([]);
+    expect(Object.entries(marks).filter(([, mark]) => mark === 'warning')).toEqual([['size', 'warning']]);
+    expect(result('size').words.summary).toMatch(
+      /^a 25\d\.\d KB document-download: 2xx in 4\.6 s; but medical\.document-download took 4\.6 s, over the 4 s the docs ask$/,
+    );
+    expect(result('size').words.fix).toMatch(/answer 200, then do the work/);
+  });
+
   it('the fix names the stack the answer says it runs on', async () => {
     const express: Handler = (request, state) => {
       const answer = APPS.slow(request, state);
