@@ -1,191 +1,293 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import express from 'express';
-import { describe, expect, it } from 'vitest';
-import { type CliWorld, useCliWorlds } from '../helpers/cli-env.js';
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { BIN, cleanEnv, spawnCli } from '../helpers/spawn-cli.js';
+import { APP_KEY, APPS, type AppName, serveApp, verifies } from '../helpers/webhook-apps.js';
 
-// `check` against small real apps, each wrong in one way the docs warn about: each gets exactly the verdicts
-// it deserves.
+// `check` spawned as a user runs it, against small real apps on 127.0.0.1, each broken one way: each gets
+// exactly one ✗, on its cause, with its fix; the correct and the serial one pass.
 
-const worlds = useCliWorlds();
-const KEY = 'whk_check_key_7PqL2mZx9VbN4';
+const ANSWER_FIRST = 'Metriport gives up after 5 s and marks the request failed; answer first, work after (queue it).';
 
-type Handler = (input: { raw: Buffer; headers: IncomingMessage['headers']; seen: Set<string> }) => {
-  status: number;
-  body?: string;
-  delayMs?: number;
-  headers?: Record<string, string>;
-};
-
-function validSignature(raw: Buffer | string, signature: unknown): boolean {
-  if (typeof signature !== 'string') return false;
-  const expected = createHmac('sha256', KEY).update(raw).digest('hex');
-  return signature.length === expected.length && timingSafeEqual(Buffer.from(signature), Buffer.from(expected));
+interface CheckLine {
+  id: string;
+  mark: 'pass' | 'fail' | 'warning' | 'not-judged';
+  summary: string;
+  cause?: string;
+  fix?: string;
+  next?: string;
+  because?: string;
 }
 
-/** The endpoint Metriport's docs describe: raw body, constant-time compare, pong, idempotent by messageId. */
-const correct: Handler = ({ raw, headers, seen }) => {
-  if (!validSignature(raw, headers['x-metriport-signature'])) return { status: 401 };
-  const body = JSON.parse(raw.toString('utf8'));
-  if (typeof body.ping === 'string') return { status: 200, body: JSON.stringify({ pong: body.ping }) };
-  seen.add(body.meta?.messageId);
-  return { status: 200 };
-};
+/** Cleanup for the test under way: concurrent tests pass their context's own `onTestFinished`. */
+type Finished = typeof onTestFinished;
 
-async function app(handler: Handler): Promise<string> {
-  const seen = new Set<string>();
-  const server: Server = createServer((request: IncomingMessage, response: ServerResponse) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      const answer = handler({ raw: Buffer.concat(chunks), headers: request.headers, seen });
-      const send = () => {
-        response.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
-        response.end(answer.body ?? '');
-      };
-      if (answer.delayMs) setTimeout(send, answer.delayMs);
-      else send();
-    });
+async function workDir(finished: Finished = onTestFinished): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'mw-check-'));
+  finished(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+async function app(input: Parameters<typeof serveApp>[0], finished: Finished = onTestFinished): Promise<string> {
+  const served = await serveApp(input);
+  finished(() => served.close());
+  return served.url;
+}
+
+async function expressApp(build: (server: express.Express) => void, finished: Finished = onTestFinished): Promise<string> {
+  const server = express();
+  build(server);
+  const http = await new Promise<Server>((resolve) => {
+    const started = server.listen(0, '127.0.0.1', () => resolve(started));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  worlds.onCleanup(() => new Promise((resolve) => server.close(resolve)));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhook`;
+  finished(
+    () =>
+      new Promise<void>((resolve) => {
+        http.closeAllConnections();
+        http.close(() => resolve());
+      }),
+  );
+  return `http://127.0.0.1:${(http.address() as AddressInfo).port}/webhook`;
 }
 
-async function check(world: CliWorld, url: string, only?: string) {
-  const run = world.spawn(['check', url, '--webhook-key', KEY, '--json', ...(only === undefined ? [] : ['--only', only])]);
+async function check(url: string, extra: string[] = [], finished: Finished = onTestFinished) {
+  const cwd = await workDir(finished);
+  const started = performance.now();
+  const run = spawnCli(['check', url, '--webhook-key', APP_KEY, '--json', ...extra], { cwd, env: { HOME: cwd } });
+  finished(() => void (run.child.exitCode === null && run.child.kill('SIGKILL')));
   const { code } = await run.exited;
-  const results = run
+  const results: CheckLine[] = run
     .stdout()
     .trim()
     .split('\n')
     .filter(Boolean)
     .map((line) => JSON.parse(line));
-  return { code, results, verdicts: Object.fromEntries(results.map((result) => [result.id, result.ok])) as Record<string, boolean> };
+  const marks = Object.fromEntries(results.map((result) => [result.id, result.mark]));
+  return { code, results, marks, cwd, stderr: run.stderr(), seconds: (performance.now() - started) / 1000 };
 }
 
-describe('check', () => {
-  it('a correct endpoint passes every check, exit 0, and the report card says so', async () => {
-    const world = await worlds.newWorld();
-    const url = await app(correct);
-    const { code, verdicts } = await check(world, url);
-    expect(verdicts).toEqual({
-      ping: true,
-      refusals: true,
-      'raw-bytes': true,
-      types: true,
-      idempotency: true,
-      size: true,
-      speed: true,
-      redirects: true,
-    });
+const failing = (results: CheckLine[]) => results.filter((result) => result.mark === 'fail').map((result) => result.id);
+
+describe('check against real endpoints', () => {
+  it.concurrent('a correct endpoint passes every check, exit 0, and the report card says so', async ({
+    expect,
+    onTestFinished: finished,
+  }) => {
+    const url = await app({ handler: APPS.correct }, finished);
+    const { code, results } = await check(url, [], finished);
+    expect(results.map((result) => [result.id, result.mark])).toEqual(
+      ['reachable', 'redirects', 'speed', 'signatures', 'ping', 'raw-bytes', 'shapes', 'types', 'idempotency', 'size', 'concurrency'].map(
+        (id) => [id, 'pass'],
+      ),
+    );
     expect(code).toBe(0);
-    const human = world.spawn(['check', url, '--webhook-key', KEY, '--only', 'ping,raw-bytes']);
+    const human = spawnCli(['check', url, '--webhook-key', APP_KEY, '--only', 'types'], { cwd: await workDir(finished) });
     expect((await human.exited).code).toBe(0);
-    expect(human.stdout()).toMatch(/^✓ ping {2}answers the ping with 200/m);
-    expect(human.stderr()).toMatch(/All 2 checks passed\./);
+    expect(human.stdout()).toMatch(/^✓ types {7}19 types and one that does not exist yet: all 2xx, slowest \S+ \d+ ms$/m);
+    expect(human.stderr()).toMatch(/All 5 checks passed \(/);
   });
 
-  it.each<[string, Handler, string, string, RegExp]>([
-    ['accepts unsigned requests', () => ({ status: 200 }), 'refusals', 'refusals', /a message with no x-metriport-signature got 200/],
-    [
-      'verifies a re-serialised body',
-      ({ raw, headers }) =>
-        validSignature(JSON.stringify(JSON.parse(raw.toString('utf8'))), headers['x-metriport-signature'])
-          ? { status: 200, body: JSON.stringify({ pong: JSON.parse(raw.toString()).ping }) }
-          : { status: 401 },
-      'raw-bytes',
-      'raw-bytes',
-      /verifies a re-parsed, re-serialised body/,
-    ],
-    [
-      'is slow on one type',
-      (input) => ({ ...correct(input), delayMs: JSON.parse(input.raw.toString()).meta?.type === 'medical.consolidated-data' ? 4300 : 0 }),
-      'types,speed',
-      'speed',
-      /slow: medical\.consolidated-data \(\d+ ms\)/,
-    ],
-    [
-      'redirects',
-      (input) =>
-        JSON.parse(input.raw.toString()).ping
-          ? correct(input)
-          : { status: 302, headers: { location: 'https://elsewhere.example.com/webhook' } },
-      'ping,redirects',
-      'redirects',
-      /were redirects to https:\/\/elsewhere\.example\.com\/webhook/,
-    ],
-    [
-      'never answers the ping',
-      (input) => (JSON.parse(input.raw.toString()).ping ? { status: 200, body: '{}' } : correct(input)),
-      'ping',
-      'ping',
-      /not \{"pong": <the ping value>\}/,
-    ],
-    [
-      'refuses a repeated messageId',
-      (input) => {
-        const id = JSON.parse(input.raw.toString()).meta?.messageId;
-        if (input.seen.has(id)) return { status: 409 };
-        return correct(input);
-      },
-      'idempotency',
-      'idempotency',
-      /the same message again \(same meta\.messageId\) got 409/,
-    ],
-  ])('an endpoint that %s fails exactly that check, with the cause, exit 1', async (_name, handler, only, failing, cause) => {
-    const world = await worlds.newWorld();
-    const { code, results } = await check(world, await app(handler), only);
+  it.concurrent('a correct endpoint that handles one request at a time (300 ms each) passes, exit 0', async ({
+    expect,
+    onTestFinished: finished,
+  }) => {
+    const { code, results, marks } = await check(await app({ handler: APPS.correct, serialMs: 300 }, finished), [], finished);
+    expect(failing(results)).toEqual([]);
+    expect(code).toBe(0);
+    expect(marks).toMatchObject({ speed: 'pass', size: 'pass', idempotency: 'pass' });
+    // 20 in flight at 300 ms each: the last ones wait past 5 s. Metriport sends one at a time per flow, so
+    // that is information (a warning), not a ✗.
+    const concurrency = results.find((result) => result.id === 'concurrency');
+    expect(concurrency?.summary).toMatch(/one at a time 5\/5 · 5 in flight 5\/5 · 20 in flight \d+\/20/);
+  }, 90_000);
+
+  it.concurrent('an Express app that works 6 s before answering: one ✗ on speed with the Express fix, the run ends within 40 s', async ({
+    expect,
+    onTestFinished: finished,
+  }) => {
+    const url = await expressApp(
+      (server) =>
+        server.post('/webhook', express.raw({ type: '*/*', limit: '50mb' }), (request, response) => {
+          if (!verifies(request.body as Buffer, request.header('x-metriport-signature'))) return void response.sendStatus(401);
+          const message = JSON.parse((request.body as Buffer).toString('utf8'));
+          if (message.ping) return void response.json({ pong: message.ping });
+          setTimeout(() => response.sendStatus(200), 6000);
+        }),
+      finished,
+    );
+    const { code, results, seconds } = await check(url, [], finished);
+    expect(failing(results)).toEqual(['speed']);
+    expect(results.filter((result) => result.id !== 'speed').every((result) => ['pass', 'not-judged'].includes(result.mark))).toBe(true);
+    const speed = results.find((result) => result.id === 'speed');
+    expect(speed?.fix?.startsWith(ANSWER_FIRST)).toBe(true);
+    expect(speed?.fix).toMatch(/Express \(x-powered-by: Express\): verify, store the message, `res\.sendStatus\(200\)`/);
     expect(code).toBe(1);
-    for (const result of results) expect({ id: result.id, ok: result.ok }).toEqual({ id: result.id, ok: result.id !== failing });
-    expect(results.find((result) => result.id === failing)?.cause).toMatch(cause);
+    expect(seconds).toBeLessThan(40);
+  }, 60_000);
+
+  it.concurrent('an endpoint that never answers a message fails speed, also with --only speed (a timeout is never a pass)', async ({
+    expect,
+    onTestFinished: finished,
+  }) => {
+    const url = await app({ handler: APPS.neverAnswers }, finished);
+    const all = await check(url, [], finished);
+    expect(failing(all.results)).toEqual(['speed']);
+    expect(all.seconds).toBeLessThan(40);
+    const only = await check(url, ['--only', 'speed'], finished);
+    expect(only.marks).toEqual({ reachable: 'pass', redirects: 'pass', speed: 'fail' });
+    expect(only.code).toBe(1);
+  }, 90_000);
+
+  it.each<{ app: AppName; id: string; summary: RegExp; fix: RegExp }>([
+    { app: 'wrongKey', id: 'signatures', summary: /refused correctly signed messages \(401\)/, fix: /HMAC-SHA256 of the raw body/ },
+    {
+      app: 'pythonStyle',
+      id: 'raw-bytes',
+      summary: /refused a message as Metriport writes it, with non-ASCII text/,
+      fix: /Verify the bytes received, before parsing/,
+    },
+    {
+      app: 'redirects',
+      id: 'redirects',
+      summary: /got 302 to https:\/\/app\.example\.com\/webhook\//,
+      fix: /Register the URL the redirect points to/,
+    },
+    { app: 'duplicates500', id: 'idempotency', summary: /the same message again got 500/, fix: /idempotency key/ },
+    { app: 'needsRequestId', id: 'shapes', summary: /choked on no meta\.requestId \(500\)/, fix: /read meta\.requestId as optional/ },
+    {
+      app: 'needsDocuments',
+      id: 'shapes',
+      summary: /choked on documents: \[\] \(500\)/,
+      fix: /treat documents as optional and possibly empty/,
+    },
+  ])('$app: exactly one ✗, on $id, with its fix; the rest ✓ or not judged; exit 1', async ({ app: name, id, summary, fix }) => {
+    const { code, results } = await check(await app({ handler: APPS[name] }));
+    expect(failing(results)).toEqual([id]);
+    expect(results.filter((result) => result.id !== id).map((result) => result.mark)).not.toContain('warning');
+    const failed = results.find((result) => result.id === id);
+    expect(failed?.summary).toMatch(summary);
+    expect(failed?.fix).toMatch(fix);
+    expect(code).toBe(1);
+    if (name === 'wrongKey') expect(failed?.next).toMatch(/ key$/);
   });
 
-  it("an Express app written as Metriport's docs show passes; the same app with express.json() before verifying fails raw-bytes, and says why", async () => {
-    const world = await worlds.newWorld();
-    const listenExpress = async (build: (server: express.Express) => void) => {
-      const server = express();
-      build(server);
-      const http = await new Promise<Server>((resolve) => {
-        const started = server.listen(0, '127.0.0.1', () => resolve(started));
-      });
-      worlds.onCleanup(() => new Promise((resolve) => http.close(resolve)));
-      return `http://127.0.0.1:${(http.address() as AddressInfo).port}/webhook`;
-    };
-    const answer = (payload: { ping?: string }, response: express.Response) =>
-      payload.ping ? response.json({ pong: payload.ping }) : response.sendStatus(200);
-
-    const docs = await listenExpress((server) =>
-      server.post('/webhook', express.raw({ type: '*/*', limit: '50mb' }), (request, response) => {
-        if (!validSignature(request.body as Buffer, request.header('x-metriport-signature'))) return response.sendStatus(401);
-        return answer(JSON.parse((request.body as Buffer).toString('utf8')), response);
-      }),
-    );
-    const good = await check(world, docs);
-    expect(good.code).toBe(0);
-    expect(Object.values(good.verdicts).every(Boolean)).toBe(true);
-
-    const parsedFirst = await listenExpress((server) =>
+  it("an Express app that verifies JSON.stringify(req.body) delivers every real message: it passes, with raw-bytes' warning", async () => {
+    const url = await expressApp((server) =>
       server.post('/webhook', express.json({ limit: '50mb' }), (request, response) => {
-        if (!validSignature(JSON.stringify(request.body), request.header('x-metriport-signature'))) return response.sendStatus(401);
-        return answer(request.body as { ping?: string }, response);
+        if (!verifies(JSON.stringify(request.body), request.header('x-metriport-signature'))) return void response.sendStatus(401);
+        if (request.body.ping) return void response.json({ pong: request.body.ping });
+        response.sendStatus(200);
       }),
     );
-    const bad = await check(world, parsedFirst, 'ping,refusals,raw-bytes');
-    expect(bad.code).toBe(1);
-    expect(bad.verdicts).toEqual({ ping: true, refusals: true, 'raw-bytes': false });
-    const rawBytes = bad.results.find((result) => result.id === 'raw-bytes');
-    expect(rawBytes.cause).toMatch(/verifies a re-parsed, re-serialised body/);
-    expect(rawBytes.fix).toMatch(/express\.raw\(/);
+    const { code, results } = await check(url);
+    expect(failing(results)).toEqual([]);
+    const rawBytes = results.find((result) => result.id === 'raw-bytes');
+    expect(rawBytes?.mark).toBe('warning');
+    expect(rawBytes?.cause).toMatch(/works today because Metriport's bytes are themselves JSON\.stringify output/);
+    expect(rawBytes?.fix).toMatch(/Express \(x-powered-by: Express\): `express\.raw\(/);
+    expect(code).toBe(0);
+  });
+
+  it.each<AppName>(['bomPong', 'gzipPong'])('%s: the pong is healthy for Metriport, ping ✓', async (name) => {
+    const { code, marks } = await check(await app({ handler: APPS[name] }), ['--only', 'ping']);
+    expect(marks.ping).toBe('pass');
+    expect(code).toBe(0);
+  });
+
+  it('--junit writes a report a JUnit parser reads: a testcase per check, the failure and the skips', async () => {
+    const { code, cwd } = await check(await app({ handler: APPS.redirects }), ['--junit', 'webhook-check.xml']);
+    expect(code).toBe(1);
+    const xml = await readFile(join(cwd, 'webhook-check.xml'), 'utf8');
+    expect(XMLValidator.validate(xml)).toBe(true);
+    const suite = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', isArray: (name) => name === 'testcase' }).parse(xml)
+      .testsuites.testsuite;
+    expect(suite).toMatchObject({ tests: '11', failures: '1', skipped: '9', errors: '0' });
+    const failure = suite.testcase.find((item: { name: string }) => item.name === 'redirects').failure;
+    expect(failure.message).toMatch(/^got 302 to https:\/\/app\.example\.com\/webhook\/$/);
+    expect(failure['#text']).toMatch(/sent a signed ping → 302[\s\S]*cause: Metriport does not follow redirects[\s\S]*fix: Register/);
+    expect(suite.testcase.find((item: { name: string }) => item.name === 'types').skipped.message).toBe('not judged: redirects failed');
+  });
+
+  it('Ctrl-C keeps what was decided, says where it stopped, and exits 130', async () => {
+    const url = await app({ handler: APPS.slow });
+    const cwd = await workDir();
+    const run = spawnCli(['check', url, '--webhook-key', APP_KEY, '--junit', 'partial.xml'], { cwd });
+    onTestFinished(() => void (run.child.exitCode === null && run.child.kill('SIGKILL')));
+    await run.waitFor(/✓ reachable/, 'stdout');
+    run.child.kill('SIGINT');
+    expect((await run.exited).code).toBe(130);
+    expect(run.stdout()).toMatch(/^✓ reachable /m);
+    expect(run.stderr()).toMatch(/Stopped by Ctrl-C after 1 of 11 checks: 0 failed; not run: redirects, speed, /);
+    const suite = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(
+      await readFile(join(cwd, 'partial.xml'), 'utf8'),
+    ).testsuites.testsuite;
+    expect(suite).toMatchObject({ tests: '11', skipped: '10', failures: '0' });
   });
 
   it('usage errors exit 2 with a next step', async () => {
-    const world = await worlds.newWorld();
-    const notUrl = world.spawn(['check', 'localhost:3000', '--webhook-key', KEY]);
+    const cwd = await workDir();
+    const notUrl = spawnCli(['check', 'localhost:3000', '--webhook-key', APP_KEY], { cwd });
     expect((await notUrl.exited).code).toBe(2);
-    const badOnly = world.spawn(['check', 'http://127.0.0.1:9/webhook', '--webhook-key', KEY, '--only', 'pong']);
+    const badOnly = spawnCli(['check', 'http://127.0.0.1:9/webhook', '--webhook-key', APP_KEY, '--only', 'pong'], { cwd });
     expect((await badOnly.exited).code).toBe(2);
     expect(badOnly.stderr()).toMatch(/--only pong is not a check\. Did you mean ping\?/);
   });
+});
+
+/** `check` in a pseudo-terminal 100 columns wide: what a person sees, and the keys they press. */
+async function onTerminal(args: string[]) {
+  const cwd = await workDir();
+  const command = `stty cols 100 rows 30; exec ${process.execPath} ${BIN} check ${args.join(' ')}`;
+  const started = performance.now();
+  const terminal = spawn('script', ['-qfec', command, '/dev/null'], {
+    cwd,
+    env: cleanEnv({ HOME: cwd, TERM: 'xterm-256color' }),
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  onTestFinished(() => void (terminal.exitCode === null && terminal.kill('SIGKILL')));
+  let screen = '';
+  const waiters: Array<() => void> = [];
+  terminal.stdout.on('data', (chunk: Buffer) => {
+    screen += chunk.toString();
+    for (const waiter of waiters) waiter();
+  });
+  const exited = new Promise<number | null>((resolve) => terminal.on('close', (code) => resolve(code)));
+  /** Seconds from the start until `pattern` is on the screen. */
+  const seen = (pattern: RegExp) =>
+    new Promise<number>((resolve) => {
+      const test = () => (pattern.test(screen) ? resolve((performance.now() - started) / 1000) : undefined);
+      waiters.push(test);
+      test();
+    });
+  return { terminal, exited, seen, screen: () => screen, seconds: () => (performance.now() - started) / 1000 };
+}
+
+describe('check on a terminal', () => {
+  it('Ctrl-C while a check waits keeps the decided lines, says what was not run, and exits 130', async () => {
+    const url = await app({ handler: APPS.slow });
+    const { terminal, exited, seen, screen } = await onTerminal([url, '--webhook-key', APP_KEY]);
+    await seen(/redirects: medical\.document-download — waiting for the answer/);
+    // The byte a person's Ctrl-C sends, through the pseudo-terminal's line discipline.
+    terminal.stdin.write('\u0003');
+    expect(await exited).toBe(130);
+    expect(screen()).toMatch(/✓.*reachable.*a signed ping got 200/);
+    expect(screen()).toMatch(/Stopped by Ctrl-C after 1 of 11 checks: 0 failed; not run: redirects, speed, signatures/);
+  }, 30_000);
+
+  it('against a 6 s endpoint, the first lines show within 3 s, a spinner says what it waits for, and the run ends within 40 s', async () => {
+    const url = await app({ handler: APPS.slow });
+    const { exited, seen, screen, seconds } = await onTerminal([url, '--webhook-key', APP_KEY]);
+    expect(await seen(/✓.*reachable/)).toBeLessThan(3);
+    await seen(/redirects: medical\.document-download — waiting for the answer \(up to 5 s\)/);
+    expect(await exited).toBe(1);
+    expect(seconds()).toBeLessThan(40);
+    expect(screen()).toMatch(/✗.*speed/);
+    expect(screen()).toMatch(/1 of 11 checks failed: speed; 8 not judged because of it/);
+  }, 60_000);
 });

@@ -64,7 +64,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   config: ['metriport', 'samples', 'util', 'errors', 'next-command'],
   listen: ['receiver', 'capture', 'account', 'state', 'config', 'webhook', 'tunnel', 'metriport', 'http', 'util', 'errors', 'next-command'],
   emulator: ['webhook', 'metriport', 'samples', 'http', 'util', 'errors'],
-  check: ['webhook', 'metriport', 'samples', 'http', 'util', 'errors'],
+  check: ['webhook', 'metriport', 'samples', 'http', 'util', 'errors', 'next-command'],
   output: [
     'listen',
     'account',

@@ -1,3 +1,4 @@
+import { CHECK_IDS } from '../../check/check-ids.js';
 import { API_OPTIONS } from '../../config/api-options.js';
 
 export const CHECK_ARGUMENTS = [
@@ -9,7 +10,8 @@ export const CHECK_OPTIONS = [
     flags: '--webhook-key <key>',
     description: 'the key your endpoint verifies with (env: METRIPORT_WEBHOOK_KEY; else read from the account when an API key is given)',
   },
-  { flags: '--only <checks>', description: 'comma-separated: ping, refusals, raw-bytes, types, speed, redirects, idempotency, size' },
-  { flags: '--json', description: 'print one JSON object per check' },
+  { flags: '--only <checks>', description: `comma-separated, with what they need run first: ${CHECK_IDS.join(', ')}` },
+  { flags: '--json', description: 'print one JSON object per check, as each is decided' },
+  { flags: '--junit <file>', description: 'also write a JUnit XML report (one testcase per check) for CI' },
   ...API_OPTIONS,
 ] as const;

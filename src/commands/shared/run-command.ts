@@ -81,7 +81,9 @@ export async function runCommand<Input extends { flags: object }>(
     const printed = render.result(result, view);
     if (printed.waited !== undefined) await spinner.end(printed.waited);
     print(printed);
-    // A result with `ok: false`: what the command did failed (the README's exit code 1).
+    // A result with `interrupted: true`: Ctrl-C stopped it after what it had done was printed (130, as a
+    // shell reports a SIGINT). With `ok: false`: what the command did failed (the README's exit code 1).
+    if ((result as { interrupted?: boolean }).interrupted === true) return 130;
     return (result as { ok?: boolean }).ok === false ? 1 : 0;
   } catch (error) {
     spinner.stop();
