@@ -194,6 +194,33 @@ describe('check against real endpoints', () => {
     expect(code).toBe(0);
   });
 
+  it('an answer that trickles for 7 s is delivered, as Metriport counts time (without data): a warning, not a ✗', async () => {
+    const url = await expressApp((server) =>
+      server.post('/webhook', express.raw({ type: '*/*', limit: '50mb' }), (request, response) => {
+        if (!verifies(request.body as Buffer, request.header('x-metriport-signature'))) return void response.sendStatus(401);
+        const message = JSON.parse((request.body as Buffer).toString());
+        if (message.ping) return void response.json({ pong: message.ping });
+        if (message.meta?.type !== 'patient.admit') return void response.sendStatus(200);
+        // Headers at once, then a byte a second for 7 s: never 5 s without data.
+        response.writeHead(200, { 'content-type': 'text/plain' });
+        let sent = 0;
+        const drip = setInterval(() => {
+          sent += 1;
+          if (sent < 7) response.write('.');
+          else {
+            clearInterval(drip);
+            response.end('.');
+          }
+        }, 1000);
+        response.on('close', () => clearInterval(drip));
+      }),
+    );
+    const { code, marks, results } = await check(url, ['--only', 'speed']);
+    expect(marks.speed).toBe('warning');
+    expect(JSON.stringify(results.find((result) => result.id === 'speed'))).toContain('patient.admit');
+    expect(code).toBe(0);
+  });
+
   it.each<AppName>(['bomPong', 'gzipPong'])('%s: the pong is healthy for Metriport, ping ✓', async (name) => {
     const { code, marks } = await check(await app({ handler: APPS[name] }), ['--only', 'ping']);
     expect(marks.ping).toBe('pass');
