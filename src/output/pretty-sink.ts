@@ -1,5 +1,6 @@
 import type { ChalkInstance } from 'chalk';
 import type { MessageOutcome } from '../receiver/receiver.js';
+import { isRecord } from '../util/json.js';
 import { createRateLimit } from '../util/rate-limit.js';
 import { maskSecret } from '../util/secret.js';
 import { humanBytes } from '../util/units.js';
@@ -64,10 +65,29 @@ export function createPrettySink(options: PrettySinkOptions): Sink {
     lastThinnedAt = atMs;
     return oneLine;
   };
+  // Flows: when a message answers the same API request as an earlier one (its `meta.requestId`), its line points
+  // at that flow's first message (by the short id on its line) and says how long after it came. The newest
+  // requests are remembered.
+  const flowStarts = new Map<string, { atMs: number; messageId: string | undefined }>();
+  const flowOf = (message: ReceivedMessage) => {
+    const requestId = requestIdOf(message.payload);
+    if (requestId === undefined) return undefined;
+    const atMs = message.receivedAt.getTime();
+    const first = flowStarts.get(requestId);
+    if (first !== undefined) return { firstMessageId: first.messageId, afterMs: atMs - first.atMs };
+    flowStarts.set(requestId, { atMs, messageId: message.messageId });
+    if (flowStarts.size > REMEMBERED_FLOWS) flowStarts.delete(flowStarts.keys().next().value as string);
+    return undefined;
+  };
   return {
     write(event) {
       if (event.type !== 'message') return;
-      const shape = { ...shapeFor(event.message.receivedAt), columns: options.columns?.(), footnote: !footnoteSaid };
+      const shape = {
+        ...shapeFor(event.message.receivedAt),
+        columns: options.columns?.(),
+        footnote: !footnoteSaid,
+        flow: flowOf(event.message),
+      };
       const text = formatMessage(event.message, event.outcome, shape);
       footnoteSaid ||= text.includes('--full shows whole payloads');
       options.out.write(text);
@@ -85,6 +105,8 @@ export interface MessageShape {
   columns?: number | undefined;
   /** Whether a cut preview says how to see more (once per session), or only `…`. */
   footnote?: boolean | undefined;
+  /** This message answers the same request as an earlier one (a flow): that flow's first message, and how long after it. */
+  flow?: { firstMessageId: string | undefined; afterMs: number } | undefined;
 }
 
 /**
@@ -98,7 +120,8 @@ export function formatMessage(message: ReceivedMessage, outcome: MessageOutcome,
   const failed = payloadOutcome(message.type, message.payload) === 'failed';
   const time = clock(message.receivedAt);
   const type = visible(message.type);
-  const id = visible(shortId(message.messageId));
+  const flow = options.flow;
+  const id = `${visible(shortId(message.messageId))}${flow === undefined ? '' : ` ↳ ${visible(shortId(flow.firstMessageId))} +${seconds(flow.afterMs)}`}`;
   const answered = `→ ${describeAnswer(outcome)}${message.verifiedBy === 'webhook-key' ? ' (legacy x-webhook-key)' : ''}`;
   let summary = visible(summarizePayload(message.type, message.payload));
   if (options.columns !== undefined) {
@@ -109,7 +132,7 @@ export function formatMessage(message: ReceivedMessage, outcome: MessageOutcome,
   const header = [
     palette.dim(time),
     palette.bold.blue(type),
-    id,
+    flow === undefined ? id : palette.dim(id),
     ...(summary === '' ? [] : [failed ? palette.red(summary) : summary]),
     (ok ? palette.dim : palette.red)(answered),
   ].join('  ');
@@ -136,6 +159,19 @@ export function formatMessage(message: ReceivedMessage, outcome: MessageOutcome,
       palette.dim(options.footnote ? `  … first ${PREVIEW_LINES} lines; --full shows whole payloads, --no-preview one line each` : '  …'),
     );
   return `${lines.join('\n')}\n\n`;
+}
+
+/** API requests whose flows are remembered by the terminal view (the oldest forgotten first). */
+const REMEMBERED_FLOWS = 1000;
+
+/** `meta.requestId`: the API request a message answers (what ties a flow's messages together). */
+function requestIdOf(payload: unknown): string | undefined {
+  const meta = isRecord(payload) && isRecord(payload.meta) ? payload.meta : undefined;
+  return typeof meta?.requestId === 'string' && meta.requestId !== '' ? meta.requestId : undefined;
+}
+
+function seconds(ms: number): string {
+  return ms < 1000 ? `${Math.max(0, Math.round(ms))} ms` : `${(ms / 1000).toFixed(1)} s`;
 }
 
 /** What Metriport got back, and the app's answer when forwarding: `200`, `502 · app unreachable (…)`. */

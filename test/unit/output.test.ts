@@ -122,6 +122,24 @@ describe('terminal view', () => {
     expect(header).toContain(createPalette(1).red('patient p-1 failed'));
   });
 
+  it('points a message at the first of its flow (same meta.requestId), with how long after it came', () => {
+    const written: string[] = [];
+    const sink = createPrettySink({ out: { write: (text) => written.push(String(text)) }, palette: plain, preview: 'none' });
+    const ofFlow = (messageId: string, type: string, atMs: number, requestId = 'req-1') => ({
+      ...message,
+      messageId,
+      type,
+      receivedAt: new Date(atMs),
+      payload: { meta: { messageId, requestId, type }, patients: [] },
+    });
+    sink.write({ type: 'message', message: ofFlow('aaaaaaaa-1', 'medical.document-download', 1000), outcome });
+    sink.write({ type: 'message', message: ofFlow('bbbbbbbb-2', 'medical.document-conversion', 2500), outcome });
+    sink.write({ type: 'message', message: ofFlow('cccccccc-3', 'patient.admit', 2600, 'req-2'), outcome });
+    expect(written[0]).toMatch(/ {2}aaaaaaaa {2}/);
+    expect(written[1]).toMatch(/ {2}bbbbbbbb ↳ aaaaaaaa \+1\.5 s {2}/);
+    expect(written[2]).toMatch(/ {2}cccccccc {2}/);
+  });
+
   it('says how to see more once: later cut previews end with …', () => {
     const big = { meta: { type: 'x' }, items: Array.from({ length: 50 }, (_, i) => ({ i })) };
     const written: string[] = [];
