@@ -2,7 +2,8 @@ import { STATUS_CODES } from 'node:http';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import { listenOn } from '../http/listen-on.js';
 import type { ApiErrorBody } from '../metriport/types.js';
-import { isRecord } from '../util/json.js';
+import { isRecord, nestsDeeperThan } from '../util/json.js';
+import { isLoopback } from '../util/loopback.js';
 import { sameSecret } from '../util/secret.js';
 import { type AccountOptions, EmulatedAccount } from './account.js';
 import { ApiError, ValidationError } from './api-errors.js';
@@ -175,6 +176,13 @@ export function buildEmulatorApp(options: EmulatorOptions): EmulatorApp {
   installParsers(app);
 
   app.addHook('onRequest', async (request, reply) => {
+    // Only this machine may drive the emulator: a Host that is not one of its own names is DNS rebinding, and
+    // a web page's Origin from elsewhere would reach it through the browser (the public default key and CORS *
+    // would let any page read the account and, through sample-payload, local services' answers).
+    const boundHost = new URL(origin).hostname;
+    if (!isOwnHost(request.headers.host, boundHost) || !isOwnOrigin(request.headers.origin, boundHost)) {
+      return reply.code(403).send({ message: 'Forbidden' });
+    }
     // A presigned URL is its own authorisation (S3, not the API).
     if (request.url.startsWith(`${S3_PREFIX}/`)) return;
     if (request.method === 'OPTIONS') {
@@ -275,6 +283,9 @@ export function buildEmulatorApp(options: EmulatorOptions): EmulatorApp {
  * Metriport's API is Express with its JSON and urlencoded parsers: any content type is accepted, an empty or
  * unknown body reads as {}, and only malformed JSON is refused. Uploads to presigned URLs keep their bytes.
  */
+/** How deep a JSON body may nest: far beyond any Metriport payload, far below what V8 can serialise. */
+const MAX_JSON_DEPTH = 512;
+
 function installParsers(app: FastifyInstance): void {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (request, body, done) => {
@@ -286,6 +297,11 @@ function installParsers(app: FastifyInstance): void {
     const type = String(request.headers['content-type'] ?? '');
     const text = bytes.toString('utf8');
     if (/json/i.test(type) && text.trim() !== '') {
+      // What it stores is listed and sent again later: a body too deep to serialise would break those for good.
+      if (nestsDeeperThan(text, MAX_JSON_DEPTH)) {
+        done(Object.assign(new Error(`The JSON body nests deeper than ${MAX_JSON_DEPTH} levels.`), { statusCode: 400 }), undefined);
+        return;
+      }
       try {
         done(null, JSON.parse(text));
       } catch (error) {
@@ -358,4 +374,17 @@ function sendError(
     name: STATUS_CODES[input.status] ?? 'Error',
   };
   return reply.code(input.status).send(input.additionalInfo === undefined ? body : { ...body, additionalInfo: input.additionalInfo });
+}
+
+/** The Host header names this machine (a loopback name or address, or the host the emulator was bound to). */
+function isOwnHost(host: string | undefined, boundHost: string | undefined): boolean {
+  if (host === undefined) return false;
+  const name = URL.canParse(`http://${host}`) ? new URL(`http://${host}`).hostname : '';
+  return isLoopback(name) || (boundHost !== undefined && name === boundHost);
+}
+
+/** No Origin (not a browser), or a page served from this machine. */
+function isOwnOrigin(origin: string | undefined, boundHost: string | undefined): boolean {
+  if (origin === undefined) return true;
+  return URL.canParse(origin) && isOwnHost(new URL(origin).host, boundHost);
 }

@@ -392,3 +392,39 @@ describe('emulator: as Metriport stores and retries', () => {
     expect(JSON.parse(app.requests.at(-1)?.body.toString() ?? '{}').meta.messageId).toBe(resent.meta.messageId);
   });
 });
+
+// The third attack round: the emulator had no Host check, and its public default key with CORS * let any web
+// page read the account's webhook key and, through sample-payload, what local services answer.
+describe('emulator: only this machine drives it', () => {
+  const app = () => buildEmulatorApp({ apiKey: API_KEY, allowLocalUrls: true }).app;
+  const get = (headers: Record<string, string>) =>
+    app().inject({ method: 'GET', url: '/settings', headers: { 'x-api-key': API_KEY, ...headers } });
+
+  it('refuses a Host that is not one of its own names (DNS rebinding) and a web page from elsewhere', async () => {
+    expect((await get({ host: 'evil.example:4748' })).statusCode).toBe(403);
+    expect((await get({ host: '127.0.0.1.nip.io:4748' })).statusCode).toBe(403);
+    expect((await get({ host: '127.0.0.1:4748', origin: 'https://evil.example' })).statusCode).toBe(403);
+    expect((await get({ host: '127.0.0.1:4748', origin: 'null' })).statusCode).toBe(403);
+  });
+
+  it('answers its own names, with no Origin (a script, an SDK) or a page served from this machine', async () => {
+    for (const host of ['127.0.0.1:4748', 'localhost:4748', '[::1]:4748']) expect((await get({ host })).statusCode, host).toBe(200);
+    expect((await get({ host: '127.0.0.1:4748', origin: 'http://localhost:3000' })).statusCode).toBe(200);
+  });
+
+  it('refuses a body nested too deep to list or send again, and its request list keeps working', async () => {
+    const emulator = await running();
+    const deep = `{"meta":{"type":"x.deep"},"v":${'['.repeat(5000)}${']'.repeat(5000)}}`;
+    const refused = await fetch(`${emulator.url}/emulator/messages`, {
+      method: 'POST',
+      headers: { 'x-api-key': API_KEY, 'content-type': 'application/json' },
+      body: deep,
+    });
+    expect(refused.status).toBe(400);
+    expect((await refused.json()).detail).toMatch(/nests deeper than 512 levels/);
+    await emulator.account.send({ meta: { type: 'a.fine' } });
+    const list = await fetch(`${emulator.url}/settings/webhook/request`, { headers: { 'x-api-key': API_KEY } });
+    expect(list.status).toBe(200);
+    expect((await list.json()).requests.map((row: { type: string }) => row.type)).toEqual(['a.fine']);
+  });
+});
