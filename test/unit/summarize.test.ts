@@ -28,7 +28,7 @@ const expected: Record<string, string> = {
 };
 
 const expectedFailed: Record<string, string> = {
-  'medical.document-download': `patient ${P1} failed 0 docs`,
+  'medical.document-download': `patient ${P1} failed`,
   'medical.consolidated-data': `patient ${P1} failed as json`,
   'message.status': `message 0195da00-5555-7666-8777-000000000001 patient ${P1} failed: The recipient's direct address rejected the message`,
   'network-query.lab': `patient ${P1} source lab (Example Reference Lab) failed`,
