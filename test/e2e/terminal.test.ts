@@ -1,4 +1,5 @@
 import { execFile, spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { useCliWorlds } from '../helpers/cli-env.js';
@@ -57,11 +58,43 @@ complete_for metriport-webhook trigger network-query.h`;
     ]);
   });
 
+  it('completes values: message types for --events and requests --type, --env, check names, flows and faults', () => {
+    const script = `source <(${process.execPath} ${BIN} completion bash)
+complete_for() { COMP_WORDS=("$@"); COMP_CWORD=$(( \${#COMP_WORDS[@]} - 1 )); _metriport_webhook; echo "\${COMPREPLY[*]}"; }
+complete_for metriport-webhook requests --type patient.a
+complete_for metriport-webhook listen --env ""
+complete_for metriport-webhook listen --events medical.,network-query.h
+complete_for metriport-webhook check http://127.0.0.1:3000/webhook --only raw
+complete_for metriport-webhook trigger --flow net
+complete_for metriport-webhook trigger --faults out-of-order,dup
+complete_for metriport-webhook listen --out c`;
+    const result = spawnSync('bash', ['-c', script], { encoding: 'utf8' });
+    expect(result.stdout.split('\n')).toEqual([
+      'patient.admit',
+      'sandbox production',
+      'medical.,network-query.hie medical.,network-query.hie.first-data-ready',
+      'raw-bytes',
+      'network-query',
+      'out-of-order,duplicate',
+      // A value with no known choices (a folder) is left to the shell's own completion: nothing inserted.
+      '',
+      '',
+    ]);
+  });
+
+  it('run from a clone (node bin/…), the script names the CLI so completion works, and it runs', () => {
+    const script = `source <(${process.execPath} ${BIN} completion bash)
+metriport-webhook --version`;
+    const result = spawnSync('bash', ['-c', script], { encoding: 'utf8', cwd: tmpdir() });
+    expect(result.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
   it('prints zsh and fish scripts too', async () => {
     const zsh = await run(process.execPath, [BIN, 'completion', 'zsh']);
     expect(zsh.stdout).toMatch(/bashcompinit[\s\S]*complete -o default -F _metriport_webhook metriport-webhook/);
     const fish = await run(process.execPath, [BIN, 'completion', 'fish']);
     expect(fish.stdout).toMatch(/complete -c metriport-webhook -n __fish_use_subcommand -a listen/);
+    expect(fish.stdout).toMatch(/__fish_seen_subcommand_from listen' -l env -x -a 'sandbox production'/);
     expect(fish.stdout).toMatch(/__fish_seen_subcommand_from listen' -l forward-to/);
   });
 });

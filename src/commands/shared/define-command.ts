@@ -56,7 +56,11 @@ export function defineCommand(
 }
 
 interface ProgramTree {
-  commands: readonly { name(): string; description(): string; options: readonly { long?: string; short?: string }[] }[];
+  commands: readonly {
+    name(): string;
+    description(): string;
+    options: readonly { long?: string; short?: string; required?: boolean; optional?: boolean; argChoices?: string[] }[];
+  }[];
 }
 
 function summarise(program: ProgramTree): CommandSummary[] {
@@ -66,5 +70,11 @@ function summarise(program: ProgramTree): CommandSummary[] {
     flags: command.options
       .flatMap((option) => [option.long, option.short].filter((flag): flag is string => flag !== undefined))
       .concat('--help'),
+    // Flags that take a value: the next word is theirs (completed from its choices, else left to the shell).
+    takesValue: Object.fromEntries(
+      command.options
+        .filter((option) => option.long !== undefined && (option.required === true || option.optional === true))
+        .map((option) => [option.long as string, option.argChoices ?? []]),
+    ),
   }));
 }
