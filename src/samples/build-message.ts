@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { isRecord } from '../util/json.js';
+import { closest } from '../util/suggest.js';
 
 /**
  * Gives a payload the `meta.messageId` and `meta.when` Metriport would, keeping any already there, with `meta`
@@ -24,12 +25,24 @@ export function completeMeta(payload: Record<string, unknown>, now: Date): Recor
 }
 
 /** Why a `--set` could not be applied; `trigger` turns it into a usage error. */
-export class OverrideError extends Error {}
+export class OverrideError extends Error {
+  constructor(
+    message: string,
+    readonly hint = 'Write it as path=value, e.g. --set meta.data.clinic=7.',
+  ) {
+    super(message);
+  }
+}
 
-/** `--set meta.data.x=y`: sets a dotted path, creating objects on the way. Values that parse as JSON are JSON. */
-export function applyOverride(payload: Record<string, unknown>, assignment: string): void {
+/**
+ * `--set meta.data.x=y`: sets a dotted path. Values that parse as JSON are JSON. The path must name a field
+ * Metriport sends in this type (one of the `shapes`, the type's completed and failed samples), so a typo is
+ * refused with the closest field rather than quietly added; new keys are free only where the payload is
+ * the user's own (`meta.data`) or open by design (inside a FHIR resource).
+ */
+export function applyOverride(payload: Record<string, unknown>, assignment: string, shapes: readonly unknown[]): void {
   const equals = assignment.indexOf('=');
-  if (equals <= 0) throw new OverrideError(`"${assignment}" is not path=value`);
+  if (equals <= 0) throw new OverrideError(`"${assignment}" is not path=value`, 'Write it as path=value, e.g. --set meta.data.clinic=7.');
   const path = assignment.slice(0, equals).split('.');
   const text = assignment.slice(equals + 1);
   let value: unknown = text;
@@ -39,9 +52,23 @@ export function applyOverride(payload: Record<string, unknown>, assignment: stri
     // A plain string.
   }
   let node: Record<string, unknown> = payload;
-  for (let depth = 0; depth < path.length - 1; depth += 1) {
+  // Objects the path needs are made detached and attached only once the whole path is accepted.
+  let detached: { parent: Record<string, unknown>; key: string; root: Record<string, unknown> } | undefined;
+  // `meta.data` is the user's own metadata, sent back as given: any key goes.
+  let open = path[0] === 'meta' && path[1] === 'data';
+  for (let depth = 0; depth < path.length; depth += 1) {
     const key = path[depth] as string;
+    const reached = path.slice(0, depth + 1).join('.');
     if (key === '__proto__' || key === 'constructor' || key === 'prototype') throw new OverrideError(`"${key}" cannot be set`);
+    open ||= typeof node.resourceType === 'string';
+    if (Array.isArray(node) && !(/^\d+$/.test(key) && Number(key) < node.length)) {
+      throw new OverrideError(`"${reached}" does not exist in this sample`, `The list has ${node.length} ${node.length === 1 ? 'entry' : 'entries'}, from 0.`);
+    }
+    if (!Array.isArray(node) && !Object.hasOwn(node, key) && !(open && depth > 0)) {
+      const known = keysAt(shapes, path.slice(0, depth));
+      if (!known.includes(key)) throw unknownField(reached, key, known);
+    }
+    if (depth === path.length - 1) break;
     const next = node[key];
     // Arrays are walked too, so `patients.0.status=failed` works.
     if (typeof next === 'object' && next !== null) {
@@ -49,13 +76,37 @@ export function applyOverride(payload: Record<string, unknown>, assignment: stri
       continue;
     }
     // A missing object may be made (`meta.data.clinic`), but never an array entry or a list that is not there.
-    const reached = path.slice(0, depth + 1).join('.');
-    if (next !== undefined || Array.isArray(node) || /^\d+$/.test(path[depth + 1] ?? '')) {
+    if (next !== undefined || /^\d+$/.test(path[depth + 1] ?? '')) {
       throw new OverrideError(`"${reached}" ${next === undefined ? 'does not exist in this sample' : 'is not an object'}`);
     }
-    node = node[key] = {};
+    const made: Record<string, unknown> = {};
+    if (detached === undefined) detached = { parent: node, key, root: made };
+    else node[key] = made;
+    node = made;
   }
-  const last = path[path.length - 1] as string;
-  if (last === '__proto__' || last === 'constructor' || last === 'prototype') throw new OverrideError(`"${last}" cannot be set`);
-  node[last] = value;
+  node[path[path.length - 1] as string] = value;
+  if (detached !== undefined) detached.parent[detached.key] = detached.root;
+}
+
+function unknownField(reached: string, key: string, known: readonly string[]): OverrideError {
+  const guess = closest(key, known);
+  const parent = reached.slice(0, reached.length - key.length);
+  if (guess !== undefined) return new OverrideError(`"${reached}" is not a field of this message`, `Did you mean ${parent}${guess}?`);
+  if (known.length === 0) return new OverrideError(`"${reached}" is not a field of this message`, 'Fields of your own go under meta.data.');
+  return new OverrideError(
+    `"${reached}" is not a field of this message`,
+    `Fields there: ${known.join(', ')}; fields of your own go under meta.data.`,
+  );
+}
+
+/** The keys the shapes have at `path`, where a number step means any element of a list. */
+function keysAt(shapes: readonly unknown[], path: readonly string[]): string[] {
+  let nodes = [...shapes];
+  for (const step of path) {
+    nodes = nodes.flatMap((node) => {
+      if (Array.isArray(node)) return /^\d+$/.test(step) ? node : [];
+      return isRecord(node) && Object.hasOwn(node, step) ? [node[step]] : [];
+    });
+  }
+  return [...new Set(nodes.flatMap((node) => (isRecord(node) ? Object.keys(node) : [])))];
 }

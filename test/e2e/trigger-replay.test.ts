@@ -65,6 +65,11 @@ describe('trigger', () => {
       /No webhook key: nothing to sign the sample with\..*give an API key .* so it is read from the account: `node \S+ key` shows it\./,
     ],
     [['trigger'], 2, /Name the message type to send/],
+    [
+      ['trigger', 'medical.document-bulk-download-paged', '--webhook-key', 'k', '--set', 'patients.0.pagnation.page=2'],
+      2,
+      /^Error: --set patients\.0\.pagnation\.page=2: "patients\.0\.pagnation" is not a field of this message\. Did you mean patients\.0\.pagination\?\n$/,
+    ],
   ])('refuses %j', async (args, code, message) => {
     await newWorld();
     const result = await cli(args);

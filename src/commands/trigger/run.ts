@@ -5,8 +5,8 @@ import { MwError, usageError } from '../../errors.js';
 import { MESSAGE_TIMEOUT_MS, PING_TIMEOUT_MS } from '../../metriport/types.js';
 import { NEXT } from '../../next-command.js';
 import type { TriggerResult } from '../../output/commands/trigger.js';
-import { applyOverride } from '../../samples/build-message.js';
-import { hasFailedSample, listSampleTypes, newSampleMessage } from '../../samples/samples.js';
+import { applyOverride, OverrideError } from '../../samples/build-message.js';
+import { hasFailedSample, listSampleTypes, loadSample, newSampleMessage } from '../../samples/samples.js';
 import { requireHttpUrl } from '../../util/http-url.js';
 import { closest } from '../../util/suggest.js';
 import { sendSigned } from '../../webhook/deliver.js';
@@ -65,15 +65,13 @@ export async function run({ args, flags }: TriggerInput, context: RunContext): P
     throw usageError('PING_VIA_API', 'The API sends a ping only when the webhook URL changes.', 'Send it directly (drop --via-api).');
   const payload = newSampleMessage(type, new Date(), flags.failed ? 'failed' : 'completed');
   if (payload === undefined) throw usageError('UNKNOWN_TYPE', `There is no sample of "${type}".`, `Pick one of: ${types.join(', ')}.`);
+  const shapes = [loadSample(type, 'completed'), loadSample(type, 'failed')].filter((shape) => shape !== undefined);
   for (const assignment of flags.set ?? []) {
     try {
-      applyOverride(payload, assignment);
+      applyOverride(payload, assignment, shapes);
     } catch (error) {
-      throw usageError(
-        'BAD_SET',
-        `--set ${assignment}: ${(error as Error).message}.`,
-        'Write it as path=value, e.g. --set meta.data.clinic=7.',
-      );
+      if (!(error instanceof OverrideError)) throw error;
+      throw usageError('BAD_SET', `--set ${assignment}: ${error.message}.`, error.hint);
     }
   }
   const messageId = (payload.meta as { messageId: string }).messageId;
