@@ -222,5 +222,23 @@ describe('describeSources', () => {
     expect(text).toContain('ngrok domain: me.ngrok.app');
     expect(text).not.toContain('sk_live_abcdefghijklmnop');
     expect(text).not.toContain('2ngrokTokenValue_1234567890');
+    expect(text).toContain("Mode: public tunnel registered as the account's webhook URL, put back on exit");
+    expect(text).toContain('Forwarding to http://127.0.0.1:3000/hook');
+  });
+
+  it('says what an emulator run does, not just its secrets', () => {
+    const text = describeSources(resolveListenConfig({ emulator: true, out: 'caps', events: 'medical.' }, {}, {}));
+    expect(text.split('\n')).toEqual([
+      '  Mode: the built-in emulator is the API (--emulator): nothing public, no account',
+      expect.stringMatching(/^ {2}Receiver: http:\/\/127\.0\.0\.1:4747\/webhook, bodies up to \d+ bytes$/),
+      '  Events: medical.',
+      expect.stringMatching(/^ {2}Capture: files in \S*caps \(owner-only\)$/),
+      '  Inspector: port 4749 (or the next free one)',
+      '  API: the built-in emulator, its account kept between runs',
+      "  Webhook key: the emulator account's (emulator --reset makes a new one)",
+    ]);
+    const pinned = describeSources(resolveListenConfig({ emulator: true, webhookKey: 'whsec_pinnedKeyValue123' }, {}, {}));
+    expect(pinned).toContain('Webhook key: whse…23 (23 chars) from --webhook-key');
+    expect(pinned).toContain('Capture: off (messages are shown, not stored)');
   });
 });
