@@ -193,6 +193,19 @@ describe('log lines', () => {
     expect(text()).toContain('Received 5, verified 4, rejected 1, duplicates 1, filtered 1, stored 2.');
     expect(text()).not.toContain('patients');
   });
+
+  it("escape a warning's hint and a failed store's hint as they escape the message: both can name a folder from outside", () => {
+    const { out, text } = collect();
+    const sink = createLogSink({ err: out, palette: plain });
+    const folder = 'captures\u001b]52;c;ZXZpbA==\u0007\u009b2J';
+    sink.write({ type: 'warning', at: receivedAt, message: `git would take ${folder}`, hint: `Run git rm -r --cached ${folder}.` });
+    const error = Object.assign(new Error(`Could not write ${folder}/x.json`), { hint: `Check ${folder}.` });
+    sink.write({ type: 'store-failed', at: receivedAt, message, error });
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+    expect(text()).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+    expect(text()).toContain('Run git rm -r --cached captures\\x1b]52;c;ZXZpbA==\\x07\\x9b2J.');
+    expect(text()).toContain('Check captures\\x1b]52;c;ZXZpbA==\\x07\\x9b2J.');
+  });
 });
 
 describe('capture file names', () => {
