@@ -6,6 +6,7 @@ import { createJsonSink } from '../../src/output/json-sink.js';
 import { createLogSink, readinessLine } from '../../src/output/log-sink.js';
 import { prettyJson } from '../../src/output/pretty-json.js';
 import { createPrettySink, formatMessage, PREVIEW_LINES, PREVIEWS_PER_SECOND } from '../../src/output/pretty-sink.js';
+import { jsonLine } from '../../src/output/visible.js';
 import type { MessageOutcome } from '../../src/receiver/receiver.js';
 import { loadSample } from '../../src/samples/samples.js';
 import { createEventFilter } from '../../src/webhook/event-filter.js';
@@ -205,6 +206,18 @@ describe('log lines', () => {
     expect(text()).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
     expect(text()).toContain('Run git rm -r --cached captures\\x1b]52;c;ZXZpbA==\\x07\\x9b2J.');
     expect(text()).toContain('Check captures\\x1b]52;c;ZXZpbA==\\x07\\x9b2J.');
+  });
+});
+
+describe("a command's --json line", () => {
+  it('escapes DEL and C1 (which JSON.stringify leaves raw) and parses back to the same value', () => {
+    const value = { file: 'a\u009b2J\u007fb\u001b]52;c;eA==\u0007', n: 1, nested: [{ s: '\u0085é✓' }] };
+    const line = jsonLine(value);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+    expect(line.slice(0, -1)).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
+    expect(line).toContain('a\\u009b2J\\u007fb\\u001b]52');
+    expect(line.endsWith('\n')).toBe(true);
+    expect(JSON.parse(line)).toEqual(value);
   });
 });
 

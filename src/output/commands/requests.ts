@@ -2,7 +2,7 @@ import type { ChalkInstance } from 'chalk';
 import type { WebhookRequestRow } from '../../metriport/types.js';
 import { commandLine } from '../next-command.js';
 import type { Renderer } from '../render.js';
-import { visible } from '../visible.js';
+import { jsonLine, visible } from '../visible.js';
 
 /** The requests found, newest first, and what they were filtered by (for the sentence under them). */
 export interface RequestsResult {
@@ -13,7 +13,7 @@ export interface RequestsResult {
 
 export const renderRequests: Renderer<RequestsResult> = {
   result({ rows, target, filter }, view) {
-    if (view.json) return { stdout: rows.map((row) => `${JSON.stringify(row)}\n`).join('') };
+    if (view.json) return { stdout: rows.map((row) => jsonLine(row)).join('') };
     const what = [filter.failed ? 'failed' : undefined, filter.type].filter(Boolean).join(' ');
     const which = what === '' ? '' : `${what} `;
     // The newest failed one is the likeliest to be resent; its id makes the suggestion runnable as printed.
