@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useCliWorlds } from '../helpers/cli-env.js';
 import { startTargetApp } from '../helpers/servers.js';
-import { messageBody, TEST_KEY } from '../helpers/webhooks.js';
+import { READY } from '../helpers/spawn-cli.js';
+import { messageBody, postSigned, TEST_KEY } from '../helpers/webhooks.js';
 
 // What the CLI reads or writes on this machine that someone else may have shaped: a folder of captures
 // received from elsewhere, the state folder, a --jsonl path, the headers passed to --forward-to.
@@ -27,5 +28,31 @@ describe('replay', () => {
       if (args.length === 0) expect(replay.stdout()).toContain('patient.admit_\\x1b]52;c;ZXZpbA==\\x07\\x9b2J.json');
       else expect(JSON.parse(replay.stdout()).file).toContain(`patient.admit_${OSC52}\u009b2J.json`);
     }
+  });
+});
+
+describe('listen --forward-to --header', () => {
+  it('cannot replace the signature or the framing the app receives: a usage error naming why, before anything starts', async () => {
+    const world = await worlds.newWorld();
+    const app = await startTargetApp();
+    worlds.onCleanup(() => app.close());
+    for (const header of ['X-Metriport-Signature: forged', 'Content-Length: 3', 'Host: elsewhere.example.com']) {
+      const run = world.spawn(['listen', '--no-tunnel', '--port', '0', '--forward-to', `${app.url}/hook`, '--header', header], {
+        METRIPORT_WEBHOOK_KEY: TEST_KEY,
+      });
+      // Had it started, a signed message would reach the app with the header replaced.
+      const ready = await run.waitFor(READY).then(
+        ([, url]) => url ?? '',
+        () => undefined,
+      );
+      if (ready !== undefined) {
+        await postSigned(ready, messageBody()).catch(() => undefined);
+        run.child.kill('SIGINT');
+      }
+      expect(app.requests.map((request) => [request.headers['x-metriport-signature'], request.headers.host])).toEqual([]);
+      expect((await run.exited).code).toBe(2);
+      expect(run.stderr()).toMatch(/--header [\w-]+ cannot be set: it (frames the request|is Metriport's)/);
+    }
+    expect(app.requests).toHaveLength(0);
   });
 });
