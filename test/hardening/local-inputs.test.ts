@@ -1,7 +1,8 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { chmod, lstat, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { useCliWorlds } from '../helpers/cli-env.js';
+import { type CliWorld, useCliWorlds } from '../helpers/cli-env.js';
 import { startTargetApp } from '../helpers/servers.js';
 import { READY } from '../helpers/spawn-cli.js';
 import { messageBody, postSigned, TEST_KEY } from '../helpers/webhooks.js';
@@ -54,5 +55,68 @@ describe('listen --forward-to --header', () => {
       expect(run.stderr()).toMatch(/--header [\w-]+ cannot be set: it (frames the request|is Metriport's)/);
     }
     expect(app.requests).toHaveLength(0);
+  });
+});
+
+describe('listen --jsonl', () => {
+  /** Starts listen with --jsonl at `path`; if it gets as far as ready, it is stopped again. */
+  async function listenWithJsonl(world: CliWorld, path: string) {
+    const run = world.spawn(['listen', '--no-tunnel', '--port', '0', '--jsonl', path], { METRIPORT_WEBHOOK_KEY: TEST_KEY });
+    const ready = await run.waitFor(READY).then(
+      () => true,
+      () => false,
+    );
+    if (ready) run.child.kill('SIGINT');
+    return { run, ...(await run.exited) };
+  }
+
+  it('never follows a symbolic link, never chmods or writes what it did not create, and says what to do', async () => {
+    const world = await worlds.newWorld();
+    const target = join(world.cwd, 'notes.txt');
+    await writeFile(target, 'the user’s own notes\n', { mode: 0o644 });
+    await chmod(target, 0o644);
+    await symlink(target, join(world.cwd, 'link.jsonl'));
+    const cases: Array<[path: string, said: RegExp]> = [
+      ['link.jsonl', /is a symbolic link, and captures are never written through one/],
+      ['notes.txt', /can be read or written by other users \(mode 0644\).*chmod 600/],
+    ];
+    // A device node of its own (root only): without the fix, open + chmod changed the node's mode.
+    const device = join(world.cwd, 'device');
+    const mknod = spawnSync('mknod', [device, 'c', '1', '3']);
+    if (mknod.status === 0) {
+      await chmod(device, 0o644);
+      cases.push(['device', /is not a regular file/]);
+    }
+    for (const [path, said] of cases) {
+      const { run, code } = await listenWithJsonl(world, path);
+      expect({ path, code }).toEqual({ path, code: 6 });
+      expect(run.stderr()).toMatch(said);
+      expect(run.stderr()).toMatch(/Pass .*--jsonl|chmod 600/);
+    }
+    expect((await lstat(target)).mode & 0o777).toBe(0o644);
+    expect(await readFile(target, 'utf8')).toBe('the user’s own notes\n');
+    if (mknod.status === 0) expect((await lstat(device)).mode & 0o777).toBe(0o644);
+  });
+
+  it('refuses a named pipe at once instead of waiting for a reader', async () => {
+    const world = await worlds.newWorld();
+    expect(spawnSync('mkfifo', [join(world.cwd, 'pipe.jsonl')]).status).toBe(0);
+    const { run, code } = await listenWithJsonl(world, 'pipe.jsonl');
+    expect(code).toBe(6);
+    expect(run.stderr()).toMatch(/is not a regular file/);
+  });
+
+  it('creates a new file 0600, and appends to an existing one of its own', async () => {
+    const world = await worlds.newWorld();
+    const file = join(world.cwd, 'messages.jsonl');
+    for (let round = 0; round < 2; round += 1) {
+      const run = world.spawn(['listen', '--no-tunnel', '--port', '0', '--jsonl', file], { METRIPORT_WEBHOOK_KEY: TEST_KEY });
+      const [, url = ''] = await run.waitFor(READY);
+      expect((await postSigned(url, messageBody())).status).toBe(200);
+      run.child.kill('SIGINT');
+      expect((await run.exited).code).toBe(0);
+    }
+    expect((await lstat(file)).mode & 0o777).toBe(0o600);
+    expect((await readFile(file, 'utf8')).trimEnd().split('\n')).toHaveLength(2);
   });
 });

@@ -31,6 +31,7 @@ export async function runListenCommand(flags: ListenFlags): Promise<number> {
   const resolveContext: ListenContext = {
     interactive: isInteractive(),
     ngrokConfigAuthtoken: flags.publicUrl === undefined ? readNgrokConfigAuthtoken(context.env) : undefined,
+    uid: process.getuid?.(),
   };
   const config = resolveListenConfig(flags, context.env, context.dotenv, resolveContext);
   const history = config.inspector === undefined ? undefined : createInspectorStore();
