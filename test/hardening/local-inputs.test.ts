@@ -120,3 +120,22 @@ describe('listen --jsonl', () => {
     expect((await readFile(file, 'utf8')).trimEnd().split('\n')).toHaveLength(2);
   });
 });
+
+describe('the state folder', () => {
+  it('is refused when other users can write to it (they could remove or replace the record), and left as it is', async () => {
+    const world = await worlds.newWorld();
+    const folder = join(world.env.XDG_STATE_HOME, 'metriport-webhook');
+    await mkdir(folder, { recursive: true });
+    await chmod(folder, 0o777);
+    const api = ['--api-url', 'http://127.0.0.1:9', '--api-key', 'sk_test_state_folder_1234'];
+    const restore = world.spawn(['restore', ...api]);
+    expect((await restore.exited).code).toBe(6);
+    const listen = world.spawn(['listen', '--port', '0', '--public-url', 'https://tunnel.example.com', ...api]);
+    expect((await listen.exited).code).toBe(6);
+    for (const run of [restore, listen]) {
+      expect(run.stderr()).toMatch(/The state folder \S+ is writable by other users \(mode 0777\).*chmod 700/);
+      expect(run.stderr()).not.toMatch(/Nothing to restore|Could not reach/);
+    }
+    expect((await lstat(folder)).mode & 0o777).toBe(0o777);
+  });
+});
