@@ -1,6 +1,8 @@
 import { internalError, MwError } from '../errors.js';
 import { HttpFailure, type HttpResponse, headerValue, type SendHttp, sendHttp } from '../http/send-http.js';
 import { NEXT } from '../next-command.js';
+import { isRecord, parseJsonOr } from '../util/json.js';
+import { readObject, readRequestPage, readSamplePayload, readSettings, readWebhookStatus, ShapeMismatch } from './answer-shapes.js';
 import { apiPath } from './api-path.js';
 import type { ApiTarget } from './target.js';
 import type { SamplePayloadResult, Settings, WebhookRequestPage, WebhookStatus } from './types.js';
@@ -243,9 +245,9 @@ export function createMetriportClient(options: MetriportClientOptions): Metripor
     );
   }
 
-  function parse<T>(text: string, label: string): T {
+  function parse(text: string, label: string): unknown {
     try {
-      return JSON.parse(text) as T;
+      return JSON.parse(text) as unknown;
     } catch (error) {
       throw new MwError(`Metriport answered ${label} with something that is not JSON.`, {
         code: 'API_UNEXPECTED',
@@ -256,21 +258,37 @@ export function createMetriportClient(options: MetriportClientOptions): Metripor
     }
   }
 
+  /** The answer parsed and checked against its shape: a wrong type names the call and the field (exit 5). */
+  function shaped<T>(text: string, label: string, read: (value: unknown) => T): T {
+    const value = parse(text, label);
+    try {
+      return read(value);
+    } catch (error) {
+      if (!(error instanceof ShapeMismatch)) throw error;
+      const where = error.field === '' ? 'as its whole answer' : `in ${error.field}`;
+      throw new MwError(
+        `${capitalise(target.description)} answered ${label} with ${error.got} ${where}, where ${error.expected} belongs.`,
+        {
+          code: 'API_UNEXPECTED',
+          category: 'api',
+          hint: `Check that ${target.baseUrl} is Metriport's API (or the emulator); nothing was changed because of that answer.`,
+          cause: error,
+        },
+      );
+    }
+  }
+
   return {
     target,
     async getSettings(options) {
-      return parse<Settings>(
-        (
-          await call({
-            method: 'GET',
-            path: apiPath('settings'),
-            maxBytes: ANSWER_BOUNDS.settings,
-            idempotent: true,
-            signal: options?.signal,
-          })
-        ).text,
-        'GET /settings',
-      );
+      const answer = await call({
+        method: 'GET',
+        path: apiPath('settings'),
+        maxBytes: ANSWER_BOUNDS.settings,
+        idempotent: true,
+        signal: options?.signal,
+      });
+      return shaped(answer.text, 'GET /settings', readSettings);
     },
     async updateWebhookUrl(webhookUrl) {
       if (webhookUrl === '')
@@ -283,7 +301,7 @@ export function createMetriportClient(options: MetriportClientOptions): Metripor
         maxBytes: ANSWER_BOUNDS.settings,
         idempotent: true,
       });
-      return parse<Settings>(answer.text, 'POST /settings');
+      return shaped(answer.text, 'POST /settings', readSettings);
     },
     async getWebhookStatus(options) {
       const answer = await call({
@@ -294,7 +312,7 @@ export function createMetriportClient(options: MetriportClientOptions): Metripor
         allow: [404],
         signal: options?.signal,
       });
-      return answer.status === 404 ? null : parse<WebhookStatus>(answer.text, 'GET /settings/webhook');
+      return answer.status === 404 ? null : shaped(answer.text, 'GET /settings/webhook', readWebhookStatus);
     },
     async retryFailedRequests() {
       await call({ method: 'POST', path: apiPath('settings', 'webhook', 'retry'), maxBytes: ANSWER_BOUNDS.retryAll, idempotent: false });
@@ -314,7 +332,7 @@ export function createMetriportClient(options: MetriportClientOptions): Metripor
         idempotent: true,
         newerEndpoint: 'the list of webhook requests',
       });
-      return parse<WebhookRequestPage>(answer.text, 'GET /settings/webhook/request');
+      return shaped(answer.text, 'GET /settings/webhook/request', readRequestPage);
     },
     async retryWebhookRequest(id) {
       // Checked again here, for callers other than the command: an id that is not a UUID is never sent.
@@ -328,7 +346,7 @@ export function createMetriportClient(options: MetriportClientOptions): Metripor
         newerEndpoint: 'the retry of one webhook request',
         missingItem: `webhook request ${id}`,
       });
-      return parse<Record<string, unknown>>(answer.text, 'POST /settings/webhook/request/:id/retry');
+      return shaped(answer.text, 'POST /settings/webhook/request/:id/retry', readObject);
     },
     async sendSamplePayload(payload) {
       const label = 'POST /settings/webhook/sample-payload';
@@ -341,12 +359,10 @@ export function createMetriportClient(options: MetriportClientOptions): Metripor
         idempotent: false,
         allow: [500],
       });
-      const body = parse<Record<string, unknown>>(answer.text, label);
-      if (answer.status === 200) return body as unknown as SamplePayloadResult;
-      const info =
-        body.title === 'WebhookError' && typeof body.additionalInfo === 'object' && body.additionalInfo !== null
-          ? (body.additionalInfo as Record<string, unknown>)
-          : undefined;
+      if (answer.status === 200) return shaped(answer.text, label, readSamplePayload);
+      // A 500: Metriport's WebhookError names what the receiver did; anything else is the API's own failure.
+      const body = parseJsonOr(answer.text, undefined);
+      const info = isRecord(body) && body.title === 'WebhookError' && isRecord(body.additionalInfo) ? body.additionalInfo : undefined;
       if (info === undefined) throw apiError({ status: answer.status, text: answer.text, label });
       return {
         status: typeof info.httpStatus === 'number' ? info.httpStatus : 500,

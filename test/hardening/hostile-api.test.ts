@@ -1,0 +1,151 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { useCliWorlds } from '../helpers/cli-env.js';
+
+// An API that is not Metriport's, or Metriport's answering what it should not: terminal sequences in every
+// string, numbers as strings, wrong types, keys echoed, pages that lead back, answers that never come. Real
+// servers on 127.0.0.1:0, the spawned CLI.
+const worlds = useCliWorlds();
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+const RAW_CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/;
+const API_KEY = 'sk_hostile_api_key_0123456789';
+const WEBHOOK_KEY = 'whk_hostile_webhook_key_987654';
+const EVIL = '\u001b]52;c;ZXZpbA==\u0007\u001b[2J\u009b31m';
+const ROW_ID = '6f1c2d3e-8a4b-4c5d-9e6f-7a8b9c0d1e2f';
+
+interface Recorded {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  response: ServerResponse;
+}
+
+/** A real HTTP API on 127.0.0.1:0 answering with `answer` (undefined: never answers). */
+async function startApi(answer: (request: Recorded) => { status?: number; body: unknown } | undefined) {
+  const requests: Recorded[] = [];
+  const hung: Recorded[] = [];
+  const waiters = new Set<() => void>();
+  const server = createServer((request: IncomingMessage, response: ServerResponse) => {
+    const url = new URL(request.url ?? '/', 'http://api.test');
+    const recorded = { method: request.method ?? '', path: url.pathname, query: url.searchParams, response };
+    requests.push(recorded);
+    request.resume();
+    request.on('end', () => {
+      const reply = answer(recorded);
+      if (reply === undefined) {
+        hung.push(recorded);
+        for (const waiter of waiters) waiter();
+        return;
+      }
+      response.writeHead(reply.status ?? 200, { 'content-type': 'application/json' });
+      response.end(typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  worlds.onCleanup(
+    () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(resolve);
+      }),
+  );
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    requests,
+    /** Resolves with the first request left unanswered, once it has arrived whole. */
+    firstHang(): Promise<Recorded> {
+      return new Promise((resolve) => {
+        const check = () => {
+          const [found] = hung;
+          if (found === undefined) return;
+          waiters.delete(check);
+          resolve(found);
+        };
+        waiters.add(check);
+        check();
+      });
+    },
+  };
+}
+
+/** Every string hostile, both keys echoed; numbers as numbers, or (`numbersAsStrings`) as hostile strings. */
+function hostileAnswers(options: { numbersAsStrings: boolean }) {
+  const number = (value: number) => (options.numbersAsStrings ? `${value}${EVIL}` : value);
+  const row = (status: 'failure' | 'success', index: number) => ({
+    id: index === 0 ? ROW_ID : `${ROW_ID.slice(0, -1)}${index}`,
+    type: `patient.admit${EVIL}`,
+    status,
+    statusDetail: `${EVIL} sent x-api-key ${API_KEY} and signed with ${WEBHOOK_KEY}`,
+    requestUrl: `https://app.example.com/${EVIL}?key=${WEBHOOK_KEY}`,
+    httpStatus: number(500),
+    durationMillis: number(12),
+    requestId: `req${EVIL}`,
+    createdAt: `2026-12-01T00:00:00.000Z${EVIL}`,
+    payload: {
+      meta: { type: `patient.admit${EVIL}`, messageId: ROW_ID },
+      payload: { note: `${EVIL}${API_KEY}`, [`k${EVIL}`]: WEBHOOK_KEY },
+    },
+  });
+  return (request: Recorded) => {
+    const route = `${request.method} ${request.path}`;
+    if (route === 'GET /settings')
+      return { body: { id: `acc${EVIL}`, webhookUrl: `https://app.example.com/${EVIL}hook`, webhookKey: WEBHOOK_KEY, mrFilters: null } };
+    if (route === 'GET /settings/webhook')
+      return {
+        body: {
+          webhookEnabled: false,
+          webhookStatusDetail: `${EVIL} failed with ${WEBHOOK_KEY} for ${API_KEY}`,
+          webhookRequestsProcessing: number(0),
+          webhookRequestsFailed: number(2),
+        },
+      };
+    if (route === 'GET /settings/webhook/request')
+      return { body: { meta: { itemsOnPage: 2 }, requests: [row('failure', 0), row('success', 1)] } };
+    if (route === 'POST /settings/webhook/retry') return { body: 'OK' };
+    if (route === `POST /settings/webhook/request/${ROW_ID}/retry`)
+      return { body: { meta: { messageId: `new${EVIL}${API_KEY}`, type: `patient.admit${EVIL}` } } };
+    return { status: 404, body: { status: 404, title: 'NotFoundError', detail: `Cannot ${route}${EVIL}` } };
+  };
+}
+
+function expectNothingRaw(output: string): void {
+  expect(output).not.toMatch(RAW_CONTROL);
+  expect(output).not.toContain(API_KEY);
+  expect(output).not.toContain(WEBHOOK_KEY);
+}
+
+describe('an API answering what it should not', () => {
+  it('numbers as strings and wrong types are a clear exit 5 naming the call and the field, not exit 70 or raw text', async () => {
+    const world = await worlds.newWorld();
+    const strings = await startApi(hostileAnswers({ numbersAsStrings: true }));
+    const cases: Array<[args: string[], said: RegExp]> = [
+      [['status'], /answered GET \/settings\/webhook with a string in webhookRequestsProcessing, where a whole number belongs/],
+      [['status', '--json'], /GET \/settings\/webhook .* webhookRequestsProcessing/],
+      [['retry', '--dry-run'], /GET \/settings\/webhook .* webhookRequestsProcessing/],
+      [['requests'], /answered GET \/settings\/webhook\/request with a string in requests\[0\]\.httpStatus, where a whole number belongs/],
+    ];
+    for (const [args, said] of cases) {
+      const run = world.spawn([...args, '--api-url', strings.url], { METRIPORT_API_KEY: API_KEY });
+      expect({ args, code: (await run.exited).code }).toEqual({ args, code: 5 });
+      expect(run.stderr()).toMatch(said);
+      expectNothingRaw(run.stdout() + run.stderr());
+    }
+    const wrong = await startApi((request) => {
+      if (request.path === '/settings') return { body: null };
+      if (request.path === '/settings/webhook')
+        return { body: { webhookEnabled: 'yes', webhookRequestsProcessing: 0, webhookRequestsFailed: 0 } };
+      return { body: { meta: { nextPage: 7 }, requests: [] } };
+    });
+    const shapes: Array<[args: string[], said: RegExp]> = [
+      [['key'], /answered GET \/settings with null as its whole answer, where an object belongs/],
+      [['status'], /answered GET \/settings with null as its whole answer/],
+      [['requests'], /answered GET \/settings\/webhook\/request with a number in meta\.nextPage, where a string belongs/],
+    ];
+    for (const [args, said] of shapes) {
+      const run = world.spawn([...args, '--api-url', wrong.url], { METRIPORT_API_KEY: API_KEY });
+      expect({ args, code: (await run.exited).code }).toEqual({ args, code: 5 });
+      expect(run.stderr()).toMatch(said);
+    }
+  });
+});
