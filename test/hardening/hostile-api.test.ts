@@ -149,3 +149,55 @@ describe('an API answering what it should not', () => {
     }
   });
 });
+
+describe('the list of webhook requests', () => {
+  const row = (id: string) => ({ id, type: 'patient.admit', status: 'success', createdAt: '2026-12-01T00:00:00.000Z', payload: {} });
+  const page = (api: { url: string }, rows: unknown[], next: string | undefined) => ({
+    body: {
+      meta: {
+        itemsOnPage: rows.length,
+        ...(next === undefined ? {} : { nextPage: `${api.url}/settings/webhook/request?fromItem=${next}` }),
+      },
+      requests: rows,
+    },
+  });
+
+  it('stops with a clear error when the pages lead back to one already read, by cursor or by rows', async () => {
+    const world = await worlds.newWorld();
+    // A → B → A: each page new rows, the cursor cycles. --failed never finds enough (every row succeeded).
+    const cycling: { url: string } = await startApi((request) => {
+      if (request.path === '/settings') return { body: { id: 'a', webhookUrl: null, webhookKey: null } };
+      const from = request.query.get('fromItem');
+      if (from === null) return page(cycling, [row('r0')], 'A');
+      return page(cycling, [row(`r-${from}-${Math.random()}`)], from === 'A' ? 'B' : 'A');
+    });
+    // Always a new cursor, always the same rows.
+    let counter = 0;
+    const repeating: { url: string } = await startApi((request) => {
+      if (request.path === '/settings') return { body: { id: 'a', webhookUrl: null, webhookKey: null } };
+      counter += 1;
+      return page(repeating, [row('same')], `cursor-${counter}`);
+    });
+    for (const api of [cycling, repeating]) {
+      const run = world.spawn(['requests', '--failed', '--api-url', api.url], { METRIPORT_API_KEY: API_KEY });
+      expect((await run.exited).code).toBe(5);
+      expect(run.stderr()).toMatch(/led the list of webhook requests back to a page it had already given/);
+    }
+  });
+
+  it('asks for no more rows than wanted when nothing is filtered', async () => {
+    const world = await worlds.newWorld();
+    const api = await startApi((request) => {
+      if (request.path === '/settings') return { body: { id: 'a', webhookUrl: null, webhookKey: null } };
+      return { body: { meta: { itemsOnPage: 0 }, requests: [] } };
+    });
+    for (const args of [['requests'], ['requests', '--limit', '3'], ['requests', '--failed']]) {
+      const run = world.spawn([...args, '--api-url', api.url], { METRIPORT_API_KEY: API_KEY });
+      expect((await run.exited).code).toBe(0);
+    }
+    const counts = api.requests
+      .filter((request) => request.path === '/settings/webhook/request')
+      .map((request) => request.query.get('count'));
+    expect(counts).toEqual(['20', '3', '500']);
+  });
+});

@@ -20,9 +20,10 @@ export async function run({ flags }: RequestsInput, context: RunContext): Promis
     throw usageError('BAD_LIMIT', `--limit ${JSON.stringify(flags.limit)} is not a positive whole number.`, 'Pass e.g. --limit 50.');
   const client = clientFromFlags(flags, context);
   const typeFilter = createEventFilter(flags.type === undefined ? [] : [flags.type]);
+  const filtered = flags.failed === true || flags.type !== undefined;
   const rows = await findWebhookRequests(client, {
     limit,
-    matches: (row) => (!flags.failed || row.status === 'failure') && typeFilter(row.type),
+    matches: filtered ? (row) => (!flags.failed || row.status === 'failure') && typeFilter(row.type) : undefined,
   });
   return { rows, target: client.target.description, filter: { failed: flags.failed === true, type: flags.type } };
 }
