@@ -1,6 +1,7 @@
 import { isMwError, MwError } from '../errors.js';
 import { ANSWER_TOO_LARGE, type MetriportClient } from '../metriport/client.js';
 import type { WebhookRequestPage, WebhookRequestRow } from '../metriport/types.js';
+import { redactDeep, redactSecrets } from '../util/secret.js';
 
 /** Metriport's largest page; with a filter, filtering happens here, so pages are read until enough rows match. */
 const REQUEST_PAGE_SIZE = 500;
@@ -81,6 +82,26 @@ function paginationCycle(client: MetriportClient, input: { at: string | undefine
       hint: `Metriport's pages never repeat: check that ${client.target.baseUrl} is its API (or the emulator), or narrow the list with --limit.`,
     },
   );
+}
+
+/**
+ * A row as it may be shown: every secret the command knows (the API key, the account's webhook key) cut from
+ * each of its texts and from its payload, since the API can echo them (a failed request's detail quotes what
+ * was sent).
+ */
+export function redactRow(row: WebhookRequestRow, secrets: readonly string[]): WebhookRequestRow {
+  const cut = (text: string) => redactSecrets(text, secrets);
+  const cutOrNull = (text: string | null) => (text === null ? null : cut(text));
+  return {
+    ...row,
+    id: cut(row.id),
+    type: cut(row.type),
+    statusDetail: cutOrNull(row.statusDetail),
+    requestUrl: cutOrNull(row.requestUrl),
+    requestId: cutOrNull(row.requestId),
+    createdAt: cut(row.createdAt),
+    payload: redactDeep(row.payload, secrets),
+  };
 }
 
 function capitalise(text: string): string {

@@ -115,7 +115,38 @@ function expectNothingRaw(output: string): void {
   expect(output).not.toContain(WEBHOOK_KEY);
 }
 
-describe('an API answering what it should not', () => {
+describe('an API answering terminal sequences and echoing keys', () => {
+  it('never reaches the terminal raw, nor shows a key in full, in any command, human or --json', async () => {
+    const world = await worlds.newWorld();
+    const api = await startApi(hostileAnswers({ numbersAsStrings: false }));
+    const runs: Array<[args: string[], code: number]> = [
+      [['status'], 0],
+      [['status', '--json'], 0],
+      [['requests'], 0],
+      [['requests', '--json'], 0],
+      [['requests', '--failed', '--type', 'patient.'], 0],
+      [['retry', '--dry-run'], 0],
+      [['retry', '--json'], 0],
+      [['retry', '--wait'], 1],
+      [['retry', ROW_ID], 0],
+      [['retry', ROW_ID, '--json'], 0],
+    ];
+    for (const [args, code] of runs) {
+      const run = world.spawn([...args, '--api-url', api.url], { METRIPORT_API_KEY: API_KEY });
+      expect({ args, code: (await run.exited).code }).toEqual({ args, code });
+      expectNothingRaw(run.stdout() + run.stderr());
+      if (args.includes('--json')) for (const line of run.stdout().trimEnd().split('\n')) expect(() => JSON.parse(line)).not.toThrow();
+    }
+    // What is shown is escaped, not dropped.
+    const status = world.spawn(['status', '--api-url', api.url], { METRIPORT_API_KEY: API_KEY });
+    await status.exited;
+    expect(status.stdout()).toContain('Webhook URL: https://app.example.com/\\x1b]52;c;ZXZpbA==\\x07\\x1b[2J\\x9b31mhook');
+    const json = world.spawn(['requests', '--json', '--api-url', api.url], { METRIPORT_API_KEY: API_KEY });
+    await json.exited;
+    const [first] = json.stdout().trimEnd().split('\n');
+    expect(JSON.parse(first ?? '').statusDetail).toBe(`${EVIL} sent x-api-key sk_h… and signed with whk_…`);
+  });
+
   it('numbers as strings and wrong types are a clear exit 5 naming the call and the field, not exit 70 or raw text', async () => {
     const world = await worlds.newWorld();
     const strings = await startApi(hostileAnswers({ numbersAsStrings: true }));

@@ -6,8 +6,9 @@ import type { MetriportClient } from '../../metriport/client.js';
 import { checkWebhookRequestId } from '../../metriport/webhook-request-id.js';
 import type { RetryEvent, RetryResult } from '../../output/commands/retry.js';
 import { isRecord } from '../../util/json.js';
+import { redactSecrets } from '../../util/secret.js';
 import { parseDuration } from '../../util/units.js';
-import { clientFromFlags } from '../shared/api-client.js';
+import { apiFromFlags } from '../shared/api-client.js';
 import type { RunContext } from '../shared/run-command.js';
 import { stopOnSignals } from '../shared/signals.js';
 import type { RETRY_ARGUMENTS, RETRY_OPTIONS } from './options.js';
@@ -33,9 +34,9 @@ export async function run({ args, flags }: RetryInput, context: RunContext<Retry
       `Drop them, or drop the id to retry every failed request.`,
     );
   }
-  const client = clientFromFlags(flags, context);
-  if (args.id !== undefined) return retryOne({ id: args.id, client, dryRun: flags.dryRun === true });
-  const plan = planRetry(await readWebhookReport(client));
+  const { client, apiKey } = apiFromFlags(flags, context);
+  if (args.id !== undefined) return retryOne({ id: args.id, client, dryRun: flags.dryRun === true, secrets: [apiKey] });
+  const plan = planRetry(await readWebhookReport(client, [apiKey]));
   const dryRun = flags.dryRun === true;
   if (plan.failed === 0) return { kind: 'nothing-failed', plan, target: client.target.description, dryRun };
   context.emit({ type: 'planned', plan, dryRun });
@@ -65,10 +66,22 @@ export async function run({ args, flags }: RetryInput, context: RunContext<Retry
 }
 
 /** `retry <id>`: Metriport resends that request's payload as a new request, with a new messageId. */
-async function retryOne(input: { id: string; client: MetriportClient; dryRun: boolean }): Promise<RetryResult> {
+async function retryOne(input: {
+  id: string;
+  client: MetriportClient;
+  dryRun: boolean;
+  /** Cut from what the API answers (it can echo the key). */
+  secrets: string[];
+}): Promise<RetryResult> {
   const { id, client } = input;
   if (input.dryRun) return { kind: 'one-dry-run', id, target: client.target.description };
   const sent = await client.retryWebhookRequest(id);
   const meta = isRecord(sent.meta) ? sent.meta : {};
-  return { kind: 'one-resent', id, messageId: typeof meta.messageId === 'string' ? meta.messageId : null, type: meta.type };
+  const shown = (value: unknown) => (typeof value === 'string' ? redactSecrets(value, input.secrets) : value);
+  return {
+    kind: 'one-resent',
+    id,
+    messageId: typeof meta.messageId === 'string' ? redactSecrets(meta.messageId, input.secrets) : null,
+    type: shown(meta.type),
+  };
 }

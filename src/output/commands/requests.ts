@@ -31,7 +31,7 @@ export function formatRequestRow(row: WebhookRequestRow, palette: ChalkInstance)
   const colour = row.status === 'success' ? palette.green : row.status === 'failure' ? palette.red : palette.yellow;
   const parts = [
     palette.dim(visible(row.createdAt)),
-    colour(row.status.padEnd(10)),
+    colour(visible(row.status).padEnd(10)),
     (row.httpStatus === null ? '-' : String(row.httpStatus)).padEnd(3),
     visible(row.type).padEnd(36),
     visible(row.id),

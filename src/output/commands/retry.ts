@@ -25,7 +25,9 @@ export const renderRetry: Renderer<RetryResult, RetryEvent> = {
       case 'planned': {
         const count =
           event.plan.failed < 0 ? 'the failed requests (Metriport could not count them)' : `${event.plan.failed} failed request(s)`;
-        return { stderr: `${event.dryRun ? 'Would retry' : 'Retrying'} ${count} to ${event.plan.webhookUrl ?? '(no URL registered)'}.\n` };
+        return {
+          stderr: `${event.dryRun ? 'Would retry' : 'Retrying'} ${count} to ${visible(event.plan.webhookUrl ?? '(no URL registered)')}.\n`,
+        };
       }
       case 'started':
         return { stderr: 'Retry started: Metriport resends them one at a time, oldest first.\n' };
