@@ -14,11 +14,18 @@ export interface WebhookReport {
 
 /**
  * Reads the account's URL and webhook health. What the API says is cut of every secret known (`secrets`, and
- * the account's webhook key): its status detail and its URL can quote them.
+ * the account's webhook key): its status detail and its URL can quote them. `signal` gives both reads up.
  */
-export async function readWebhookReport(client: MetriportClient, secrets: readonly string[] = []): Promise<WebhookReport> {
+export async function readWebhookReport(
+  client: MetriportClient,
+  secrets: readonly string[] = [],
+  options: { signal?: AbortSignal | undefined } = {},
+): Promise<WebhookReport> {
   // Both calls run together, but both are waited for, so a failure always reports the first call's error.
-  const [settings, statusRead] = await Promise.allSettled([client.getSettings(), client.getWebhookStatus()]);
+  const [settings, statusRead] = await Promise.allSettled([
+    client.getSettings({ signal: options.signal }),
+    client.getWebhookStatus({ signal: options.signal }),
+  ]);
   if (settings.status === 'rejected') throw settings.reason;
   if (statusRead.status === 'rejected') throw statusRead.reason;
   const webhookKey = settings.value.webhookKey;

@@ -10,6 +10,8 @@ export interface FindWebhookRequestsOptions {
   limit: number;
   /** Which rows count; absent: every row, so no page asks for more rows than are still wanted. */
   matches?: ((row: WebhookRequestRow) => boolean) | undefined;
+  /** Gives up the read in flight when the user stops. */
+  signal?: AbortSignal | undefined;
 }
 
 /**
@@ -28,7 +30,7 @@ export async function findWebhookRequests(client: MetriportClient, options: Find
     const count = options.matches === undefined ? Math.min(pageSize, options.limit - found.length) : pageSize;
     let page: WebhookRequestPage;
     try {
-      page = await client.listWebhookRequests({ count, ...(fromItem === undefined ? {} : { fromItem }) });
+      page = await client.listWebhookRequests({ count, ...(fromItem === undefined ? {} : { fromItem }) }, { signal: options.signal });
     } catch (error) {
       if (!isMwError(error) || error.code !== ANSWER_TOO_LARGE) throw error;
       if (count > 1) {

@@ -1,6 +1,7 @@
 import { internalError, MwError } from '../errors.js';
 import { HttpFailure, type HttpResponse, headerValue, type SendHttp, sendHttp } from '../http/send-http.js';
 import { NEXT } from '../next-command.js';
+import { untilAborted } from '../util/abort.js';
 import { isRecord, parseJsonOr } from '../util/json.js';
 import { readObject, readRequestPage, readSamplePayload, readSettings, readWebhookStatus, ShapeMismatch } from './answer-shapes.js';
 import { apiPath } from './api-path.js';
@@ -22,10 +23,17 @@ export interface MetriportClientOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
-/** Per call: `signal` gives up a read when the user stops (never used for changes to the account). */
+/**
+ * Per call: `signal` gives the call up when the user stops (Ctrl-C): the call ends at once with `STOPPED`
+ * (exit 130), its backoff included. `listen`'s registration and restore never pass one: a change to the
+ * account they record is seen through.
+ */
 export interface CallOptions {
   signal?: AbortSignal | undefined;
 }
+
+/** `MwError.code` of a call given up because the user stopped (category `interrupted`, exit 130). */
+export const STOPPED = 'STOPPED';
 
 export interface MetriportClient {
   readonly target: ApiTarget;
@@ -34,12 +42,12 @@ export interface MetriportClient {
   updateWebhookUrl(webhookUrl: string): Promise<Settings>;
   /** `null` when the account has no settings yet (Metriport answers 404). */
   getWebhookStatus(options?: CallOptions): Promise<WebhookStatus | null>;
-  retryFailedRequests(): Promise<void>;
+  retryFailedRequests(options?: CallOptions): Promise<void>;
   sendSamplePayload(payload: Record<string, unknown>): Promise<SamplePayloadResult>;
   /** `GET /settings/webhook/request`: one page, newest first unless `sort` says otherwise. */
-  listWebhookRequests(query: { count?: number; fromItem?: string; sort?: string }): Promise<WebhookRequestPage>;
+  listWebhookRequests(query: { count?: number; fromItem?: string; sort?: string }, options?: CallOptions): Promise<WebhookRequestPage>;
   /** `POST /settings/webhook/request/:id/retry`: resends one request as a new one; answers the payload sent. */
-  retryWebhookRequest(id: string): Promise<Record<string, unknown>>;
+  retryWebhookRequest(id: string, options?: CallOptions): Promise<Record<string, unknown>>;
 }
 
 const KB = 1024;
@@ -123,15 +131,16 @@ export function createMetriportClient(options: MetriportClientOptions): Metripor
           signal: request.signal,
         });
       } catch (error) {
-        if (canRetry && !request.signal?.aborted) {
-          await sleep(backoffMs * 2 ** attempt);
+        if (request.signal?.aborted) throw stopped(label);
+        if (canRetry) {
+          await pause(backoffMs * 2 ** attempt, request);
           continue;
         }
         throw unreachable({ label, error, timeoutMs });
       }
       const text = response.body.toString('utf8');
       if ((response.status === 429 || response.status >= 500) && canRetry) {
-        await sleep(retryAfterMs(headerValue(response.headers, 'retry-after')) ?? backoffMs * 2 ** attempt);
+        await pause(retryAfterMs(headerValue(response.headers, 'retry-after')) ?? backoffMs * 2 ** attempt, request);
         continue;
       }
       if ((response.status >= 200 && response.status < 300) || request.allow?.includes(response.status)) {
@@ -140,6 +149,21 @@ export function createMetriportClient(options: MetriportClientOptions): Metripor
       }
       throw apiError({ status: response.status, text, label, newerEndpoint: request.newerEndpoint, missingItem: request.missingItem });
     }
+  }
+
+  /** A backoff that a stop cuts short (a 429's Retry-After can ask for 30 s). */
+  async function pause(ms: number, request: Call): Promise<void> {
+    const signal = request.signal;
+    if (signal === undefined) return sleep(ms);
+    if (!signal.aborted) await Promise.race([sleep(ms), untilAborted(signal)]);
+    if (signal.aborted) throw stopped(`${request.method} /${request.path}`);
+  }
+
+  function stopped(label: string): MwError {
+    return new MwError(`Stopped while waiting for ${label} from ${target.description}.`, {
+      code: STOPPED,
+      category: 'interrupted',
+    });
   }
 
   /** The base URL's own path is kept; the check below holds even if a caller forgot `apiPath`. */
@@ -314,10 +338,16 @@ export function createMetriportClient(options: MetriportClientOptions): Metripor
       });
       return answer.status === 404 ? null : shaped(answer.text, 'GET /settings/webhook', readWebhookStatus);
     },
-    async retryFailedRequests() {
-      await call({ method: 'POST', path: apiPath('settings', 'webhook', 'retry'), maxBytes: ANSWER_BOUNDS.retryAll, idempotent: false });
+    async retryFailedRequests(options) {
+      await call({
+        method: 'POST',
+        path: apiPath('settings', 'webhook', 'retry'),
+        maxBytes: ANSWER_BOUNDS.retryAll,
+        idempotent: false,
+        signal: options?.signal,
+      });
     },
-    async listWebhookRequests(query) {
+    async listWebhookRequests(query, options) {
       const params = new URLSearchParams();
       if (query.fromItem !== undefined) params.set('fromItem', query.fromItem);
       if (query.count !== undefined) params.set('count', String(query.count));
@@ -331,10 +361,11 @@ export function createMetriportClient(options: MetriportClientOptions): Metripor
         tooLargeHint: 'A page of webhook requests was that large: ask for fewer per page (count).',
         idempotent: true,
         newerEndpoint: 'the list of webhook requests',
+        signal: options?.signal,
       });
       return shaped(answer.text, 'GET /settings/webhook/request', readRequestPage);
     },
-    async retryWebhookRequest(id) {
+    async retryWebhookRequest(id, options) {
       // Checked again here, for callers other than the command: an id that is not a UUID is never sent.
       checkWebhookRequestId(id, 'The webhook request id');
       const answer = await call({
@@ -345,6 +376,7 @@ export function createMetriportClient(options: MetriportClientOptions): Metripor
         idempotent: false,
         newerEndpoint: 'the retry of one webhook request',
         missingItem: `webhook request ${id}`,
+        signal: options?.signal,
       });
       return shaped(answer.text, 'POST /settings/webhook/request/:id/retry', readObject);
     },

@@ -1,7 +1,9 @@
+import { spawn } from 'node:child_process';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { useCliWorlds } from '../helpers/cli-env.js';
+import { BIN, cleanEnv } from '../helpers/spawn-cli.js';
 
 // An API that is not Metriport's, or Metriport's answering what it should not: terminal sequences in every
 // string, numbers as strings, wrong types, keys echoed, pages that lead back, answers that never come. Real
@@ -230,5 +232,83 @@ describe('the list of webhook requests', () => {
       .filter((request) => request.path === '/settings/webhook/request')
       .map((request) => request.query.get('count'));
     expect(counts).toEqual(['20', '3', '500']);
+  });
+});
+
+describe('Ctrl-C while an API call hangs', () => {
+  /** Answers every call but the one `hangs` picks, which it never answers. */
+  async function hangingApi(hangs: (request: Recorded) => boolean) {
+    const answers = hostileAnswers({ numbersAsStrings: false });
+    return startApi((request) => (hangs(request) ? undefined : answers(request)));
+  }
+
+  it('status, requests, retry, retry --wait and retry <id> end at once with 130 and say where they stopped', async () => {
+    const world = await worlds.newWorld();
+    let statusReads = 0;
+    const cases: Array<{ args: string[]; hangs: (request: Recorded) => boolean; said: RegExp }> = [
+      {
+        args: ['status'],
+        hangs: (request) => request.path === '/settings/webhook',
+        said: /^Stopped while waiting for GET \/settings\/webhook from the API at /m,
+      },
+      {
+        args: ['requests'],
+        hangs: (request) => request.path === '/settings/webhook/request',
+        said: /^Stopped while waiting for GET \/settings\/webhook\/request/m,
+      },
+      {
+        args: ['retry'],
+        hangs: (request) => request.path === '/settings/webhook/retry',
+        said: /^Stopped before the API at \S+ answered the retry of 2 failed request\(s\)\. It may have started all the same: check with `node \S+ status --api-url \S+`/m,
+      },
+      {
+        args: ['retry', '--wait'],
+        // The plan's read is answered; the wait's first read hangs.
+        hangs: (request) => request.path === '/settings/webhook' && (statusReads += 1) > 1,
+        said: /^Stopped waiting for the retry at the API at \S+ before Metriport said how it went; Metriport goes on resending them\. Check how it ends with `node \S+ status --api-url/m,
+      },
+      {
+        args: ['retry', ROW_ID],
+        hangs: (request) => request.path.endsWith('/retry'),
+        said: /^Stopped before the API at \S+ answered the resend of webhook request/m,
+      },
+    ];
+    for (const { args, hangs, said } of cases) {
+      const api = await hangingApi(hangs);
+      const run = world.spawn([...args, '--api-url', api.url], { METRIPORT_API_KEY: API_KEY });
+      const hanging = await api.firstHang();
+      run.child.kill('SIGINT');
+      const { code } = await run.exited;
+      // It ended while the API still had not answered.
+      expect(hanging.response.writableEnded).toBe(false);
+      expect({ args, code }).toEqual({ args, code: 130 });
+      expect(run.stderr()).toMatch(said);
+      expect(run.stderr()).not.toMatch(/Error:|did not answer|Could not reach/);
+    }
+  });
+
+  it('status --watch on a real terminal: Ctrl-C during a read ends it with 130 and the last report stays', async () => {
+    const world = await worlds.newWorld();
+    let reads = 0;
+    const api = await hangingApi((request) => request.path === '/settings/webhook' && (reads += 1) > 1);
+    const command = `stty cols 100 rows 30; exec ${process.execPath} ${BIN} status --watch --interval 100ms --api-url ${api.url}`;
+    const terminal = spawn('script', ['-qfec', command, '/dev/null'], {
+      cwd: world.cwd,
+      env: cleanEnv({ ...world.env, METRIPORT_API_KEY: API_KEY, TERM: 'xterm-256color' }),
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    worlds.onCleanup(() => void terminal.kill('SIGKILL'));
+    let screen = '';
+    terminal.stdout.on('data', (chunk: Buffer) => {
+      screen += chunk.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => terminal.on('close', (code) => resolve(code)));
+    const hanging = await api.firstHang();
+    // The byte a person's Ctrl-C sends, through the pseudo-terminal's line discipline.
+    terminal.stdin.write('\u0003');
+    expect(await exited).toBe(130);
+    expect(hanging.response.writableEnded).toBe(false);
+    expect(screen).toMatch(/Webhook URL: /);
+    expect(screen).toMatch(/Stopped while waiting for GET \/settings\/webhook from the API at \S+ The report above is the last one read\./);
   });
 });

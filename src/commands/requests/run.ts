@@ -5,6 +5,7 @@ import type { RequestsResult } from '../../output/commands/requests.js';
 import { createEventFilter } from '../../webhook/event-filter.js';
 import { apiFromFlags } from '../shared/api-client.js';
 import type { RunContext } from '../shared/run-command.js';
+import { stopOnSignals } from '../shared/signals.js';
 import type { REQUESTS_OPTIONS } from './options.js';
 
 export { renderRequests as render } from '../../output/commands/requests.js';
@@ -21,20 +22,27 @@ export async function run({ flags }: RequestsInput, context: RunContext): Promis
   const { client, apiKey } = apiFromFlags(flags, context);
   const typeFilter = createEventFilter(flags.type === undefined ? [] : [flags.type]);
   const filtered = flags.failed === true || flags.type !== undefined;
-  // The account's webhook key is read too: a row's detail or payload can quote it, and it is cut from them.
-  const [settings, found] = await Promise.allSettled([
-    client.getSettings(),
-    findWebhookRequests(client, {
-      limit,
-      matches: filtered ? (row) => (!flags.failed || row.status === 'failure') && typeFilter(row.type) : undefined,
-    }),
-  ]);
-  if (found.status === 'rejected') throw found.reason;
-  if (settings.status === 'rejected') throw settings.reason;
-  const secrets = [apiKey, ...(settings.value.webhookKey === null ? [] : [settings.value.webhookKey])];
-  return {
-    rows: found.value.map((row) => redactRow(row, secrets)),
-    target: client.target.description,
-    filter: { failed: flags.failed === true, type: flags.type },
-  };
+  // Ctrl-C gives up the page in flight at once (exit 130) instead of waiting out the API's timeout.
+  const stop = stopOnSignals({});
+  try {
+    // The account's webhook key is read too: a row's detail or payload can quote it, and it is cut from them.
+    const [settings, found] = await Promise.allSettled([
+      client.getSettings({ signal: stop.signal }),
+      findWebhookRequests(client, {
+        limit,
+        matches: filtered ? (row) => (!flags.failed || row.status === 'failure') && typeFilter(row.type) : undefined,
+        signal: stop.signal,
+      }),
+    ]);
+    if (found.status === 'rejected') throw found.reason;
+    if (settings.status === 'rejected') throw settings.reason;
+    const secrets = [apiKey, ...(settings.value.webhookKey === null ? [] : [settings.value.webhookKey])];
+    return {
+      rows: found.value.map((row) => redactRow(row, secrets)),
+      target: client.target.description,
+      filter: { failed: flags.failed === true, type: flags.type },
+    };
+  } finally {
+    stop.dispose();
+  }
 }

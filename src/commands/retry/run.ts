@@ -1,9 +1,10 @@
 import { planRetry, startRetry, waitForRetry } from '../../account/retry.js';
 import { readWebhookReport } from '../../account/webhook-report.js';
 import type { CommandInput } from '../../config/option-table.js';
-import { usageError } from '../../errors.js';
-import type { MetriportClient } from '../../metriport/client.js';
+import { isMwError, MwError, usageError } from '../../errors.js';
+import { type MetriportClient, STOPPED } from '../../metriport/client.js';
 import { checkWebhookRequestId } from '../../metriport/webhook-request-id.js';
+import { NEXT } from '../../next-command.js';
 import type { RetryEvent, RetryResult } from '../../output/commands/retry.js';
 import { isRecord } from '../../util/json.js';
 import { redactSecrets } from '../../util/secret.js';
@@ -35,18 +36,19 @@ export async function run({ args, flags }: RetryInput, context: RunContext<Retry
     );
   }
   const { client, apiKey } = apiFromFlags(flags, context);
-  if (args.id !== undefined) return retryOne({ id: args.id, client, dryRun: flags.dryRun === true, secrets: [apiKey] });
-  const plan = planRetry(await readWebhookReport(client, [apiKey]));
-  const dryRun = flags.dryRun === true;
-  if (plan.failed === 0) return { kind: 'nothing-failed', plan, target: client.target.description, dryRun };
-  context.emit({ type: 'planned', plan, dryRun });
-  if (dryRun) return { kind: 'dry-run', plan };
-  await startRetry(client, plan);
-  context.emit({ type: 'started' });
-  if (!flags.wait) return { kind: 'started', plan };
-
+  // Every call below is given up at once on Ctrl-C (exit 130), saying what is known by then.
   const stop = stopOnSignals({});
   try {
+    if (args.id !== undefined)
+      return await retryOne({ id: args.id, client, dryRun: flags.dryRun === true, signal: stop.signal, secrets: [apiKey] });
+    const plan = planRetry(await nothingRetriedIfStopped(readWebhookReport(client, [apiKey], { signal: stop.signal })));
+    const dryRun = flags.dryRun === true;
+    if (plan.failed === 0) return { kind: 'nothing-failed', plan, target: client.target.description, dryRun };
+    context.emit({ type: 'planned', plan, dryRun });
+    if (dryRun) return { kind: 'dry-run', plan };
+    await startRetry(client, plan, { signal: stop.signal });
+    context.emit({ type: 'started' });
+    if (!flags.wait) return { kind: 'started', plan };
     context.emit({ type: 'waiting' });
     const outcome = await waitForRetry({
       client,
@@ -65,17 +67,40 @@ export async function run({ args, flags }: RetryInput, context: RunContext<Retry
   }
 }
 
+/** A stop while the plan is read: nothing was asked of Metriport yet. */
+async function nothingRetriedIfStopped<T>(reading: Promise<T>): Promise<T> {
+  try {
+    return await reading;
+  } catch (error) {
+    if (!isMwError(error) || error.code !== STOPPED) throw error;
+    throw new MwError(`${error.message} Nothing was retried.`, { code: STOPPED, category: 'interrupted', cause: error });
+  }
+}
+
 /** `retry <id>`: Metriport resends that request's payload as a new request, with a new messageId. */
 async function retryOne(input: {
   id: string;
   client: MetriportClient;
   dryRun: boolean;
+  signal: AbortSignal;
   /** Cut from what the API answers (it can echo the key). */
   secrets: string[];
 }): Promise<RetryResult> {
   const { id, client } = input;
   if (input.dryRun) return { kind: 'one-dry-run', id, target: client.target.description };
-  const sent = await client.retryWebhookRequest(id);
+  let sent: Record<string, unknown>;
+  try {
+    sent = await client.retryWebhookRequest(id, { signal: input.signal });
+  } catch (error) {
+    if (!isMwError(error) || error.code !== STOPPED) throw error;
+    throw new MwError(`Stopped before ${client.target.description} answered the resend of webhook request ${id}.`, {
+      code: STOPPED,
+      category: 'interrupted',
+      hint: `It may have been resent all the same: check with ${NEXT} before retrying again.`,
+      next: { command: 'requests', sameApi: true },
+      cause: error,
+    });
+  }
   const meta = isRecord(sent.meta) ? sent.meta : {};
   const shown = (value: unknown) => (typeof value === 'string' ? redactSecrets(value, input.secrets) : value);
   return {
