@@ -264,7 +264,11 @@ describe('Ctrl-C while an API call hangs', () => {
       {
         args: ['retry', '--wait'],
         // The plan's read is answered; the wait's first read hangs.
-        hangs: (request) => request.path === '/settings/webhook' && (statusReads += 1) > 1,
+        hangs: (request) => {
+          if (request.path !== '/settings/webhook') return false;
+          statusReads += 1;
+          return statusReads > 1;
+        },
         said: /^Stopped waiting for the retry at the API at \S+ before Metriport said how it went; Metriport goes on resending them\. Check how it ends with `node \S+ status --api-url/m,
       },
       {
@@ -290,7 +294,11 @@ describe('Ctrl-C while an API call hangs', () => {
   it('status --watch on a real terminal: Ctrl-C during a read ends it with 130 and the last report stays', async () => {
     const world = await worlds.newWorld();
     let reads = 0;
-    const api = await hangingApi((request) => request.path === '/settings/webhook' && (reads += 1) > 1);
+    const api = await hangingApi((request) => {
+      if (request.path !== '/settings/webhook') return false;
+      reads += 1;
+      return reads > 1;
+    });
     const command = `stty cols 100 rows 30; exec ${process.execPath} ${BIN} status --watch --interval 100ms --api-url ${api.url}`;
     const terminal = spawn('script', ['-qfec', command, '/dev/null'], {
       cwd: world.cwd,

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { apiHintFlags, apiNamingFlags, resolveApiConfig } from '../../src/config/api-config.js';
+import { type ApiFlags, apiHintFlags, apiNamingFlags, resolveApiConfig } from '../../src/config/api-config.js';
 import type { NextCommand } from '../../src/next-command.js';
 import { commandLine, hintSentence, shellWord } from '../../src/output/next-command.js';
 
@@ -113,7 +113,7 @@ describe('the restore that recovers a URL names the API whatever chose it', () =
       'mw restore --env production --api-key <your API key>',
     ],
   ])('%s', (_situation, flags, env, expected) => {
-    expect(line(flags, env)).toBe(expected);
+    expect(line(flags as ApiFlags, env)).toBe(expected);
   });
 
   it('a .env file holding the API URL is named too, and other suggestions still repeat only flags', () => {
