@@ -3,7 +3,9 @@ import { isMwError, MwError } from '../errors.js';
 import { type MetriportClient, STOPPED } from '../metriport/client.js';
 import type { WebhookStatus } from '../metriport/types.js';
 import { NEXT } from '../next-command.js';
-import type { WebhookReport } from './webhook-report.js';
+import { isRecord } from '../util/json.js';
+import { redactSecrets } from '../util/secret.js';
+import { readWebhookReport, type WebhookReport } from './webhook-report.js';
 
 /** What `retry` is about to do: shown (and with `--dry-run`, only shown) before anything changes. */
 export interface RetryPlan {
@@ -19,6 +21,16 @@ export function planRetry(report: WebhookReport): RetryPlan {
     failed: report.status?.webhookRequestsFailed ?? 0,
     processing: report.status?.webhookRequestsProcessing ?? 0,
   };
+}
+
+/** The plan, from a read of the account whose text is cut of `secrets`; a stop during it says nothing was retried. */
+export async function readRetryPlan(client: MetriportClient, options: { secrets: string[]; signal: AbortSignal }): Promise<RetryPlan> {
+  try {
+    return planRetry(await readWebhookReport(client, options.secrets, { signal: options.signal }));
+  } catch (error) {
+    if (!isStop(error)) throw error;
+    throw new MwError(`${error.message} Nothing was retried.`, { code: STOPPED, category: 'interrupted', cause: error });
+  }
 }
 
 export async function startRetry(
@@ -49,6 +61,32 @@ export async function startRetry(
       },
     );
   }
+}
+
+/**
+ * `retry <id>`: Metriport resends that request's payload as a new request, with a new messageId; what it
+ * answers is cut of `secrets` (it can echo the key). A stop says it may have been resent all the same.
+ */
+export async function resendOne(
+  client: MetriportClient,
+  input: { id: string; signal: AbortSignal; secrets: readonly string[] },
+): Promise<{ messageId: string | null; type: unknown }> {
+  let sent: Record<string, unknown>;
+  try {
+    sent = await client.retryWebhookRequest(input.id, { signal: input.signal });
+  } catch (error) {
+    if (!isStop(error)) throw error;
+    throw new MwError(`Stopped before ${client.target.description} answered the resend of webhook request ${input.id}.`, {
+      code: STOPPED,
+      category: 'interrupted',
+      hint: `It may have been resent all the same: check with ${NEXT} before retrying again.`,
+      next: { command: 'requests', sameApi: true },
+      cause: error,
+    });
+  }
+  const meta = isRecord(sent.meta) ? sent.meta : {};
+  const cut = (value: unknown) => (typeof value === 'string' ? redactSecrets(value, input.secrets) : value);
+  return { messageId: typeof meta.messageId === 'string' ? redactSecrets(meta.messageId, input.secrets) : null, type: cut(meta.type) };
 }
 
 function isStop(error: unknown): error is MwError {

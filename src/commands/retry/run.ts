@@ -1,13 +1,9 @@
-import { planRetry, startRetry, waitForRetry } from '../../account/retry.js';
-import { readWebhookReport } from '../../account/webhook-report.js';
+import { readRetryPlan, resendOne, startRetry, waitForRetry } from '../../account/retry.js';
 import type { CommandInput } from '../../config/option-table.js';
-import { isMwError, MwError, usageError } from '../../errors.js';
-import { type MetriportClient, STOPPED } from '../../metriport/client.js';
+import { usageError } from '../../errors.js';
+import type { MetriportClient } from '../../metriport/client.js';
 import { checkWebhookRequestId } from '../../metriport/webhook-request-id.js';
-import { NEXT } from '../../next-command.js';
 import type { RetryEvent, RetryResult } from '../../output/commands/retry.js';
-import { isRecord } from '../../util/json.js';
-import { redactSecrets } from '../../util/secret.js';
 import { parseDuration } from '../../util/units.js';
 import { apiFromFlags } from '../shared/api-client.js';
 import type { RunContext } from '../shared/run-command.js';
@@ -41,7 +37,7 @@ export async function run({ args, flags }: RetryInput, context: RunContext<Retry
   try {
     if (args.id !== undefined)
       return await retryOne({ id: args.id, client, dryRun: flags.dryRun === true, signal: stop.signal, secrets: [apiKey] });
-    const plan = planRetry(await nothingRetriedIfStopped(readWebhookReport(client, [apiKey], { signal: stop.signal })));
+    const plan = await readRetryPlan(client, { secrets: [apiKey], signal: stop.signal });
     const dryRun = flags.dryRun === true;
     if (plan.failed === 0) return { kind: 'nothing-failed', plan, target: client.target.description, dryRun };
     context.emit({ type: 'planned', plan, dryRun });
@@ -67,46 +63,16 @@ export async function run({ args, flags }: RetryInput, context: RunContext<Retry
   }
 }
 
-/** A stop while the plan is read: nothing was asked of Metriport yet. */
-async function nothingRetriedIfStopped<T>(reading: Promise<T>): Promise<T> {
-  try {
-    return await reading;
-  } catch (error) {
-    if (!isMwError(error) || error.code !== STOPPED) throw error;
-    throw new MwError(`${error.message} Nothing was retried.`, { code: STOPPED, category: 'interrupted', cause: error });
-  }
-}
-
 /** `retry <id>`: Metriport resends that request's payload as a new request, with a new messageId. */
 async function retryOne(input: {
   id: string;
   client: MetriportClient;
   dryRun: boolean;
   signal: AbortSignal;
-  /** Cut from what the API answers (it can echo the key). */
   secrets: string[];
 }): Promise<RetryResult> {
   const { id, client } = input;
   if (input.dryRun) return { kind: 'one-dry-run', id, target: client.target.description };
-  let sent: Record<string, unknown>;
-  try {
-    sent = await client.retryWebhookRequest(id, { signal: input.signal });
-  } catch (error) {
-    if (!isMwError(error) || error.code !== STOPPED) throw error;
-    throw new MwError(`Stopped before ${client.target.description} answered the resend of webhook request ${id}.`, {
-      code: STOPPED,
-      category: 'interrupted',
-      hint: `It may have been resent all the same: check with ${NEXT} before retrying again.`,
-      next: { command: 'requests', sameApi: true },
-      cause: error,
-    });
-  }
-  const meta = isRecord(sent.meta) ? sent.meta : {};
-  const shown = (value: unknown) => (typeof value === 'string' ? redactSecrets(value, input.secrets) : value);
-  return {
-    kind: 'one-resent',
-    id,
-    messageId: typeof meta.messageId === 'string' ? redactSecrets(meta.messageId, input.secrets) : null,
-    type: shown(meta.type),
-  };
+  const { messageId, type } = await resendOne(client, { id, signal: input.signal, secrets: input.secrets });
+  return { kind: 'one-resent', id, messageId, type };
 }
