@@ -165,7 +165,8 @@ function reportError(error: unknown, options: { debug: boolean; secrets: string[
   }
   if (isMwError(error)) {
     const hint = hintSentence(error.hint, error.next, { invocation: options.invocation });
-    write(`Error: ${error.message}${hint === undefined ? '' : ` ${hint}`}\n`);
+    // A stop the user asked for is no error: it says where it stopped and what is known.
+    write(`${error.category === 'interrupted' ? '' : 'Error: '}${error.message}${hint === undefined ? '' : ` ${hint}`}\n`);
     if (debug && error.cause instanceof Error) write(`${error.cause.stack ?? String(error.cause)}\n`);
     if (debug) write(`${error.stack ?? ''}\n`);
     return error.exitCode;

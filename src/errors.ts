@@ -4,7 +4,7 @@ import type { NextCommand } from './next-command.js';
  * The one error type of the tool. Engines throw it; only `cli.ts` prints it and turns it into an exit code.
  * `message` names what failed; `hint` is the next step the user can take, and `next` the command it names.
  */
-export type ErrorCategory = 'usage' | 'auth' | 'network' | 'api' | 'filesystem' | 'internal';
+export type ErrorCategory = 'usage' | 'auth' | 'network' | 'api' | 'filesystem' | 'internal' | 'interrupted';
 
 /**
  * Exit codes per category. Documented in the README; `usage` is 2 by the CLI contract; 1 is kept for "a
@@ -18,6 +18,8 @@ export const EXIT_CODES: Readonly<Record<ErrorCategory, number>> = {
   network: 4,
   api: 5,
   filesystem: 6,
+  /** Ctrl-C (or SIGTERM) stopped the command before it finished: the shell's 128 + SIGINT. */
+  interrupted: 130,
 };
 
 export interface MwErrorOptions {

@@ -15,6 +15,12 @@ export interface NextCommand {
    * where the command's flags are known (`commands/shared/run-command.ts`).
    */
   sameApi?: boolean;
+  /**
+   * With `sameApi`: name the API whatever chose it (`--api-url`, `--env`, from a flag, the environment or
+   * `.env`), for a command run later and maybe from another shell, where the environment of this run is gone:
+   * the `restore` that recovers a URL left registered.
+   */
+  nameApi?: boolean;
 }
 
 /** A value printed as it is; a switch; or what the user fills in, where printing the value would show a secret. */

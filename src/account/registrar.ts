@@ -144,7 +144,8 @@ export function createRegistrar(options: RegistrarOptions, deps: RegistrarDepend
           code: 'RESTORE_FAILED',
           category: isMwError(error) ? error.category : 'internal',
           hint: `Run ${NEXT} once the API is reachable; the record to restore from is kept.`,
-          next: { command: 'restore', sameApi: true },
+          // Run later, maybe from another shell: it names the API whatever chose it, so it reaches this one.
+          next: { command: 'restore', sameApi: true, nameApi: true },
           cause: error,
         },
       );

@@ -12,14 +12,26 @@ export interface WebhookReport {
   secrets: string[];
 }
 
-export async function readWebhookReport(client: MetriportClient, secrets: readonly string[] = []): Promise<WebhookReport> {
+/**
+ * Reads the account's URL and webhook health. What the API says is cut of every secret known (`secrets`, and
+ * the account's webhook key): its status detail and its URL can quote them. `signal` gives both reads up.
+ */
+export async function readWebhookReport(
+  client: MetriportClient,
+  secrets: readonly string[] = [],
+  options: { signal?: AbortSignal | undefined } = {},
+): Promise<WebhookReport> {
   // Both calls run together, but both are waited for, so a failure always reports the first call's error.
-  const [settings, statusRead] = await Promise.allSettled([client.getSettings(), client.getWebhookStatus()]);
+  const [settings, statusRead] = await Promise.allSettled([
+    client.getSettings({ signal: options.signal }),
+    client.getWebhookStatus({ signal: options.signal }),
+  ]);
   if (settings.status === 'rejected') throw settings.reason;
   if (statusRead.status === 'rejected') throw statusRead.reason;
   const webhookKey = settings.value.webhookKey;
-  const status = redactStatus(statusRead.value, [...secrets, ...(webhookKey === null ? [] : [webhookKey])]);
-  return { target: client.target.description, webhookUrl: settings.value.webhookUrl, status, secrets: [...secrets] };
+  const known = [...secrets, ...(webhookKey === null ? [] : [webhookKey])];
+  const webhookUrl = settings.value.webhookUrl === null ? null : redactSecrets(settings.value.webhookUrl, known);
+  return { target: client.target.description, webhookUrl, status: redactStatus(statusRead.value, known), secrets: known };
 }
 
 /** Metriport's status detail can quote a failed request, keys included: they are cut before anything shows it. */

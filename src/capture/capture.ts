@@ -1,5 +1,6 @@
 import {
   closeSync,
+  constants,
   fstatSync,
   ftruncateSync,
   openSync,
@@ -10,7 +11,7 @@ import {
   writeSync,
   writevSync,
 } from 'node:fs';
-import { chmod, type FileHandle, mkdir, open, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, type FileHandle, lstat, mkdir, open, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { promisify } from 'node:util';
 import { MwError } from '../errors.js';
@@ -49,6 +50,8 @@ export interface CaptureOptions {
   outDir?: string | undefined;
   /** `--jsonl`: file that gets one JSON line per message. */
   jsonlFile?: string | undefined;
+  /** This user's id: an existing `--jsonl` file owned by someone else is refused (undefined: not checked). */
+  uid?: number | undefined;
 }
 
 const writeFileFast = promisify(writeFileCallback);
@@ -62,7 +65,7 @@ export async function openCapture(options: CaptureOptions): Promise<Capture | un
   const parts: CapturePart[] = [];
   const knownMessageIds = new Set<string>();
   if (options.outDir !== undefined) parts.push(await openOutDir(options.outDir, knownMessageIds));
-  if (options.jsonlFile !== undefined) parts.push(await openJsonl(options.jsonlFile));
+  if (options.jsonlFile !== undefined) parts.push(await openJsonl(options.jsonlFile, options.uid));
   const [only] = parts;
   if (only === undefined) return undefined;
   if (parts.length === 1) return { knownMessageIds, store: (record) => only.store(record), close: () => only.close() };
@@ -199,9 +202,8 @@ async function writeInBackground(temp: string, final: string, name: string, raw:
   }
 }
 
-async function openJsonl(file: string) {
-  const handle: FileHandle = await guard(`open ${file}`, () => open(file, 'a', PRIVATE_FILE));
-  await guard(`restrict ${file}`, () => handle.chmod(PRIVATE_FILE));
+async function openJsonl(file: string, uid: number | undefined) {
+  const handle = await openJsonlFile(file, uid);
   const fd = handle.fd;
   // Where the last whole line ends: a failed append is cut back to it, so the file stays JSON lines.
   let size = fstatSync(fd).size;
@@ -253,6 +255,66 @@ async function openJsonl(file: string) {
       await handle.close();
     },
   };
+}
+
+/** Appending, never through a symbolic link, and never waiting on a pipe that nobody reads. */
+const APPEND = constants.O_WRONLY | constants.O_APPEND | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+
+/**
+ * The `--jsonl` file, opened for appending: a new one is created 0600; an existing one must be a regular file
+ * of this user's that only they can read (it is never chmod-ed: what the user made is theirs to change). A
+ * symbolic link is never followed and a device, pipe or folder never written to: each is refused with what to
+ * do instead. The checks are made on the opened file itself, so nothing swapped in meanwhile gets through.
+ */
+async function openJsonlFile(file: string, uid: number | undefined): Promise<FileHandle> {
+  let handle: FileHandle;
+  let created = true;
+  try {
+    // O_EXCL fails on anything at the path, a symbolic link included (it is not followed).
+    handle = await open(file, APPEND | constants.O_CREAT | constants.O_EXCL, PRIVATE_FILE);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw fileError(`create ${file}`, error);
+    created = false;
+    // Looked at before it is opened: opening a device or a pipe can do something by itself.
+    const seen = await guard(`read ${file}`, () => lstat(file));
+    if (!seen.isFile()) throw jsonlRefused(file, seen.isSymbolicLink() ? 'symlink' : 'not-a-file');
+    try {
+      handle = await open(file, APPEND);
+    } catch (opening) {
+      // ELOOP: it became a symbolic link since; ENXIO: a pipe with no reader.
+      const code = (opening as NodeJS.ErrnoException).code;
+      if (code === 'ELOOP') throw jsonlRefused(file, 'symlink');
+      if (code === 'ENXIO') throw jsonlRefused(file, 'not-a-file');
+      throw fileError(`open ${file}`, opening);
+    }
+  }
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) throw jsonlRefused(file, 'not-a-file');
+    if (uid !== undefined && info.uid !== uid) throw jsonlRefused(file, 'not-yours');
+    if (!created && (info.mode & 0o077) !== 0) throw jsonlRefused(file, 'open-to-others', info.mode & 0o777);
+    return handle;
+  } catch (error) {
+    await handle.close().catch(() => undefined);
+    throw error instanceof MwError ? error : fileError(`read ${file}`, error);
+  }
+}
+
+function jsonlRefused(file: string, why: 'symlink' | 'not-a-file' | 'not-yours' | 'open-to-others', mode = 0): MwError {
+  const text = {
+    symlink: `--jsonl ${file} is a symbolic link, and captures are never written through one to another file`,
+    'not-a-file': `--jsonl ${file} is not a regular file (a device, a pipe or a folder), so nothing is written to it`,
+    'not-yours': `--jsonl ${file} belongs to another user, so patient data is not appended to it`,
+    'open-to-others': `--jsonl ${file} can be read or written by other users (mode ${mode.toString(8).padStart(4, '0')}), and patient data is kept owner-only; it was left as it is`,
+  }[why];
+  return new MwError(`${text}.`, {
+    code: 'JSONL_REFUSED',
+    category: 'filesystem',
+    hint:
+      why === 'open-to-others'
+        ? 'Tighten it (chmod 600) if it is yours to change, or pass a new file to --jsonl.'
+        : 'Pass the path of a new file, or of a regular file of your own, to --jsonl.',
+  });
 }
 
 /**

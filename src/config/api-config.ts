@@ -59,6 +59,22 @@ export function apiHintFlags(config: ApiConfig): FlagMap {
 }
 
 /**
+ * The flags that name this API and key whatever chose them, for a command run later in a shell that may not
+ * have this run's environment (the `restore` that recovers a URL): `--api-url` or `--env` as the API was
+ * chosen, from a flag, the environment or `.env` alike (nothing for the default sandbox); the key as
+ * `apiHintFlags` gives it, and also from the environment when it is the emulator's public default. A real key
+ * from the environment is never printed: it is where the user keeps it.
+ */
+export function apiNamingFlags(config: ApiConfig): FlagMap {
+  const flags: Record<`--${string}`, FlagValue> = { ...apiHintFlags(config) };
+  const chosenBy = config.chosenBy;
+  if (chosenBy !== undefined && 'apiUrl' in chosenBy) flags['--api-url'] = config.target.baseUrl;
+  if (chosenBy !== undefined && 'environment' in chosenBy) flags['--env'] = chosenBy.environment.value;
+  if (config.apiKey?.value === DEFAULT_EMULATOR_API_KEY) flags['--api-key'] = DEFAULT_EMULATOR_API_KEY;
+  return flags;
+}
+
+/**
  * The API key, for a call to `config.target`. A `.env` file (a cloned repository's, say) that names an API
  * that is not Metriport's is not sent a key from anywhere else: the user confirms the URL with `--api-url`, or
  * keeps the key in that same file (SECURITY.md, "Where the API key goes").

@@ -1,6 +1,17 @@
 import { internalError, MwError } from '../errors.js';
 import { HttpFailure, type HttpResponse, headerValue, type SendHttp, sendHttp } from '../http/send-http.js';
 import { NEXT } from '../next-command.js';
+import { untilAborted } from '../util/abort.js';
+import { isRecord, parseJsonOr } from '../util/json.js';
+import {
+  readEmulatorFlowAnswer,
+  readObject,
+  readRequestPage,
+  readSamplePayload,
+  readSettings,
+  readWebhookStatus,
+  ShapeMismatch,
+} from './answer-shapes.js';
 import { apiPath } from './api-path.js';
 import type { ApiTarget } from './target.js';
 import type { EmulatorFlowAnswer, SamplePayloadResult, Settings, WebhookRequestPage, WebhookStatus } from './types.js';
@@ -20,10 +31,17 @@ export interface MetriportClientOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
-/** Per call: `signal` gives up a read when the user stops (never used for changes to the account). */
+/**
+ * Per call: `signal` gives the call up when the user stops (Ctrl-C): the call ends at once with `STOPPED`
+ * (exit 130), its backoff included. `listen`'s registration and restore never pass one: a change to the
+ * account they record is seen through.
+ */
 export interface CallOptions {
   signal?: AbortSignal | undefined;
 }
+
+/** `MwError.code` of a call given up because the user stopped (category `interrupted`, exit 130). */
+export const STOPPED = 'STOPPED';
 
 export interface MetriportClient {
   readonly target: ApiTarget;
@@ -32,14 +50,14 @@ export interface MetriportClient {
   updateWebhookUrl(webhookUrl: string): Promise<Settings>;
   /** `null` when the account has no settings yet (Metriport answers 404). */
   getWebhookStatus(options?: CallOptions): Promise<WebhookStatus | null>;
-  retryFailedRequests(): Promise<void>;
+  retryFailedRequests(options?: CallOptions): Promise<void>;
   sendSamplePayload(payload: Record<string, unknown>): Promise<SamplePayloadResult>;
   /** The emulator's own `POST /emulator/flows/:flow` (`trigger --flow`): not an endpoint of Metriport's. */
   playEmulatorFlow(flow: string, input: { faults: readonly string[]; patientId?: string | undefined }): Promise<EmulatorFlowAnswer>;
   /** `GET /settings/webhook/request`: one page, newest first unless `sort` says otherwise. */
-  listWebhookRequests(query: { count?: number; fromItem?: string; sort?: string }): Promise<WebhookRequestPage>;
+  listWebhookRequests(query: { count?: number; fromItem?: string; sort?: string }, options?: CallOptions): Promise<WebhookRequestPage>;
   /** `POST /settings/webhook/request/:id/retry`: resends one request as a new one; answers the payload sent. */
-  retryWebhookRequest(id: string): Promise<Record<string, unknown>>;
+  retryWebhookRequest(id: string, options?: CallOptions): Promise<Record<string, unknown>>;
 }
 
 const KB = 1024;
@@ -123,15 +141,16 @@ export function createMetriportClient(options: MetriportClientOptions): Metripor
           signal: request.signal,
         });
       } catch (error) {
-        if (canRetry && !request.signal?.aborted) {
-          await sleep(backoffMs * 2 ** attempt);
+        if (request.signal?.aborted) throw stopped(label);
+        if (canRetry) {
+          await pause(backoffMs * 2 ** attempt, request);
           continue;
         }
         throw unreachable({ label, error, timeoutMs });
       }
       const text = response.body.toString('utf8');
       if ((response.status === 429 || response.status >= 500) && canRetry) {
-        await sleep(retryAfterMs(headerValue(response.headers, 'retry-after')) ?? backoffMs * 2 ** attempt);
+        await pause(retryAfterMs(headerValue(response.headers, 'retry-after')) ?? backoffMs * 2 ** attempt, request);
         continue;
       }
       if ((response.status >= 200 && response.status < 300) || request.allow?.includes(response.status)) {
@@ -140,6 +159,21 @@ export function createMetriportClient(options: MetriportClientOptions): Metripor
       }
       throw apiError({ status: response.status, text, label, newerEndpoint: request.newerEndpoint, missingItem: request.missingItem });
     }
+  }
+
+  /** A backoff that a stop cuts short (a 429's Retry-After can ask for 30 s). */
+  async function pause(ms: number, request: Call): Promise<void> {
+    const signal = request.signal;
+    if (signal === undefined) return sleep(ms);
+    if (!signal.aborted) await Promise.race([sleep(ms), untilAborted(signal)]);
+    if (signal.aborted) throw stopped(`${request.method} /${request.path}`);
+  }
+
+  function stopped(label: string): MwError {
+    return new MwError(`Stopped while waiting for ${label} from ${target.description}.`, {
+      code: STOPPED,
+      category: 'interrupted',
+    });
   }
 
   /** The base URL's own path is kept; the check below holds even if a caller forgot `apiPath`. */
@@ -245,9 +279,9 @@ export function createMetriportClient(options: MetriportClientOptions): Metripor
     );
   }
 
-  function parse<T>(text: string, label: string): T {
+  function parse(text: string, label: string): unknown {
     try {
-      return JSON.parse(text) as T;
+      return JSON.parse(text) as unknown;
     } catch (error) {
       throw new MwError(`Metriport answered ${label} with something that is not JSON.`, {
         code: 'API_UNEXPECTED',
@@ -258,21 +292,37 @@ export function createMetriportClient(options: MetriportClientOptions): Metripor
     }
   }
 
+  /** The answer parsed and checked against its shape: a wrong type names the call and the field (exit 5). */
+  function shaped<T>(text: string, label: string, read: (value: unknown) => T): T {
+    const value = parse(text, label);
+    try {
+      return read(value);
+    } catch (error) {
+      if (!(error instanceof ShapeMismatch)) throw error;
+      const where = error.field === '' ? 'as its whole answer' : `in ${error.field}`;
+      throw new MwError(
+        `${capitalise(target.description)} answered ${label} with ${error.got} ${where}, where ${error.expected} belongs.`,
+        {
+          code: 'API_UNEXPECTED',
+          category: 'api',
+          hint: `Check that ${target.baseUrl} is Metriport's API (or the emulator); nothing was changed because of that answer.`,
+          cause: error,
+        },
+      );
+    }
+  }
+
   return {
     target,
     async getSettings(options) {
-      return parse<Settings>(
-        (
-          await call({
-            method: 'GET',
-            path: apiPath('settings'),
-            maxBytes: ANSWER_BOUNDS.settings,
-            idempotent: true,
-            signal: options?.signal,
-          })
-        ).text,
-        'GET /settings',
-      );
+      const answer = await call({
+        method: 'GET',
+        path: apiPath('settings'),
+        maxBytes: ANSWER_BOUNDS.settings,
+        idempotent: true,
+        signal: options?.signal,
+      });
+      return shaped(answer.text, 'GET /settings', readSettings);
     },
     async updateWebhookUrl(webhookUrl) {
       if (webhookUrl === '')
@@ -285,7 +335,7 @@ export function createMetriportClient(options: MetriportClientOptions): Metripor
         maxBytes: ANSWER_BOUNDS.settings,
         idempotent: true,
       });
-      return parse<Settings>(answer.text, 'POST /settings');
+      return shaped(answer.text, 'POST /settings', readSettings);
     },
     async getWebhookStatus(options) {
       const answer = await call({
@@ -296,12 +346,18 @@ export function createMetriportClient(options: MetriportClientOptions): Metripor
         allow: [404],
         signal: options?.signal,
       });
-      return answer.status === 404 ? null : parse<WebhookStatus>(answer.text, 'GET /settings/webhook');
+      return answer.status === 404 ? null : shaped(answer.text, 'GET /settings/webhook', readWebhookStatus);
     },
-    async retryFailedRequests() {
-      await call({ method: 'POST', path: apiPath('settings', 'webhook', 'retry'), maxBytes: ANSWER_BOUNDS.retryAll, idempotent: false });
+    async retryFailedRequests(options) {
+      await call({
+        method: 'POST',
+        path: apiPath('settings', 'webhook', 'retry'),
+        maxBytes: ANSWER_BOUNDS.retryAll,
+        idempotent: false,
+        signal: options?.signal,
+      });
     },
-    async listWebhookRequests(query) {
+    async listWebhookRequests(query, options) {
       const params = new URLSearchParams();
       if (query.fromItem !== undefined) params.set('fromItem', query.fromItem);
       if (query.count !== undefined) params.set('count', String(query.count));
@@ -315,10 +371,11 @@ export function createMetriportClient(options: MetriportClientOptions): Metripor
         tooLargeHint: 'A page of webhook requests was that large: ask for fewer per page (count).',
         idempotent: true,
         newerEndpoint: 'the list of webhook requests',
+        signal: options?.signal,
       });
-      return parse<WebhookRequestPage>(answer.text, 'GET /settings/webhook/request');
+      return shaped(answer.text, 'GET /settings/webhook/request', readRequestPage);
     },
-    async retryWebhookRequest(id) {
+    async retryWebhookRequest(id, options) {
       // Checked again here, for callers other than the command: an id that is not a UUID is never sent.
       checkWebhookRequestId(id, 'The webhook request id');
       const answer = await call({
@@ -329,8 +386,9 @@ export function createMetriportClient(options: MetriportClientOptions): Metripor
         idempotent: false,
         newerEndpoint: 'the retry of one webhook request',
         missingItem: `webhook request ${id}`,
+        signal: options?.signal,
       });
-      return parse<Record<string, unknown>>(answer.text, 'POST /settings/webhook/request/:id/retry');
+      return shaped(answer.text, 'POST /settings/webhook/request/:id/retry', readObject);
     },
     async playEmulatorFlow(flow, input) {
       const label = `POST /emulator/flows/${flow}`;
@@ -352,7 +410,7 @@ export function createMetriportClient(options: MetriportClientOptions): Metripor
           hint: 'Pass the --api-url that `listen --emulator` or `emulator` prints (with --api-key local-emulator).',
         });
       }
-      return parse<EmulatorFlowAnswer>(answer.text, label);
+      return shaped(answer.text, label, readEmulatorFlowAnswer);
     },
     async sendSamplePayload(payload) {
       const label = 'POST /settings/webhook/sample-payload';
@@ -365,12 +423,10 @@ export function createMetriportClient(options: MetriportClientOptions): Metripor
         idempotent: false,
         allow: [500],
       });
-      const body = parse<Record<string, unknown>>(answer.text, label);
-      if (answer.status === 200) return body as unknown as SamplePayloadResult;
-      const info =
-        body.title === 'WebhookError' && typeof body.additionalInfo === 'object' && body.additionalInfo !== null
-          ? (body.additionalInfo as Record<string, unknown>)
-          : undefined;
+      if (answer.status === 200) return shaped(answer.text, label, readSamplePayload);
+      // A 500: Metriport's WebhookError names what the receiver did; anything else is the API's own failure.
+      const body = parseJsonOr(answer.text, undefined);
+      const info = isRecord(body) && body.title === 'WebhookError' && isRecord(body.additionalInfo) ? body.additionalInfo : undefined;
       if (info === undefined) throw apiError({ status: answer.status, text: answer.text, label });
       return {
         status: typeof info.httpStatus === 'number' ? info.httpStatus : 500,

@@ -157,7 +157,10 @@ export function createLogSink(options: LogSinkOptions): Sink {
           );
           return;
         case 'warning':
-          line(event.at, `${palette.yellow('warning')}  ${visible(event.message)}${event.hint === undefined ? '' : ` ${event.hint}`}`);
+          line(
+            event.at,
+            `${palette.yellow('warning')}  ${visible(event.message)}${event.hint === undefined ? '' : ` ${visible(event.hint)}`}`,
+          );
           return;
         case 'registered':
           line(
@@ -229,7 +232,8 @@ export function progressText(step: 'tunnel' | 'registration'): string {
 
 function hintOf(error: Error): string {
   const hint = (error as { hint?: unknown }).hint;
-  return typeof hint === 'string' ? ` ${hint}` : '';
+  // A hint names paths and values from outside (a folder's name) as much as a message does.
+  return typeof hint === 'string' ? ` ${visible(hint)}` : '';
 }
 
 /**

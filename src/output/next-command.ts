@@ -7,6 +7,8 @@ export interface HintContext {
   invocation: string;
   /** The flags that reached the API this run used, for commands with `sameApi`. */
   api?: FlagMap | undefined;
+  /** The flags that name that API whatever chose it, for commands with `sameApi` and `nameApi` (else `api`). */
+  namedApi?: FlagMap | undefined;
 }
 
 /**
@@ -14,7 +16,7 @@ export interface HintContext {
  * shell-quoted (and made visible-safe: an id or URL can come from the API), a secret as `<what to fill in>`.
  */
 export function commandLine(next: NextCommand, context: HintContext): string {
-  const flags: FlagMap = { ...next.flags, ...(next.sameApi ? context.api : undefined) };
+  const flags: FlagMap = { ...next.flags, ...(next.sameApi ? apiFlags(next, context) : undefined) };
   const words = [next.command, ...(next.args ?? []).map(shellWord)];
   for (const [flag, value] of Object.entries(flags)) {
     if (value === true) words.push(flag);
@@ -22,6 +24,11 @@ export function commandLine(next: NextCommand, context: HintContext): string {
     else words.push(flag, `<${value.fillIn}>`);
   }
   return `${context.invocation} ${words.join(' ')}`;
+}
+
+/** The flags a `sameApi` command adds: the ones that name the API when it asks for them and they are known. */
+export function apiFlags(next: NextCommand, context: HintContext): FlagMap | undefined {
+  return next.nameApi && context.namedApi !== undefined ? context.namedApi : context.api;
 }
 
 /** An error's hint with its command in backticks where the sentence says `{next}` (or after it, if it does not). */

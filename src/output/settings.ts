@@ -23,7 +23,9 @@ export function describeSources(config: ListenConfig): string {
     capture.outDir === undefined && capture.jsonlFile === undefined
       ? 'Capture: off (messages are shown, not stored)'
       : `Capture: ${[capture.outDir === undefined ? undefined : `files in ${capture.outDir}`, capture.jsonlFile === undefined ? undefined : `lines in ${capture.jsonlFile}`].filter(Boolean).join(' and ')} (owner-only)`,
-    inspector === undefined ? 'Inspector: off' : `Inspector: port ${inspector.port}${inspector.portChosen ? '' : ' (or the next free one)'}`,
+    inspector === undefined
+      ? 'Inspector: off'
+      : `Inspector: port ${inspector.port}${inspector.portChosen ? '' : ' (or the next free one)'}`,
     config.mode === 'emulator' ? 'API: the built-in emulator, its account kept between runs' : undefined,
     config.mode === 'emulator'
       ? (secret('Webhook key', config.webhookKey) ?? "Webhook key: the emulator account's (emulator --reset makes a new one)")

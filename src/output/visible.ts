@@ -19,3 +19,16 @@ export function visible(text: string): string {
     return `\\x${code.toString(16).padStart(2, '0')}`;
   });
 }
+
+/** DEL and C1, which `JSON.stringify` leaves as they are. */
+const JSON_LEAVES_RAW = /[\u007f-\u009f]/g;
+
+/**
+ * One `--json` line of a command's result: `JSON.stringify` escapes C0 controls but writes DEL and C1 (the
+ * 8-bit CSI `\u009b` among them) raw, so a reader of the terminal would get them as sequences. They are
+ * written as `\u` escapes instead: the same value to any JSON reader, inert on a terminal. Outside strings
+ * JSON is plain ASCII, so only string contents change.
+ */
+export function jsonLine(value: unknown): string {
+  return `${JSON.stringify(value).replace(JSON_LEAVES_RAW, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`)}\n`;
+}

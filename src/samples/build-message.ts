@@ -62,7 +62,10 @@ export function applyOverride(payload: Record<string, unknown>, assignment: stri
     if (key === '__proto__' || key === 'constructor' || key === 'prototype') throw new OverrideError(`"${key}" cannot be set`);
     open ||= typeof node.resourceType === 'string';
     if (Array.isArray(node) && !(/^\d+$/.test(key) && Number(key) < node.length)) {
-      throw new OverrideError(`"${reached}" does not exist in this sample`, `The list has ${node.length} ${node.length === 1 ? 'entry' : 'entries'}, from 0.`);
+      throw new OverrideError(
+        `"${reached}" does not exist in this sample`,
+        `The list has ${node.length} ${node.length === 1 ? 'entry' : 'entries'}, from 0.`,
+      );
     }
     if (!Array.isArray(node) && !Object.hasOwn(node, key) && !(open && depth > 0)) {
       const known = keysAt(shapes, path.slice(0, depth));

@@ -37,6 +37,7 @@ export function fileStateStore(path: string, options: FileStateStoreOptions): St
   async function readChain(): Promise<StateRead & { foreign: unknown[] }> {
     let text: string;
     try {
+      await checkFolder(dirname(path), options.uid);
       await checkOwnership(path, options.uid);
       text = await readFile(path, 'utf8');
     } catch (error) {
@@ -84,6 +85,9 @@ export function fileStateStore(path: string, options: FileStateStoreOptions): St
     }
     await mkdir(dirname(path), { recursive: true, mode: 0o700 }).catch((error: unknown) => {
       throw stateError(`create ${dirname(path)}`, error);
+    });
+    await checkFolder(dirname(path), options.uid).catch((error: unknown) => {
+      throw error instanceof MwError ? error : stateError(`read ${dirname(path)}`, error);
     });
     const held = await acquireStartLock({
       path: lockPath,
@@ -134,6 +138,29 @@ async function checkOwnership(path: string, uid: number | undefined): Promise<vo
       },
     );
   }
+}
+
+/**
+ * The folder holds the state file, its lock and its temp files: whoever can write to it can remove the record
+ * or put their own lock or file in its place. One of another user's, or writable by others, is refused like
+ * such a file (it is never chmod-ed: the user decides).
+ */
+async function checkFolder(dir: string, uid: number | undefined): Promise<void> {
+  if (uid === undefined) return;
+  const info = await stat(dir);
+  const foreign = info.uid !== uid;
+  if (!foreign && (info.mode & 0o022) === 0) return;
+  const mode = (info.mode & 0o7777).toString(8).padStart(4, '0');
+  throw new MwError(
+    `The state folder ${dir} is ${foreign ? 'not owned by you' : `writable by other users (mode ${mode})`}, so the record of which webhook URL to put back could be removed or replaced there.`,
+    {
+      code: 'STATE_FOLDER_UNTRUSTED',
+      category: 'filesystem',
+      hint: foreign
+        ? 'Set XDG_STATE_HOME to a folder of your own, or check that folder and remove it.'
+        : `Check it, then run \`chmod 700 ${/^[\w@%+=:,./-]+$/.test(dir) ? dir : `'${dir.replaceAll("'", "'\\''")}'`}\`, or set XDG_STATE_HOME to a folder of your own.`,
+    },
+  );
 }
 
 function stateError(action: string, error: unknown): MwError {

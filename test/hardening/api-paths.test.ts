@@ -76,7 +76,8 @@ describe('retry <id> against a recording API', () => {
       apiKey: 'sk_test_abcdefghijklmnop',
       send: async (request) => {
         sent.push(request);
-        return { status: 200, headers: {}, body: Buffer.from('{}'), truncated: false };
+        // An empty page: what the list answers, and an object, which is what the retry of one answers.
+        return { status: 200, headers: {}, body: Buffer.from('{"meta":{"itemsOnPage":0},"requests":[]}'), truncated: false };
       },
     });
     for (const id of hostile) {

@@ -155,6 +155,30 @@ describe('resolveListenConfig', () => {
     expect(resolveListenConfig({ ...base, forwardTo: 'http://127.0.0.1:3000' }, {}, {}).forward?.timeoutMs).toBe(4000);
   });
 
+  it.each([
+    'Content-Length: 5',
+    'transfer-encoding: chunked',
+    'Host: other.example.com',
+    'Connection: close',
+    'X-Metriport-Signature: 00',
+    'X-Webhook-Key: forged',
+    'Content-Type: text/plain',
+    'Content-Encoding: gzip',
+    'Expect: 100-continue',
+  ])('refuses --header %j, which frames the request or carries what Metriport sent, naming why', (header) => {
+    let caught: unknown;
+    try {
+      resolveListenConfig({ ...base, forwardTo: 'http://127.0.0.1:3000', header: [header] }, {}, {});
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toMatchObject({
+      code: 'RESERVED_HEADER',
+      exitCode: 2,
+      message: expect.stringMatching(/cannot be set: it (frames|is Metriport's|says)/),
+    });
+  });
+
   it('refuses a --header value that would split into two lines', () => {
     expect(
       usageCode(() => resolveListenConfig({ ...base, forwardTo: 'http://127.0.0.1:3000', header: ['X-A: ok\r\nX-Injected: 1'] }, {}, {})),

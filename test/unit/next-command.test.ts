@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { apiHintFlags, resolveApiConfig } from '../../src/config/api-config.js';
+import { type ApiFlags, apiHintFlags, apiNamingFlags, resolveApiConfig } from '../../src/config/api-config.js';
 import type { NextCommand } from '../../src/next-command.js';
 import { commandLine, hintSentence, shellWord } from '../../src/output/next-command.js';
 
@@ -74,5 +74,54 @@ describe('the flags that reach the same API', () => {
   it('leave out what the environment or .env gives: it is still there when the suggestion runs', () => {
     expect(flagsFor({}, { METRIPORT_API_URL: 'http://127.0.0.1:4748', METRIPORT_API_KEY: 'k' })).toEqual({});
     expect(flagsFor({}, {}, { METRIPORT_ENV: 'production', METRIPORT_API_KEY: 'k' })).toEqual({});
+  });
+});
+
+describe('the restore that recovers a URL names the API whatever chose it', () => {
+  const restore: NextCommand = { command: 'restore', sameApi: true, nameApi: true };
+  const line = (flags: Parameters<typeof resolveApiConfig>[0], env: Record<string, string> = {}, dotenv: Record<string, string> = {}) => {
+    const config = resolveApiConfig(flags, env, dotenv);
+    return commandLine(restore, { invocation: 'mw', api: apiHintFlags(config), namedApi: apiNamingFlags(config) });
+  };
+
+  it.each([
+    [
+      '--api-url, key from the environment',
+      { apiUrl: 'http://127.0.0.1:4748' },
+      { METRIPORT_API_KEY: 'sk_real_key_123456' },
+      'mw restore --api-url http://127.0.0.1:4748',
+    ],
+    [
+      'METRIPORT_API_URL (maybe typed before the command, gone in the next shell)',
+      {},
+      { METRIPORT_API_URL: 'http://127.0.0.1:4748/', METRIPORT_API_KEY: 'k' },
+      'mw restore --api-url http://127.0.0.1:4748',
+    ],
+    ['--env production', { env: 'production' }, {}, 'mw restore --env production'],
+    ['METRIPORT_ENV=production', {}, { METRIPORT_ENV: 'production' }, 'mw restore --env production'],
+    ['the default sandbox', {}, {}, 'mw restore'],
+    [
+      "the emulator's public key from the environment",
+      { apiUrl: 'http://127.0.0.1:4748' },
+      { METRIPORT_API_KEY: 'local-emulator' },
+      'mw restore --api-url http://127.0.0.1:4748 --api-key local-emulator',
+    ],
+    [
+      'a real key as a flag: what to fill in',
+      { env: 'production', apiKey: 'sk_real_key_123456' },
+      {},
+      'mw restore --env production --api-key <your API key>',
+    ],
+  ])('%s', (_situation, flags, env, expected) => {
+    expect(line(flags as ApiFlags, env)).toBe(expected);
+  });
+
+  it('a .env file holding the API URL is named too, and other suggestions still repeat only flags', () => {
+    expect(line({}, {}, { METRIPORT_API_URL: 'http://127.0.0.1:4748', METRIPORT_API_KEY: 'k' })).toBe(
+      'mw restore --api-url http://127.0.0.1:4748',
+    );
+    const config = resolveApiConfig({}, { METRIPORT_API_URL: 'http://127.0.0.1:4748' }, {});
+    const hints = { invocation: 'mw', api: apiHintFlags(config), namedApi: apiNamingFlags(config) };
+    expect(commandLine({ command: 'status', sameApi: true }, hints)).toBe('mw status');
   });
 });

@@ -7,6 +7,7 @@ import { createJsonSink } from '../../src/output/json-sink.js';
 import { createLogSink, readinessLine } from '../../src/output/log-sink.js';
 import { prettyJson } from '../../src/output/pretty-json.js';
 import { createPrettySink, formatMessage, PREVIEW_LINES, PREVIEWS_PER_SECOND } from '../../src/output/pretty-sink.js';
+import { jsonLine } from '../../src/output/visible.js';
 import type { MessageOutcome } from '../../src/receiver/receiver.js';
 import { loadSample } from '../../src/samples/samples.js';
 import { createEventFilter } from '../../src/webhook/event-filter.js';
@@ -244,6 +245,31 @@ describe('log lines', () => {
     expect(readinessLine('http://127.0.0.1:4747/webhook')).toBe('Ready: listening on http://127.0.0.1:4747/webhook (Ctrl-C to stop)');
     expect(text()).toContain('Received 5, verified 4, rejected 1, duplicates 1, filtered 1, stored 2.');
     expect(text()).not.toContain('patients');
+  });
+
+  it("escape a warning's hint and a failed store's hint as they escape the message: both can name a folder from outside", () => {
+    const { out, text } = collect();
+    const sink = createLogSink({ err: out, palette: plain });
+    const folder = 'captures\u001b]52;c;ZXZpbA==\u0007\u009b2J';
+    sink.write({ type: 'warning', at: receivedAt, message: `git would take ${folder}`, hint: `Run git rm -r --cached ${folder}.` });
+    const error = Object.assign(new Error(`Could not write ${folder}/x.json`), { hint: `Check ${folder}.` });
+    sink.write({ type: 'store-failed', at: receivedAt, message, error });
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+    expect(text()).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+    expect(text()).toContain('Run git rm -r --cached captures\\x1b]52;c;ZXZpbA==\\x07\\x9b2J.');
+    expect(text()).toContain('Check captures\\x1b]52;c;ZXZpbA==\\x07\\x9b2J.');
+  });
+});
+
+describe("a command's --json line", () => {
+  it('escapes DEL and C1 (which JSON.stringify leaves raw) and parses back to the same value', () => {
+    const value = { file: 'a\u009b2J\u007fb\u001b]52;c;eA==\u0007', n: 1, nested: [{ s: '\u0085é✓' }] };
+    const line = jsonLine(value);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+    expect(line.slice(0, -1)).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
+    expect(line).toContain('a\\u009b2J\\u007fb\\u001b]52');
+    expect(line.endsWith('\n')).toBe(true);
+    expect(JSON.parse(line)).toEqual(value);
   });
 });
 

@@ -47,7 +47,10 @@ describe('--set against the shape of the type', () => {
   });
 
   it('lets any key go under meta.data and inside a FHIR resource', () => {
-    const payload = loadSample('medical.consolidated-data') as { meta: { data: unknown }; patients: { bundle: { entry: { resource: Record<string, unknown> }[] } }[] };
+    const payload = loadSample('medical.consolidated-data') as {
+      meta: { data: unknown };
+      patients: { bundle: { entry: { resource: Record<string, unknown> }[] } }[];
+    };
     applyOverride(payload, 'meta.data.clinic.name=north', shapesOf('medical.consolidated-data'));
     expect(payload.meta.data).toEqual({ clinic: { name: 'north' } });
     applyOverride(payload, 'patients.0.bundle.entry.0.resource.description="x"', shapesOf('medical.consolidated-data'));

@@ -3,6 +3,7 @@ import { MwError } from '../../src/errors.js';
 import { untilAborted } from '../../src/util/abort.js';
 import { isHttpUrl, requireHttpUrl } from '../../src/util/http-url.js';
 import { isLoopback } from '../../src/util/loopback.js';
+import { redactDeep } from '../../src/util/secret.js';
 
 describe('isLoopback: one answer for the --host warnings and for trusting X-Forwarded-For', () => {
   it.each([
@@ -86,5 +87,28 @@ describe('untilAborted', () => {
     await waiting;
     expect(done).toBe(true);
     await untilAborted(controller.signal);
+  });
+});
+
+describe('redactDeep: secrets cut from every string of an API payload', () => {
+  const secret = 'sk_payload_secret_123456';
+
+  it('cuts values and keys at any depth, keeps __proto__ an own key, and never changes the original', () => {
+    const payload = JSON.parse(
+      `{"a":["x ${secret} y",{"${secret}":1}],"__proto__":{"polluted":"${secret}"},"n":2,"ok":true,"none":null}`,
+    ) as Record<string, unknown>;
+    const cut = redactDeep(payload, [secret]) as Record<string, unknown>;
+    expect(JSON.stringify(cut)).toBe('{"a":["x sk_p… y",{"sk_p…":1}],"__proto__":{"polluted":"sk_p…"},"n":2,"ok":true,"none":null}');
+    expect(Object.getPrototypeOf(cut)).toBe(Object.prototype);
+    expect(JSON.stringify(payload)).toContain(secret);
+  });
+
+  it('returns the value itself when no string holds a secret, and survives 100,000 levels', () => {
+    const plain = { a: [1, 'two'] };
+    expect(redactDeep(plain, [secret])).toBe(plain);
+    const deep = JSON.parse(`${'['.repeat(100_000)}"${secret}"${']'.repeat(100_000)}`) as unknown;
+    let inner = redactDeep(deep, [secret]);
+    for (let depth = 0; depth < 100_000; depth += 1) inner = (inner as unknown[])[0];
+    expect(inner).toBe('sk_p…');
   });
 });

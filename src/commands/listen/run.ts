@@ -1,5 +1,5 @@
 import { captureGitNotices } from '../../capture/git-exposure.js';
-import { apiHintFlags, resolveApiConfig } from '../../config/api-config.js';
+import { type ApiConfig, apiHintFlags, apiNamingFlags, resolveApiConfig } from '../../config/api-config.js';
 import type { ListenConfig } from '../../config/listen/listen-config.js';
 import type { ListenFlags } from '../../config/listen/listen-options.js';
 import { type ListenContext, resolveListenConfig } from '../../config/listen/resolve.js';
@@ -11,6 +11,7 @@ import type { FlagMap } from '../../next-command.js';
 import { colorLevel, createPalette } from '../../output/color.js';
 import { createJsonSink } from '../../output/json-sink.js';
 import { createLogSink } from '../../output/log-sink.js';
+import { commandLine } from '../../output/next-command.js';
 import { createPrettySink } from '../../output/pretty-sink.js';
 import { describeSources } from '../../output/settings.js';
 import { batchedOutput, fanOut, type Sink } from '../../output/sink.js';
@@ -31,11 +32,13 @@ export async function runListenCommand(flags: ListenFlags): Promise<number> {
   const resolveContext: ListenContext = {
     interactive: isInteractive(),
     ngrokConfigAuthtoken: flags.publicUrl === undefined ? readNgrokConfigAuthtoken(context.env) : undefined,
+    uid: process.getuid?.(),
   };
   const config = resolveListenConfig(flags, context.env, context.dotenv, resolveContext);
   const history = config.inspector === undefined ? undefined : createInspectorStore();
   // The commands it suggests (`retry`) reach the API this listen registered with.
-  const apiFlags = config.mode === 'registered' ? apiHintFlags(resolveApiConfig(flags, context.env, context.dotenv)) : undefined;
+  const api = config.mode === 'registered' ? resolveApiConfig(flags, context.env, context.dotenv) : undefined;
+  const apiFlags = api === undefined ? undefined : apiHintFlags(api);
   const output = listenOutput(config, context, apiFlags);
   const sink = await withSpinner(fanOut(history === undefined ? [output.sink] : [history, output.sink]), {
     enabled: context.stderr.isTTY === true,
@@ -50,7 +53,7 @@ export async function runListenCommand(flags: ListenFlags): Promise<number> {
     onStop: (signal) => `${signal}: stopping; letting requests in flight finish (press Ctrl-C again to force).\n`,
     onForce: (signal) => {
       output.flush();
-      return `Second ${signal}: exiting now without finishing requests in flight or restoring the webhook URL; run \`${context.invocation} restore\` to put it back.\n`;
+      return `Second ${signal}: exiting now without finishing requests in flight${forcedExitLeaves(config, context, api)}.\n`;
     },
   });
   // `listen --json | head -1`: when the reader goes away, stop as on Ctrl-C, so the URL is still restored.
@@ -109,6 +112,20 @@ export async function runListenCommand(flags: ListenFlags): Promise<number> {
     context.stdout.off('error', onOutputClosed);
     await sink.close();
   }
+}
+
+/**
+ * What a forced exit leaves undone besides the requests in flight: a URL registered with an account, and the
+ * `restore` that puts it back, naming that API however it was chosen (it is run later, maybe in another shell).
+ */
+function forcedExitLeaves(config: ListenConfig, context: CommandContext, api: ApiConfig | undefined): string {
+  if (config.mode === 'emulator') return '; the emulator stops with it, so there is no URL to put back';
+  if (api === undefined) return '';
+  const restore = commandLine(
+    { command: 'restore', sameApi: true, nameApi: true },
+    { invocation: context.invocation, api: apiHintFlags(api), namedApi: apiNamingFlags(api) },
+  );
+  return ` or restoring the webhook URL; run \`${restore}\` to put it back`;
 }
 
 /** The log on stderr, and the terminal view or JSON lines on stdout (written together at the end of each turn). */

@@ -1,10 +1,11 @@
-import { findWebhookRequests } from '../../account/webhook-requests.js';
+import { findWebhookRequests, redactRow } from '../../account/webhook-requests.js';
 import type { CommandInput } from '../../config/option-table.js';
 import { usageError } from '../../errors.js';
 import type { RequestsResult } from '../../output/commands/requests.js';
 import { createEventFilter } from '../../webhook/event-filter.js';
-import { clientFromFlags } from '../shared/api-client.js';
+import { apiFromFlags } from '../shared/api-client.js';
 import type { RunContext } from '../shared/run-command.js';
+import { stopOnSignals } from '../shared/signals.js';
 import type { REQUESTS_OPTIONS } from './options.js';
 
 export { renderRequests as render } from '../../output/commands/requests.js';
@@ -18,11 +19,30 @@ export async function run({ flags }: RequestsInput, context: RunContext): Promis
   const limit = flags.limit === undefined ? DEFAULT_LIMIT : Number(flags.limit);
   if (!Number.isInteger(limit) || limit < 1)
     throw usageError('BAD_LIMIT', `--limit ${JSON.stringify(flags.limit)} is not a positive whole number.`, 'Pass e.g. --limit 50.');
-  const client = clientFromFlags(flags, context);
+  const { client, apiKey } = apiFromFlags(flags, context);
   const typeFilter = createEventFilter(flags.type === undefined ? [] : [flags.type]);
-  const rows = await findWebhookRequests(client, {
-    limit,
-    matches: (row) => (!flags.failed || row.status === 'failure') && typeFilter(row.type),
-  });
-  return { rows, target: client.target.description, filter: { failed: flags.failed === true, type: flags.type } };
+  const filtered = flags.failed === true || flags.type !== undefined;
+  // Ctrl-C gives up the page in flight at once (exit 130) instead of waiting out the API's timeout.
+  const stop = stopOnSignals({});
+  try {
+    // The account's webhook key is read too: a row's detail or payload can quote it, and it is cut from them.
+    const [settings, found] = await Promise.allSettled([
+      client.getSettings({ signal: stop.signal }),
+      findWebhookRequests(client, {
+        limit,
+        matches: filtered ? (row) => (!flags.failed || row.status === 'failure') && typeFilter(row.type) : undefined,
+        signal: stop.signal,
+      }),
+    ]);
+    if (found.status === 'rejected') throw found.reason;
+    if (settings.status === 'rejected') throw settings.reason;
+    const secrets = [apiKey, ...(settings.value.webhookKey === null ? [] : [settings.value.webhookKey])];
+    return {
+      rows: found.value.map((row) => redactRow(row, secrets)),
+      target: client.target.description,
+      filter: { failed: flags.failed === true, type: flags.type },
+    };
+  } finally {
+    stop.dispose();
+  }
 }

@@ -1,13 +1,11 @@
-import { planRetry, startRetry, waitForRetry } from '../../account/retry.js';
-import { readWebhookReport } from '../../account/webhook-report.js';
+import { readRetryPlan, resendOne, startRetry, waitForRetry } from '../../account/retry.js';
 import type { CommandInput } from '../../config/option-table.js';
 import { usageError } from '../../errors.js';
 import type { MetriportClient } from '../../metriport/client.js';
 import { checkWebhookRequestId } from '../../metriport/webhook-request-id.js';
 import type { RetryEvent, RetryResult } from '../../output/commands/retry.js';
-import { isRecord } from '../../util/json.js';
 import { parseDuration } from '../../util/units.js';
-import { clientFromFlags } from '../shared/api-client.js';
+import { apiFromFlags } from '../shared/api-client.js';
 import type { RunContext } from '../shared/run-command.js';
 import { stopOnSignals } from '../shared/signals.js';
 import type { RETRY_ARGUMENTS, RETRY_OPTIONS } from './options.js';
@@ -33,19 +31,20 @@ export async function run({ args, flags }: RetryInput, context: RunContext<Retry
       `Drop them, or drop the id to retry every failed request.`,
     );
   }
-  const client = clientFromFlags(flags, context);
-  if (args.id !== undefined) return retryOne({ id: args.id, client, dryRun: flags.dryRun === true });
-  const plan = planRetry(await readWebhookReport(client));
-  const dryRun = flags.dryRun === true;
-  if (plan.failed === 0) return { kind: 'nothing-failed', plan, target: client.target.description, dryRun };
-  context.emit({ type: 'planned', plan, dryRun });
-  if (dryRun) return { kind: 'dry-run', plan };
-  await startRetry(client, plan);
-  context.emit({ type: 'started' });
-  if (!flags.wait) return { kind: 'started', plan };
-
+  const { client, apiKey } = apiFromFlags(flags, context);
+  // Every call below is given up at once on Ctrl-C (exit 130), saying what is known by then.
   const stop = stopOnSignals({});
   try {
+    if (args.id !== undefined)
+      return await retryOne({ id: args.id, client, dryRun: flags.dryRun === true, signal: stop.signal, secrets: [apiKey] });
+    const plan = await readRetryPlan(client, { secrets: [apiKey], signal: stop.signal });
+    const dryRun = flags.dryRun === true;
+    if (plan.failed === 0) return { kind: 'nothing-failed', plan, target: client.target.description, dryRun };
+    context.emit({ type: 'planned', plan, dryRun });
+    if (dryRun) return { kind: 'dry-run', plan };
+    await startRetry(client, plan, { signal: stop.signal });
+    context.emit({ type: 'started' });
+    if (!flags.wait) return { kind: 'started', plan };
     context.emit({ type: 'waiting' });
     const outcome = await waitForRetry({
       client,
@@ -65,10 +64,15 @@ export async function run({ args, flags }: RetryInput, context: RunContext<Retry
 }
 
 /** `retry <id>`: Metriport resends that request's payload as a new request, with a new messageId. */
-async function retryOne(input: { id: string; client: MetriportClient; dryRun: boolean }): Promise<RetryResult> {
+async function retryOne(input: {
+  id: string;
+  client: MetriportClient;
+  dryRun: boolean;
+  signal: AbortSignal;
+  secrets: string[];
+}): Promise<RetryResult> {
   const { id, client } = input;
   if (input.dryRun) return { kind: 'one-dry-run', id, target: client.target.description };
-  const sent = await client.retryWebhookRequest(id);
-  const meta = isRecord(sent.meta) ? sent.meta : {};
-  return { kind: 'one-resent', id, messageId: typeof meta.messageId === 'string' ? meta.messageId : null, type: meta.type };
+  const { messageId, type } = await resendOne(client, { id, signal: input.signal, secrets: input.secrets });
+  return { kind: 'one-resent', id, messageId, type };
 }

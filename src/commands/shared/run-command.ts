@@ -1,10 +1,10 @@
-import { apiHintFlags, resolveApiConfig } from '../../config/api-config.js';
+import { apiHintFlags, apiNamingFlags, resolveApiConfig } from '../../config/api-config.js';
 import type { ApiFlags } from '../../config/api-options.js';
 import type { Env } from '../../config/sources.js';
 import { isMwError } from '../../errors.js';
 import { colorLevel, createPalette } from '../../output/color.js';
 import type { CommandSummary } from '../../output/commands/completion.js';
-import type { HintContext } from '../../output/next-command.js';
+import { apiFlags, type HintContext } from '../../output/next-command.js';
 import type { OutputView, Printed, Renderer } from '../../output/render.js';
 import { processContext } from './process.js';
 import { lazySpinner } from './spinner.js';
@@ -53,7 +53,7 @@ export async function runCommand<Input extends { flags: object }>(
   const context = processContext();
   const hints: HintContext = {
     invocation: context.invocation,
-    api: options.usesApi ? reachingTheSameApi(input.flags as ApiFlags, context) : undefined,
+    ...(options.usesApi ? reachingTheSameApi(input.flags as ApiFlags, context) : {}),
   };
   if ('runToExitCode' in command) return command.runToExitCode(input).catch((error: unknown) => rethrow(error, hints));
   const json = (input.flags as { json?: boolean }).json === true;
@@ -91,16 +91,19 @@ export async function runCommand<Input extends { flags: object }>(
   }
 }
 
-/** The flags that reached the API, or none when they do not resolve (then `run` says why). */
-function reachingTheSameApi(flags: ApiFlags, context: { env: Env; dotenv: Env }): HintContext['api'] {
+/** The flags that reached the API and those that name it, or none when they do not resolve (then `run` says why). */
+function reachingTheSameApi(flags: ApiFlags, context: { env: Env; dotenv: Env }): Pick<HintContext, 'api' | 'namedApi'> {
   try {
-    return apiHintFlags(resolveApiConfig(flags, context.env, context.dotenv));
+    const config = resolveApiConfig(flags, context.env, context.dotenv);
+    return { api: apiHintFlags(config), namedApi: apiNamingFlags(config) };
   } catch {
-    return undefined;
+    return {};
   }
 }
 
 function rethrow(error: unknown, hints: HintContext): never {
-  if (!isMwError(error) || error.next?.sameApi !== true || hints.api === undefined) throw error;
-  throw error.withNext({ ...error.next, flags: { ...error.next.flags, ...hints.api }, sameApi: false });
+  const next = isMwError(error) ? error.next : undefined;
+  const flags = next?.sameApi === true ? apiFlags(next, hints) : undefined;
+  if (!isMwError(error) || next === undefined || flags === undefined) throw error;
+  throw error.withNext({ ...next, flags: { ...next.flags, ...flags }, sameApi: false });
 }

@@ -1,7 +1,8 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { readWebhookReport } from '../../account/webhook-report.js';
 import type { CommandInput } from '../../config/option-table.js';
-import { usageError } from '../../errors.js';
+import { isMwError, MwError, usageError } from '../../errors.js';
+import { STOPPED } from '../../metriport/client.js';
 import type { StatusEvent, StatusResult } from '../../output/commands/status.js';
 import { parseDuration } from '../../util/units.js';
 import { apiFromFlags } from '../shared/api-client.js';
@@ -23,11 +24,25 @@ export async function run({ flags }: StatusInput, context: RunContext<StatusEven
   if (flags.interval !== undefined && !flags.watch)
     throw usageError('INTERVAL_WITHOUT_WATCH', '--interval only applies with --watch.', 'Add --watch, or drop --interval.');
   const { client, apiKey } = apiFromFlags(flags, context);
-  if (!flags.watch) return { kind: 'report', report: await readWebhookReport(client, [apiKey]) };
+  // Ctrl-C gives up a read in flight at once (exit 130, STOPPED) instead of waiting out the API's timeout.
   const stop = stopOnSignals({});
+  const read = () => readWebhookReport(client, [apiKey], { signal: stop.signal });
   try {
+    if (!flags.watch) return { kind: 'report', report: await read() };
+    let shown = false;
     do {
-      context.emit({ type: 'report', report: await readWebhookReport(client, [apiKey]), at: new Date(), intervalMs });
+      try {
+        context.emit({ type: 'report', report: await read(), at: new Date(), intervalMs });
+        shown = true;
+      } catch (error) {
+        // Ctrl-C during a read: what is known is the last report on the screen (between reads, it ends with 0).
+        if (!shown || !isMwError(error) || error.code !== STOPPED) throw error;
+        throw new MwError(`${error.message} The report above is the last one read.`, {
+          code: STOPPED,
+          category: 'interrupted',
+          cause: error,
+        });
+      }
       await delay(intervalMs, undefined, { signal: stop.signal }).catch(() => undefined);
     } while (!stop.signal.aborted);
     return { kind: 'watched' };

@@ -14,7 +14,8 @@ export const TRIGGER_OPTIONS = [
   },
   {
     flags: '--set <path=value>',
-    description: 'change a field of the sample, e.g. --set patients.0.status=failed (repeatable; JSON values allowed; new keys only under meta.data)',
+    description:
+      'change a field of the sample, e.g. --set patients.0.status=failed (repeatable; JSON values allowed; new keys only under meta.data)',
     repeatable: true,
   },
   { flags: '--failed', description: "send the type's failed outcome (e.g. a patient whose documents could not be fetched)" },

@@ -19,6 +19,8 @@ export interface ReceiverConfig {
 export interface CaptureConfig {
   outDir: string | undefined;
   jsonlFile: string | undefined;
+  /** This user's id: an existing `--jsonl` file of someone else's is refused (undefined: not checked). */
+  uid?: number | undefined;
 }
 
 /** `--forward-to`: the developer's own handler gets each verified message. */

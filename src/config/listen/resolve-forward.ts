@@ -7,6 +7,33 @@ import type { ListenFlags } from './listen-options.js';
 export const DEFAULT_FORWARD_TIMEOUT = '4000ms';
 export const DEFAULT_FORWARD_CONCURRENCY = 4;
 
+const FRAMING = 'it frames the request, which is sent with the exact bytes received';
+const METRIPORT = "it is Metriport's, passed on as received so your app verifies what Metriport sent";
+const BODY = 'it says how to read the exact bytes forwarded';
+
+/**
+ * Headers `--header` may not add or replace, and why: the ones that frame the HTTP request (a replaced
+ * Content-Length or Transfer-Encoding makes the app read another body than the one verified), and the ones
+ * that carry Metriport's signature and the meaning of the body (a replaced signature would pass or fail the
+ * app's own verification on our say-so).
+ */
+const RESERVED_HEADERS: Readonly<Record<string, string>> = {
+  'content-length': FRAMING,
+  'transfer-encoding': FRAMING,
+  host: FRAMING,
+  connection: FRAMING,
+  'keep-alive': FRAMING,
+  'proxy-connection': FRAMING,
+  upgrade: FRAMING,
+  te: FRAMING,
+  trailer: FRAMING,
+  expect: FRAMING,
+  'x-metriport-signature': METRIPORT,
+  'x-webhook-key': METRIPORT,
+  'content-type': BODY,
+  'content-encoding': BODY,
+};
+
 /** `--forward-to` and the flags that only mean something with it. */
 export function resolveForward(
   flags: Pick<ListenFlags, 'forwardTo' | 'header' | 'forwardTimeout' | 'forwardConcurrency' | 'ack'>,
@@ -38,6 +65,14 @@ export function resolveForward(
         'BAD_HEADER',
         `--header ${JSON.stringify(header)} is not "Name: value" on one line.`,
         'Write it like --header "Authorization: Bearer dev-token".',
+      );
+    }
+    const reserved = RESERVED_HEADERS[name.toLowerCase()];
+    if (reserved !== undefined) {
+      throw usageError(
+        'RESERVED_HEADER',
+        `--header ${name} cannot be set: ${reserved}.`,
+        'Drop it; pass only headers of your own, e.g. --header "Authorization: Bearer dev-token".',
       );
     }
     headers[name.toLowerCase()] = value;

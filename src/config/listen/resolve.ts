@@ -18,6 +18,8 @@ export interface ListenContext {
   interactive: boolean;
   /** The authtoken in ngrok's own config file, if any (the caller reads the file). */
   ngrokConfigAuthtoken?: Sourced<string> | undefined;
+  /** This user's id, for the ownership of an existing `--jsonl` file (undefined: not checked). */
+  uid?: number | undefined;
 }
 
 /** Metriport pings right after a URL change: its verdict is read shortly after our pong, or this long after registering. */
@@ -78,7 +80,7 @@ export function resolveListenConfig(
   const common = {
     receiver,
     inspector: resolveInspector(flags),
-    capture: { outDir: flags.out, jsonlFile: flags.jsonl },
+    capture: { outDir: flags.out, jsonlFile: flags.jsonl, uid: context.uid },
     forward: resolveForward(flags),
     output: { json: flags.json ?? false, preview: previewMode(flags), verbose: flags.verbose ?? false },
     warnings,

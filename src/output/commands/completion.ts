@@ -68,6 +68,7 @@ function bashScript(tree: CompletionResult, zsh: boolean): string {
     '    *) words="-" ;;',
     '  esac',
     '  if [ "$words" != "-" ]; then',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: bash's own ${…}, not a template
     '    if [ "$list" = 1 ] && [ "${cur#*,}" != "$cur" ]; then',
     // biome-ignore lint/suspicious/noTemplateCurlyInString: bash's own ${…}, not a template
     '      COMPREPLY=($(compgen -P "${cur%,*}," -W "$words" -- "${cur##*,}"))',

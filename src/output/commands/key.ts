@@ -1,7 +1,7 @@
 import { maskSecret } from '../../util/secret.js';
 import { commandLine } from '../next-command.js';
 import type { Renderer } from '../render.js';
-import { visible } from '../visible.js';
+import { jsonLine, visible } from '../visible.js';
 
 /** The account's webhook key, and whether to print all of it (`--show`). */
 export interface KeyResult {
@@ -14,7 +14,7 @@ export interface KeyResult {
 export const renderKey: Renderer<KeyResult> = {
   result({ webhookKey, show, webhookUrl }, view) {
     const shown = show ? webhookKey : maskSecret(webhookKey);
-    if (view.json) return { stdout: `${JSON.stringify({ webhookKey: shown, masked: !show, webhookUrl })}\n` };
+    if (view.json) return { stdout: jsonLine({ webhookKey: shown, masked: !show, webhookUrl }) };
     const showAll = commandLine({ command: 'key', flags: { '--show': true }, sameApi: true }, view.hints);
     return {
       stdout: `${visible(shown)}\n`,

@@ -1,7 +1,7 @@
 import type { PostResult } from '../../webhook/deliver.js';
 import { commandLine } from '../next-command.js';
 import type { Renderer } from '../render.js';
-import { visible } from '../visible.js';
+import { jsonLine, visible } from '../visible.js';
 
 /** How the replay went, for the summary after the messages. */
 export interface ReplayResult {
@@ -27,16 +27,24 @@ export const renderReplay: Renderer<ReplayResult, ReplayEvent> = {
   event({ file, messageType, result }, view) {
     if (view.json) {
       return {
-        stdout: `${JSON.stringify({ file, type: messageType, ok: result.ok, status: result.status ?? null, durationMs: result.durationMs, detail: result.detail })}\n`,
+        stdout: jsonLine({
+          file,
+          type: messageType,
+          ok: result.ok,
+          status: result.status ?? null,
+          durationMs: result.durationMs,
+          detail: result.detail,
+        }),
       };
     }
     return {
-      stdout: `${result.status ?? 'ERR'} ${result.ok ? 'OK' : result.detail}  ${visible(messageType)}  ${file}  in ${result.durationMs} ms\n`,
+      // A file's name is anyone's: a folder received from elsewhere can name files with terminal sequences.
+      stdout: `${result.status ?? 'ERR'} ${result.ok ? 'OK' : visible(result.detail)}  ${visible(messageType)}  ${visible(file)}  in ${result.durationMs} ms\n`,
     };
   },
   result(result, view) {
     const lines = [
-      `Replayed ${result.count} message(s) to ${result.url}: ${result.count - result.failures} accepted, ${result.failures} failed.`,
+      `Replayed ${result.count} message(s) to ${visible(result.url)}: ${result.count - result.failures} accepted, ${result.failures} failed.`,
     ];
     if (result.refusedAsUnsigned > 0) {
       const key = commandLine({ command: 'key', sameApi: true }, view.hints);

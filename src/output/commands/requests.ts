@@ -2,7 +2,7 @@ import type { ChalkInstance } from 'chalk';
 import type { WebhookRequestRow } from '../../metriport/types.js';
 import { commandLine } from '../next-command.js';
 import type { Renderer } from '../render.js';
-import { visible } from '../visible.js';
+import { jsonLine, visible } from '../visible.js';
 
 /** The requests found, newest first, and what they were filtered by (for the sentence under them). */
 export interface RequestsResult {
@@ -13,7 +13,7 @@ export interface RequestsResult {
 
 export const renderRequests: Renderer<RequestsResult> = {
   result({ rows, target, filter }, view) {
-    if (view.json) return { stdout: rows.map((row) => `${JSON.stringify(row)}\n`).join('') };
+    if (view.json) return { stdout: rows.map((row) => jsonLine(row)).join('') };
     const what = [filter.failed ? 'failed' : undefined, filter.type].filter(Boolean).join(' ');
     const which = what === '' ? '' : `${what} `;
     // The newest failed one is the likeliest to be resent; its id makes the suggestion runnable as printed.
@@ -31,7 +31,7 @@ export function formatRequestRow(row: WebhookRequestRow, palette: ChalkInstance)
   const colour = row.status === 'success' ? palette.green : row.status === 'failure' ? palette.red : palette.yellow;
   const parts = [
     palette.dim(visible(row.createdAt)),
-    colour(row.status.padEnd(10)),
+    colour(visible(row.status).padEnd(10)),
     (row.httpStatus === null ? '-' : String(row.httpStatus)).padEnd(3),
     visible(row.type).padEnd(36),
     visible(row.id),

@@ -1,7 +1,7 @@
 import type { RetryOutcome, RetryPlan } from '../../account/retry.js';
 import { commandLine } from '../next-command.js';
 import type { OutputView, Printed, Renderer } from '../render.js';
-import { visible } from '../visible.js';
+import { jsonLine, visible } from '../visible.js';
 
 /** `retry` (every failed request) or `retry <id>` (one), and how each ended. */
 export type RetryResult =
@@ -25,7 +25,9 @@ export const renderRetry: Renderer<RetryResult, RetryEvent> = {
       case 'planned': {
         const count =
           event.plan.failed < 0 ? 'the failed requests (Metriport could not count them)' : `${event.plan.failed} failed request(s)`;
-        return { stderr: `${event.dryRun ? 'Would retry' : 'Retrying'} ${count} to ${event.plan.webhookUrl ?? '(no URL registered)'}.\n` };
+        return {
+          stderr: `${event.dryRun ? 'Would retry' : 'Retrying'} ${count} to ${visible(event.plan.webhookUrl ?? '(no URL registered)')}.\n`,
+        };
       }
       case 'started':
         return { stderr: 'Retry started: Metriport resends them one at a time, oldest first.\n' };
@@ -51,11 +53,11 @@ export const renderRetry: Renderer<RetryResult, RetryEvent> = {
       case 'one-dry-run':
         return {
           stderr: `Would resend webhook request ${result.id} as a new request via ${result.target}.\n`,
-          stdout: view.json ? `${JSON.stringify({ id: result.id, dryRun: true, started: false })}\n` : undefined,
+          stdout: view.json ? jsonLine({ id: result.id, dryRun: true, started: false }) : undefined,
         };
       case 'one-resent': {
         const { id, messageId, type } = result;
-        if (view.json) return { stdout: `${JSON.stringify({ id, dryRun: false, started: true, messageId, type: type ?? null })}\n` };
+        if (view.json) return { stdout: jsonLine({ id, dryRun: false, started: true, messageId, type: type ?? null }) };
         const requests = commandLine({ command: 'requests', sameApi: true }, view.hints);
         return {
           stderr: `Resent ${visible(String(type ?? 'the request'))} ${id} as a new request: messageId ${visible(messageId ?? '(not given)')}. Check it with \`${requests}\`.\n`,
@@ -89,5 +91,5 @@ function planJson(
 ): string | undefined {
   if (!view.json) return undefined;
   const { dryRun, started = false, ...outcome } = progress;
-  return `${JSON.stringify({ webhookUrl: plan.webhookUrl, failedBefore: plan.failed, dryRun, started, ...outcome })}\n`;
+  return jsonLine({ webhookUrl: plan.webhookUrl, failedBefore: plan.failed, dryRun, started, ...outcome });
 }

@@ -3,7 +3,7 @@ import type { WebhookReport } from '../../account/webhook-report.js';
 import { clock } from '../format.js';
 import { commandLine, type HintContext } from '../next-command.js';
 import type { Renderer } from '../render.js';
-import { visible } from '../visible.js';
+import { jsonLine, visible } from '../visible.js';
 
 /** One read of the account: the whole answer without --watch. */
 export type StatusResult = { kind: 'report'; report: WebhookReport } | { kind: 'watched' };
@@ -29,7 +29,7 @@ export const renderStatus: Renderer<StatusResult, StatusEvent> = {
 };
 
 function statusText(report: WebhookReport, view: { json: boolean; out: ChalkInstance; hints: HintContext }): string {
-  return view.json ? `${JSON.stringify(statusJson(report))}\n` : formatStatus(report, view.out, view.hints);
+  return view.json ? jsonLine(statusJson(report)) : formatStatus(report, view.out, view.hints);
 }
 
 /** The `--json` object of `status`, with Metriport's field names. */

@@ -1,7 +1,7 @@
 import type { EmulatorFlowAnswer } from '../../metriport/types.js';
 import { commandLine } from '../next-command.js';
 import type { Renderer } from '../render.js';
-import { visible } from '../visible.js';
+import { jsonLine, visible } from '../visible.js';
 
 /** `trigger --list`, a sample sent to a listener, or a sample the API was asked to send. */
 export type TriggerResult =
@@ -59,7 +59,7 @@ export const renderTrigger: Renderer<TriggerResult> = {
         return { stdout: `${result.types.map(({ type, hasFailed }) => (hasFailed ? `${type}\t(also --failed)` : type)).join('\n')}\n` };
       case 'sent': {
         const { type, messageId, url, ok, status, durationMs, detail } = result;
-        if (view.json) return { stdout: `${JSON.stringify({ type, messageId, url, ok, status: status ?? null, durationMs, detail })}\n` };
+        if (view.json) return { stdout: jsonLine({ type, messageId, url, ok, status: status ?? null, durationMs, detail }) };
         if (status === undefined) {
           // Slow is not absent: a timeout means something took the request and did not answer in time.
           if (/^timeout/.test(detail)) {
@@ -79,7 +79,7 @@ export const renderTrigger: Renderer<TriggerResult> = {
       case 'sent-via-api': {
         const { type, url, ok, status, durationMs, detail } = result;
         // The sample-payload endpoint reduces meta to {type}: the receiver gets no messageId.
-        if (view.json) return { stdout: `${JSON.stringify({ type, messageId: null, url, ok, status, durationMs, detail })}\n` };
+        if (view.json) return { stdout: jsonLine({ type, messageId: null, url, ok, status, durationMs, detail }) };
         const took = durationMs === null ? '' : `  in ${durationMs} ms`;
         return {
           stdout: `${status} ${ok ? 'OK' : `failed (${visible(detail)})`}  ${type}  (no messageId: sent by ${result.target})  → ${visible(url)}${took}\n`,
