@@ -72,11 +72,14 @@ async function accountWithPreviousUrl(world: CliWorld) {
   const emulator = world.spawn(['emulator', '--port', '0', '--allow-local-urls']);
   const [, emulatorUrl = ''] = await emulator.waitFor(/Emulator ready: (http:\/\/\S+)/);
   const previousUrl = await refusingUrl();
-  await fetch(`${emulatorUrl}/settings`, {
+  // A new account has no settings row until it is read, as on Metriport (POST alone answers 404).
+  await settingsOf(emulatorUrl);
+  const updated = await fetch(`${emulatorUrl}/settings`, {
     method: 'POST',
     headers: { 'x-api-key': EMULATOR_KEY, 'content-type': 'application/json' },
     body: JSON.stringify({ webhookUrl: previousUrl }),
   });
+  expect(updated.status).toBe(200);
   const relay = await switchableRelay(emulatorUrl);
   return { emulatorUrl, previousUrl, relay };
 }
