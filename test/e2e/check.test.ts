@@ -131,6 +131,20 @@ describe('check against real endpoints', () => {
     expect(seconds).toBeLessThan(40);
   }, 60_000);
 
+  it.concurrent('an answer with terminal escapes reaches --json escaped, never raw', async ({ expect, onTestFinished: finished }) => {
+    const url = await expressApp((server) => {
+      server.post(
+        '/webhook',
+        (_request, response) => void response.status(500).type('text/plain').send('bad \u009b31m \u001b]52;c;ZXZpbA==\u0007 end'),
+      );
+    }, finished);
+    const cwd = await workDir(finished);
+    const run = spawnCli(['check', url, '--webhook-key', APP_KEY, '--json', '--only', 'ping'], { cwd, env: { HOME: cwd } });
+    await run.exited;
+    expect(run.stdout()).toContain('bad \\u009b31m \\u001b]52;c;ZXZpbA==\\u0007 end');
+    expect(run.stdout()).not.toMatch(/[\u001b\u0007\u009b]/);
+  });
+
   it.concurrent('an endpoint that never answers a message fails speed, also with --only speed (a timeout is never a pass)', async ({
     expect,
     onTestFinished: finished,

@@ -4,7 +4,7 @@ import { DOCS_ANSWER_MS } from '../../check/judges.js';
 import type { CheckProgress, CheckResult, CheckRun, Mark } from '../../check/results.js';
 import { type CheckWordsContext, checkWords, duration, gotText, sentText, waitingText } from '../check-words.js';
 import type { Renderer } from '../render.js';
-import { visible } from '../visible.js';
+import { jsonLine, visible } from '../visible.js';
 
 /** The run, with what the words need: the URL, where the key came from, and where the JUnit file went. */
 export interface CheckReport {
@@ -47,7 +47,7 @@ export const renderCheck: Renderer<CheckReport, CheckEvent> = {
     }
     if (event.type === 'waiting') return view.json ? {} : { waiting: waitingText(event) };
     const context: CheckWordsContext = { url: event.url, keyOrigin: event.keyOrigin, hints: view.hints };
-    if (view.json) return { stdout: `${JSON.stringify(checkJson(event.result, context))}\n` };
+    if (view.json) return { stdout: jsonLine(checkJson(event.result, context)) };
     // The spinner no longer says what the decided check waited for.
     return { stdout: formatCheck(event.result, view.out, context), waiting: 'checking…' };
   },

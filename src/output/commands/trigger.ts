@@ -40,7 +40,7 @@ export const renderTrigger: Renderer<TriggerResult> = {
     switch (result.kind) {
       case 'flow': {
         const { played } = result;
-        if (view.json) return { stdout: `${JSON.stringify(played)}\n` };
+        if (view.json) return { stdout: jsonLine(played) };
         const lines = played.messages.map((message) => {
           const notes = [
             message.duplicated ? 'duplicate delivery' : undefined,
