@@ -3,6 +3,7 @@ import { HttpFailure, type HttpResponse, headerValue, type SendHttp, sendHttp } 
 import { NEXT } from '../next-command.js';
 import { untilAborted } from '../util/abort.js';
 import { isRecord, parseJsonOr } from '../util/json.js';
+import { redactSecrets } from '../util/secret.js';
 import {
   readEmulatorFlowAnswer,
   readObject,
@@ -113,6 +114,13 @@ interface Call {
 /** The only code that speaks to Metriport's REST API. */
 export function createMetriportClient(options: MetriportClientOptions): MetriportClient {
   const { target, apiKey } = options;
+  // The API key and every webhook key the account has shown: an error quoting one of them shows it cut.
+  const secrets = new Set([apiKey]);
+  const learnKey = (settings: Settings): Settings => {
+    if (settings.webhookKey !== null) secrets.add(settings.webhookKey);
+    return settings;
+  };
+  const redact = (text: string | undefined) => (text === undefined ? undefined : redactSecrets(text, [...secrets]));
   const send = options.send ?? sendHttp;
   const timeoutMs = options.timeoutMs ?? 10_000;
   const retries = options.retries ?? 2;
@@ -193,7 +201,7 @@ export function createMetriportClient(options: MetriportClientOptions): Metripor
     newerEndpoint?: string | undefined;
     missingItem?: string | undefined;
   }): MwError {
-    const detail = errorDetail(input.text);
+    const detail = redact(errorDetail(input.text));
     // Metriport answers an unknown route and an unknown id both with 404; only the latter is a NotFoundError.
     const itemMissing =
       input.status === 404 &&
@@ -322,7 +330,7 @@ export function createMetriportClient(options: MetriportClientOptions): Metripor
         idempotent: true,
         signal: options?.signal,
       });
-      return shaped(answer.text, 'GET /settings', readSettings);
+      return learnKey(shaped(answer.text, 'GET /settings', readSettings));
     },
     async updateWebhookUrl(webhookUrl) {
       if (webhookUrl === '')
@@ -335,7 +343,7 @@ export function createMetriportClient(options: MetriportClientOptions): Metripor
         maxBytes: ANSWER_BOUNDS.settings,
         idempotent: true,
       });
-      return shaped(answer.text, 'POST /settings', readSettings);
+      return learnKey(shaped(answer.text, 'POST /settings', readSettings));
     },
     async getWebhookStatus(options) {
       const answer = await call({

@@ -149,6 +149,20 @@ describe('an API answering terminal sequences and echoing keys', () => {
     expect(JSON.parse(first ?? '').statusDetail).toBe(`${EVIL} sent x-api-key sk_h… and signed with whk_…`);
   });
 
+  it("cuts the account's webhook key, read during the run, from an API error that quotes it", async () => {
+    const world = await worlds.newWorld();
+    const api = await startApi((request) => {
+      if (request.path === '/settings') return { body: { id: 'acc', webhookUrl: null, webhookKey: WEBHOOK_KEY, mrFilters: null } };
+      return { status: 500, body: { status: 500, title: 'InternalServerError', detail: `could not use ${WEBHOOK_KEY}` } };
+    });
+    for (const args of [['status'], ['requests'], ['retry']]) {
+      const run = world.spawn([...args, '--api-url', api.url], { METRIPORT_API_KEY: API_KEY });
+      expect({ args, code: (await run.exited).code }).toEqual({ args, code: 5 });
+      expect(run.stderr()).toContain('could not use whk_…');
+      expectNothingRaw(run.stdout() + run.stderr());
+    }
+  });
+
   it('numbers as strings and wrong types are a clear exit 5 naming the call and the field, not exit 70 or raw text', async () => {
     const world = await worlds.newWorld();
     const strings = await startApi(hostileAnswers({ numbersAsStrings: true }));
