@@ -26,6 +26,17 @@ describe('requests and retry <id>', () => {
       expect.objectContaining({ id: failed.json.messageId, type: 'medical.document-download', status: 'failure', httpStatus: 500 }),
     ]);
 
+    // A family name without its dot finds nothing, and says which prefix was meant.
+    const family = world.spawn(['requests', '--type', 'patient'], env);
+    expect((await family.exited).code).toBe(0);
+    expect(family.stdout()).toBe('');
+    expect(family.stderr()).toMatch(
+      /^No patient webhook requests at .*\.\n--type patient matches no type Metriport sends today \(a type in full, or a prefix ending in a dot\)\. Did you mean --type patient\.\? `node \S+ trigger --list` lists them\.\n$/,
+    );
+    const typo = world.spawn(['requests', '--type', 'patient.admitt', '--json'], env);
+    expect((await typo.exited).code).toBe(0);
+    expect(typo.stderr()).toMatch(/Did you mean --type patient\.admit\?/);
+
     const human = world.spawn(['requests'], env);
     expect((await human.exited).code).toBe(0);
     expect(human.stdout().split('\n')[0]).toMatch(/failure\s+500\s+patient\.admit\s+\S+\s+— Failed to send payload/);

@@ -2,7 +2,8 @@ import { findWebhookRequests, redactRow } from '../../account/webhook-requests.j
 import type { CommandInput } from '../../config/option-table.js';
 import { usageError } from '../../errors.js';
 import type { RequestsResult } from '../../output/commands/requests.js';
-import { createEventFilter } from '../../webhook/event-filter.js';
+import { listSampleTypes } from '../../samples/samples.js';
+import { createEventFilter, judgeEventEntry } from '../../webhook/event-filter.js';
 import { apiFromFlags } from '../shared/api-client.js';
 import type { RunContext } from '../shared/run-command.js';
 import { stopOnSignals } from '../shared/signals.js';
@@ -13,6 +14,13 @@ export { renderRequests as render } from '../../output/commands/requests.js';
 export type RequestsInput = CommandInput<[], typeof REQUESTS_OPTIONS>;
 
 const DEFAULT_LIMIT = 20;
+
+/** `--type` naming no type Metriport sends: what was most likely meant (kept as given: new types appear). */
+function unknownType(type: string | undefined): { guess: string | undefined } | undefined {
+  if (type === undefined) return undefined;
+  const judged = judgeEventEntry(type, listSampleTypes());
+  return judged.matches ? undefined : { guess: judged.guess };
+}
 
 /** The webhook requests Metriport sent, newest first, filtered by --failed and --type. */
 export async function run({ flags }: RequestsInput, context: RunContext): Promise<RequestsResult> {
@@ -40,7 +48,7 @@ export async function run({ flags }: RequestsInput, context: RunContext): Promis
     return {
       rows: found.value.map((row) => redactRow(row, secrets)),
       target: client.target.description,
-      filter: { failed: flags.failed === true, type: flags.type },
+      filter: { failed: flags.failed === true, type: flags.type, typeUnknown: unknownType(flags.type) },
     };
   } finally {
     stop.dispose();

@@ -1,8 +1,8 @@
 import { usageError } from '../../errors.js';
 import { listSampleTypes } from '../../samples/samples.js';
 import { isLoopback } from '../../util/loopback.js';
-import { closest } from '../../util/suggest.js';
 import { parseSize } from '../../util/units.js';
+import { judgeEventEntry } from '../../webhook/event-filter.js';
 import { DEFAULT_HOST, DEFAULT_MAX_BODY, DEFAULT_PATH, DEFAULT_PORT } from '../defaults.js';
 import { requirePort } from '../port.js';
 import type { ReceiverConfig } from './listen-config.js';
@@ -44,13 +44,10 @@ export function resolveReceiver(flags: Pick<ListenFlags, 'host' | 'port' | 'path
  * nearest type, but keep it (new types keep appearing, and a receiver must accept them).
  */
 function checkEventEntry(entry: string): string[] {
-  const known = listSampleTypes();
-  const prefix = entry.endsWith('.*') ? entry.slice(0, -1) : entry.endsWith('.') ? entry : undefined;
-  const matches = prefix === undefined ? known.includes(entry) : known.some((type) => type.startsWith(prefix));
-  if (matches) return [];
-  const guess = closest(prefix ?? entry, prefix === undefined ? known : [...new Set(known.map((type) => `${type.split('.')[0]}.`))]);
+  const judged = judgeEventEntry(entry, listSampleTypes());
+  if (judged.matches) return [];
   return [
-    `--events ${entry} matches no type Metriport sends today${guess === undefined ? '' : `; did you mean ${guess}?`} (kept, in case it is new).`,
+    `--events ${entry} matches no type Metriport sends today${judged.guess === undefined ? '' : `; did you mean ${judged.guess}?`} (kept, in case it is new).`,
   ];
 }
 

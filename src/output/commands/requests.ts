@@ -8,12 +8,17 @@ import { jsonLine, visible } from '../visible.js';
 export interface RequestsResult {
   rows: WebhookRequestRow[];
   target: string;
-  filter: { failed: boolean; type: string | undefined };
+  /** `typeUnknown`: the `--type` matches no type Metriport sends today, with the likeliest one meant. */
+  filter: { failed: boolean; type: string | undefined; typeUnknown?: { guess: string | undefined } | undefined };
 }
 
 export const renderRequests: Renderer<RequestsResult> = {
   result({ rows, target, filter }, view) {
-    if (view.json) return { stdout: rows.map((row) => jsonLine(row)).join('') };
+    const typeNote =
+      filter.typeUnknown === undefined
+        ? ''
+        : `${unknownTypeNote(filter.type ?? '', filter.typeUnknown.guess, commandLine({ command: 'trigger', args: ['--list'] }, view.hints))}\n`;
+    if (view.json) return { stdout: rows.map((row) => jsonLine(row)).join(''), ...(typeNote === '' ? {} : { stderr: typeNote }) };
     const what = [filter.failed ? 'failed' : undefined, filter.type].filter(Boolean).join(' ');
     const which = what === '' ? '' : `${what} `;
     // The newest failed one is the likeliest to be resent; its id makes the suggestion runnable as printed.
@@ -22,9 +27,14 @@ export const renderRequests: Renderer<RequestsResult> = {
       example === undefined
         ? `No ${which}webhook requests at ${target}.`
         : `${rows.length} ${which}request(s) at ${target}, newest first. Resend one with \`${commandLine({ command: 'retry', args: [example.id], sameApi: true }, view.hints)}\`.`;
-    return { stdout: rows.map((row) => `${formatRequestRow(row, view.out)}\n`).join(''), stderr: `${summary}\n` };
+    return { stdout: rows.map((row) => `${formatRequestRow(row, view.out)}\n`).join(''), stderr: `${summary}\n${typeNote}` };
   },
 };
+
+function unknownTypeNote(type: string, guess: string | undefined, listTypes: string): string {
+  const meant = guess === undefined ? '' : ` Did you mean --type ${visible(guess)}?`;
+  return `--type ${visible(type)} matches no type Metriport sends today (a type in full, or a prefix ending in a dot).${meant} \`${listTypes}\` lists them.`;
+}
 
 /** One `requests` line: time, status (and HTTP status), type, id (the messageId), and why it failed. */
 export function formatRequestRow(row: WebhookRequestRow, palette: ChalkInstance): string {
