@@ -1,6 +1,8 @@
-import { isMwError, MwError } from '../errors.js';
+import { isMwError, MwError, usageError } from '../errors.js';
 import { ANSWER_TOO_LARGE, type MetriportClient } from '../metriport/client.js';
 import type { WebhookRequestPage, WebhookRequestRow } from '../metriport/types.js';
+import { isWebhookRequestId } from '../metriport/webhook-request-id.js';
+import { NEXT } from '../next-command.js';
 import { redactDeep, redactSecrets } from '../util/secret.js';
 
 /** Metriport's largest page; with a filter, filtering happens here, so pages are read until enough rows match. */
@@ -108,4 +110,46 @@ export function redactRow(row: WebhookRequestRow, secrets: readonly string[]): W
 
 function capitalise(text: string): string {
   return `${text.charAt(0).toUpperCase()}${text.slice(1)}`;
+}
+
+/** At most this many candidates are named when a prefix is ambiguous. */
+const CANDIDATES_SHOWN = 5;
+
+/**
+ * The one webhook request whose id starts with `prefix` (as the terminal and the inspector show ids: their
+ * first 8 characters), read from the list as `requests` reads it. None is an error naming where to look;
+ * several is a usage error naming them, as git does with a short hash.
+ */
+export async function findRequestByPrefix(
+  client: MetriportClient,
+  input: { prefix: string; signal?: AbortSignal | undefined },
+): Promise<WebhookRequestRow> {
+  const { prefix } = input;
+  const found = await findWebhookRequests(client, {
+    limit: CANDIDATES_SHOWN + 1,
+    matches: (row) => row.id.toLowerCase().startsWith(prefix),
+    signal: input.signal,
+  });
+  const [only] = found;
+  if (only !== undefined && found.length === 1 && isWebhookRequestId(only.id)) return only;
+  if (found.length === 0) {
+    throw new MwError(`No webhook request at ${client.target.description} has an id starting with ${prefix}.`, {
+      code: 'WEBHOOK_REQUEST_NOT_FOUND',
+      category: 'api',
+      hint: `List them with ${NEXT}; Metriport keeps them 30 days.`,
+      next: { command: 'requests', sameApi: true },
+    });
+  }
+  const named = found
+    .slice(0, CANDIDATES_SHOWN)
+    .map((row) => `${row.id} (${row.type}, ${row.status}, ${row.createdAt})`)
+    .join('; ');
+  const more = found.length > CANDIDATES_SHOWN ? '; and more' : '';
+  throw usageError(
+    'AMBIGUOUS_ID',
+    found.length === 1
+      ? `The request starting with ${prefix} has an id that is not a UUID (${found[0]?.id}), so it cannot be resent by id.`
+      : `${prefix} starts the ids of more than one webhook request: ${named}${more}.`,
+    'Pass more of the id.',
+  );
 }

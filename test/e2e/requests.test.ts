@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { newSampleMessage } from '../../src/samples/samples.js';
 import { emulatorApi, spawnEmulator, TEST_API_KEY, useCliWorlds } from '../helpers/cli-env.js';
 import { refusingUrl, startTargetApp } from '../helpers/servers.js';
 
@@ -55,6 +56,41 @@ describe('requests and retry <id>', () => {
     expect(outcome.messageId).not.toBe(failed.json.messageId);
     const delivered = app.requests.map((request) => JSON.parse(request.body.toString()).meta);
     expect(delivered).toContainEqual(expect.objectContaining({ messageId: outcome.messageId, type: 'medical.document-download' }));
+  });
+
+  it('takes the short id the terminal shows, names the candidates when it is ambiguous, and never sends a prefix', async () => {
+    const world = await worlds.newWorld();
+    const emulator = await spawnEmulator(world);
+    const env = { METRIPORT_API_URL: emulator.url, METRIPORT_API_KEY: TEST_API_KEY };
+    await emulatorApi(emulator.url, 'POST', '/settings', { webhookUrl: await refusingUrl() });
+    const ids = ['8261d0a5-1111-4111-8111-000000000001', '8261d0a5-2222-4222-8222-000000000002', '77aa0000-3333-4333-8333-000000000003'];
+    for (const messageId of ids) {
+      const sample = newSampleMessage('patient.admit', new Date()) as Record<string, unknown>;
+      const meta = { ...(sample.meta as Record<string, unknown>), messageId };
+      await emulatorApi(emulator.url, 'POST', '/emulator/messages', { ...sample, meta });
+    }
+
+    const unique = world.spawn(['retry', '77AA0000', '--json'], env);
+    expect((await unique.exited).code).toBe(0);
+    expect(JSON.parse(unique.stdout())).toMatchObject({ id: ids[2], started: true, type: 'patient.admit' });
+
+    const ambiguous = world.spawn(['retry', '8261d0a5'], env);
+    expect((await ambiguous.exited).code).toBe(2);
+    expect(ambiguous.stderr()).toMatch(
+      /^Error: 8261d0a5 starts the ids of more than one webhook request: 8261d0a5-\S+ \(patient\.admit, failure, [^)]+\); 8261d0a5-\S+ \(patient\.admit, failure, [^)]+\)\. Pass more of the id\.\n$/,
+    );
+    const dryRun = world.spawn(['retry', '8261d0a5-2', '--dry-run'], env);
+    expect((await dryRun.exited).code).toBe(0);
+    expect(dryRun.stderr()).toContain(`Would resend webhook request ${ids[1]} as a new request`);
+
+    const none = world.spawn(['retry', 'abcdef12'], env);
+    expect((await none.exited).code).toBe(5);
+    expect(none.stderr()).toMatch(
+      /^Error: No webhook request at the API at .* has an id starting with abcdef12\. List them with `node \S+ requests`; Metriport keeps them 30 days\.\n$/,
+    );
+    const tooShort = world.spawn(['retry', '826'], env);
+    expect((await tooShort.exited).code).toBe(2);
+    expect(tooShort.stderr()).toContain('or its first 4 characters or more.');
   });
 
   it('an unknown id → exit 5 naming it; an API without the endpoints → a plain sentence, exit 5', async () => {

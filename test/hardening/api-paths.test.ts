@@ -15,11 +15,13 @@ const worlds = useCliWorlds();
 
 /** Answers like Metriport would, and records the exact request target of everything that reaches it. */
 async function recordingApi(): Promise<TargetApp> {
-  const app = await startTargetApp((request) =>
-    request.url.endsWith('/retry') && request.url.startsWith('/settings/webhook/request/')
-      ? { status: 200, body: JSON.stringify({ meta: { messageId: randomUUID(), type: 'medical.document-download' }, patients: [] }) }
-      : { status: 200, body: 'OK', headers: { 'content-type': 'text/plain' } },
-  );
+  const app = await startTargetApp((request) => {
+    if (request.url.endsWith('/retry') && request.url.startsWith('/settings/webhook/request/'))
+      return { status: 200, body: JSON.stringify({ meta: { messageId: randomUUID(), type: 'medical.document-download' }, patients: [] }) };
+    if (request.url.startsWith('/settings/webhook/request?'))
+      return { status: 200, body: JSON.stringify({ meta: { itemsOnPage: 0 }, requests: [] }) };
+    return { status: 200, body: 'OK', headers: { 'content-type': 'text/plain' } };
+  });
   worlds.onCleanup(() => app.close());
   return app;
 }
@@ -54,7 +56,7 @@ describe('retry <id> against a recording API', () => {
       expect({ id: result.id, extra: result.extra, code: result.code }).toEqual({ id: result.id, extra: result.extra, code: 2 });
       expect(result.stdout).toBe('');
       expect(result.stderr).toBe(
-        `Error: The id given to \`retry\` (${JSON.stringify(result.id)}) is not a webhook request id: Metriport's ids are UUIDs, like 0195d9a0-aaaa-7bbb-8ccc-000000000001. Copy one from \`requests\` (its id column, or .id with --json).\n`,
+        `Error: The id given to \`retry\` (${JSON.stringify(result.id)}) is not a webhook request id: Metriport's ids are UUIDs, like 0195d9a0-aaaa-7bbb-8ccc-000000000001. Copy one from \`requests\` (its id column, or .id with --json), or its first 4 characters or more.\n`,
       );
     }
   });
@@ -67,6 +69,17 @@ describe('retry <id> against a recording API', () => {
     expect((await run.exited).code).toBe(0);
     expect(JSON.parse(run.stdout())).toMatchObject({ id, started: true });
     expect(api.requests.map((request) => `${request.method} ${request.url}`)).toEqual([`POST /settings/webhook/request/${id}/retry`]);
+  });
+
+  it('a prefix is looked up in the list, never put in a path: only the whole UUID found is sent', async () => {
+    const world = await worlds.newWorld();
+    const api = await recordingApi();
+    const prefix = 'f3e2d1c0-aa';
+    const run = world.spawn(['retry', prefix, '--json'], { METRIPORT_API_URL: api.url, METRIPORT_API_KEY: TEST_API_KEY });
+    expect((await run.exited).code).toBe(5);
+    expect(run.stderr()).toMatch(/has an id starting with f3e2d1c0-aa\./);
+    expect(api.requests.every((request) => request.method === 'GET' && request.url.startsWith('/settings/webhook/request?'))).toBe(true);
+    expect(api.requests.length).toBeGreaterThan(0);
   });
 
   it('the client itself refuses every hostile id before sending, and every path it builds stays its own', async () => {

@@ -1,7 +1,7 @@
 import { API_OPTIONS } from '../../config/api-options.js';
 
 export const RETRY_ARGUMENTS = [
-  { name: '[id]', description: 'one webhook request to resend as a new request (ids from `requests`)' },
+  { name: '[id]', description: "one webhook request to resend as a new request: its id from `requests`, or the id's first 4+ characters" },
 ] as const;
 
 export const RETRY_OPTIONS = [

@@ -1,8 +1,9 @@
 import { readRetryPlan, resendOne, startRetry, waitForRetry } from '../../account/retry.js';
+import { findRequestByPrefix } from '../../account/webhook-requests.js';
 import type { CommandInput } from '../../config/option-table.js';
 import { usageError } from '../../errors.js';
 import type { MetriportClient } from '../../metriport/client.js';
-import { checkWebhookRequestId } from '../../metriport/webhook-request-id.js';
+import { checkWebhookRequestIdOrPrefix } from '../../metriport/webhook-request-id.js';
 import type { RetryEvent, RetryResult } from '../../output/commands/retry.js';
 import { parseDuration } from '../../util/units.js';
 import { apiFromFlags } from '../shared/api-client.js';
@@ -20,7 +21,7 @@ const POLL_INTERVAL_MS = 1000;
 /** Plan, then (unless --dry-run) start Metriport's retry of every failed request, and with --wait see it through. */
 export async function run({ args, flags }: RetryInput, context: RunContext<RetryEvent>): Promise<RetryResult> {
   // Before anything, --dry-run included: an id that is not a UUID could only make a path that is not a request's.
-  if (args.id !== undefined) checkWebhookRequestId(args.id, 'The id given to `retry`');
+  const given = args.id === undefined ? undefined : checkWebhookRequestIdOrPrefix(args.id, 'The id given to `retry`');
   const timeoutMs = parseDuration(flags.timeout ?? DEFAULT_TIMEOUT);
   if (timeoutMs === undefined)
     throw usageError('BAD_TIMEOUT', `--timeout "${flags.timeout}" is not a duration.`, 'Pass e.g. 90s, 5m or 1500ms.');
@@ -35,8 +36,11 @@ export async function run({ args, flags }: RetryInput, context: RunContext<Retry
   // Every call below is given up at once on Ctrl-C (exit 130), saying what is known by then.
   const stop = stopOnSignals({});
   try {
-    if (args.id !== undefined)
-      return await retryOne({ id: args.id, client, dryRun: flags.dryRun === true, signal: stop.signal, secrets: [apiKey] });
+    if (given !== undefined) {
+      // A prefix is looked up first (read only, so --dry-run too); only the whole UUID found is ever sent.
+      const id = given.kind === 'id' ? given.value : (await findRequestByPrefix(client, { prefix: given.value, signal: stop.signal })).id;
+      return await retryOne({ id, client, dryRun: flags.dryRun === true, signal: stop.signal, secrets: [apiKey] });
+    }
     const plan = await readRetryPlan(client, { secrets: [apiKey], signal: stop.signal });
     const dryRun = flags.dryRun === true;
     if (plan.failed === 0) return { kind: 'nothing-failed', plan, target: client.target.description, dryRun };
