@@ -266,7 +266,8 @@ function forwardKeyHint(hints: HintContext): string {
 /**
  * What an unhealthy webhook most likely means, from the status Metriport recorded for its last failed send:
  * a 401 or 403 from the app behind --forward-to is a key it verifies with that is not the account's; a 502 or
- * 504 is the app not running or too slow; otherwise the public URL does not reach this listener.
+ * 504 is the app not running or too slow; another 4xx or 5xx is the app's own answer; otherwise the public URL
+ * does not reach this listener.
  */
 function whyUnhealthy(detail: string | null, context: { forwarding: boolean; key: string }): string {
   const status = /"httpStatus":(\d{3})|status code (\d{3})/.exec(detail ?? '');
@@ -279,5 +280,7 @@ function whyUnhealthy(detail: string | null, context: { forwarding: boolean; key
   if (context.forwarding && code === 502) return 'your app (--forward-to) did not answer: is it running?';
   if (context.forwarding && code === 504)
     return 'your app (--forward-to) answered too late: answer first, then do the work (Metriport gives up after 5 s)';
+  // The listener passes the app's own status on: a 4xx or 5xx is the app's answer, not the tunnel's.
+  if (context.forwarding && code >= 400) return `your app (--forward-to) answered ${code}: its log says why`;
   return 'check that the public URL reaches this listener';
 }

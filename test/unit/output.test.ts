@@ -293,6 +293,9 @@ describe('the health line', () => {
   it('says the app is not running (502) or too slow (504) when forwarding, and blames the URL otherwise', () => {
     expect(health(failedSend(502), true)).toContain('your app (--forward-to) did not answer: is it running?');
     expect(health(failedSend(504), true)).toContain('your app (--forward-to) answered too late');
+    const appError = health(failedSend(500), true);
+    expect(appError).toContain('your app (--forward-to) answered 500: its log says why');
+    expect(appError).not.toContain('public URL');
     expect(health(failedSend(401), false)).toContain('check that the public URL reaches this listener');
     expect(health('Bad response from webhook call', false)).toContain('answered without its pong');
   });
