@@ -19,9 +19,6 @@ import { createRandom } from './random.js';
 import { Scheduler } from './scheduler.js';
 import { registerSettingsRoutes } from './settings-routes.js';
 
-/** The key `listen --emulator` and the `emulator` command use unless told otherwise. Not a secret. */
-export const DEFAULT_EMULATOR_API_KEY = 'local-emulator';
-
 export interface EmulatorOptions extends AccountOptions {
   apiKey: string;
   /** Accept local webhook URLs (which Metriport refuses) so a listener on 127.0.0.1 can be registered. */
