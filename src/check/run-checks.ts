@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { HttpFailure, headerValue, type SendHttp } from '../http/send-http.js';
 import { MESSAGE_TIMEOUT_MS, PING_TIMEOUT_MS } from '../metriport/types.js';
 import { listMessageTypes, newSampleMessage } from '../samples/samples.js';
-import { metriportHeaders } from '../webhook/deliver.js';
+import { AXIOS_HEADERS, metriportHeaders } from '../webhook/deliver.js';
 import { SIGNATURE_HEADER, sign } from '../webhook/signature.js';
 import { decodeAnswer, detectStack, headerText } from './answer.js';
 import { type CheckId, PREREQUISITES, withPrerequisites } from './check-ids.js';
@@ -68,7 +68,6 @@ export interface CheckDeps {
 }
 
 /** Metriport's sender (axios) asks for these; an endpoint may compress its answer because of them. */
-const AXIOS_HEADERS = { accept: 'application/json, text/plain, */*', 'accept-encoding': 'gzip, compress, deflate, br' };
 /** Enough to read a pong or show an answer's start; the rest is read and dropped. */
 const ANSWER_BYTES = 64 * 1024;
 /** The speed probe stops after this many timeouts in a row (or in all): a slow endpoint's run stays short. */

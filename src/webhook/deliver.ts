@@ -101,17 +101,20 @@ function axiosText(body: Buffer, encoding: string | undefined): string {
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
+/** What axios adds to every request Metriport makes, whatever else is sent. */
+export const AXIOS_HEADERS = { accept: 'application/json, text/plain, */*', 'accept-encoding': 'gzip, compress, deflate, br' } as const;
+
 /**
  * The headers Metriport sends with a webhook request, signed over `body` with `webhookKey`: its own three, and
  * the `Accept` and `Accept-Encoding` axios adds to every request it makes.
  */
 export function metriportHeaders(body: Buffer, webhookKey: string): Record<string, string> {
   return {
-    accept: 'application/json, text/plain, */*',
+    accept: AXIOS_HEADERS.accept,
     'content-type': 'application/json',
     'user-agent': WEBHOOK_USER_AGENT,
     [SIGNATURE_HEADER]: sign(webhookKey, body),
-    'accept-encoding': 'gzip, compress, deflate, br',
+    'accept-encoding': AXIOS_HEADERS['accept-encoding'],
   };
 }
 
