@@ -37,7 +37,7 @@ export interface RegistrarDependencies {
   store: StateStore;
   /** This process, written into the record so others can tell a live listener from a crashed one. */
   pid: number;
-  isProcessAlive: (pid: number) => boolean;
+  isProcessAlive: (pid: number, since?: Date) => boolean;
   /** Asked before replacing the URL (production without `--yes`); absent when no confirmation is needed. */
   confirm?: ((question: { currentUrl: string | null; newUrl: string; target: string }) => Promise<boolean>) | undefined;
   publish: (event: AccountEvent) => void;

@@ -19,8 +19,11 @@ export function planRestore(record: RegistrationRecord, currentUrl: string | nul
 }
 
 /** Whether the listen that wrote this record is another process that still runs (then its URL is live). */
-export function heldByLiveListen(record: RegistrationRecord, self: { pid: number; isProcessAlive: (pid: number) => boolean }): boolean {
-  return record.pid !== self.pid && self.isProcessAlive(record.pid);
+export function heldByLiveListen(
+  record: RegistrationRecord,
+  self: { pid: number; isProcessAlive: (pid: number, since?: Date) => boolean },
+): boolean {
+  return record.pid !== self.pid && self.isProcessAlive(record.pid, new Date(record.startedAt));
 }
 
 export interface RestoreOutcome {

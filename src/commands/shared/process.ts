@@ -42,13 +42,38 @@ export function readDotenv(dir: string): Env {
   return parseEnv(content.replace(/^\uFEFF/, ''));
 }
 
-/** Whether a process with this pid still runs (EPERM means it runs under another user). */
-export function isProcessAlive(pid: number): boolean {
+/**
+ * Whether a process with this pid still runs (EPERM means it runs under another user) and, given `since`
+ * (when it wrote what names it), is the same process: one that started later only reuses the pid of one
+ * that ended. The start time is read where Linux shows it (`/proc`); elsewhere the pid alone decides.
+ */
+export function isProcessAlive(pid: number, since?: Date): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  if (since === undefined || Number.isNaN(since.getTime())) return true;
+  const started = processStartedAt(pid);
+  // /proc's times are in whole seconds and clock ticks: a little slack keeps a live listen from looking new.
+  return started === undefined || started.getTime() <= since.getTime() + START_SLACK_MS;
+}
+
+const START_SLACK_MS = 2000;
+/** Linux's USER_HZ, which /proc's start times count in: 100 on every architecture Node runs on. */
+const CLOCK_TICKS_PER_SECOND = 100;
+
+function processStartedAt(pid: number): Date | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces and parentheses): the 3rd field onwards.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticksSinceBoot = Number(fields[22 - 3]);
+    const bootSeconds = Number(/^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'))?.[1]);
+    if (!Number.isFinite(ticksSinceBoot) || !Number.isFinite(bootSeconds)) return undefined;
+    return new Date((bootSeconds + ticksSinceBoot / CLOCK_TICKS_PER_SECOND) * 1000);
+  } catch {
+    return undefined;
   }
 }
 
