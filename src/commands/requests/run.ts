@@ -2,8 +2,8 @@ import { findWebhookRequests, redactRow } from '../../account/webhook-requests.j
 import type { CommandInput } from '../../config/option-table.js';
 import { usageError } from '../../errors.js';
 import type { RequestsResult } from '../../output/commands/requests.js';
-import { listSampleTypes } from '../../samples/samples.js';
-import { createEventFilter, judgeEventEntry } from '../../webhook/event-filter.js';
+import { judgeTypeEntry } from '../../samples/samples.js';
+import { createEventFilter } from '../../webhook/event-filter.js';
 import { apiFromFlags } from '../shared/api-client.js';
 import type { RunContext } from '../shared/run-command.js';
 import { stopOnSignals } from '../shared/signals.js';
@@ -18,7 +18,7 @@ const DEFAULT_LIMIT = 20;
 /** `--type` naming no type Metriport sends: what was most likely meant (kept as given: new types appear). */
 function unknownType(type: string | undefined): { guess: string | undefined } | undefined {
   if (type === undefined) return undefined;
-  const judged = judgeEventEntry(type, listSampleTypes());
+  const judged = judgeTypeEntry(type);
   return judged.matches ? undefined : { guess: judged.guess };
 }
 

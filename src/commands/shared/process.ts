@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseEnv } from 'node:util';
 import type { Env } from '../../config/sources.js';
+import { processStartedAt } from '../../state/process-start.js';
 import { fileError } from '../../util/file-error.js';
 import { invocation } from './invocation.js';
 
@@ -60,22 +61,6 @@ export function isProcessAlive(pid: number, since?: Date): boolean {
 }
 
 const START_SLACK_MS = 2000;
-/** Linux's USER_HZ, which /proc's start times count in: 100 on every architecture Node runs on. */
-const CLOCK_TICKS_PER_SECOND = 100;
-
-function processStartedAt(pid: number): Date | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name (which may hold spaces and parentheses): the 3rd field onwards.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ticksSinceBoot = Number(fields[22 - 3]);
-    const bootSeconds = Number(/^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'))?.[1]);
-    if (!Number.isFinite(ticksSinceBoot) || !Number.isFinite(bootSeconds)) return undefined;
-    return new Date((bootSeconds + ticksSinceBoot / CLOCK_TICKS_PER_SECOND) * 1000);
-  } catch {
-    return undefined;
-  }
-}
 
 /** A y/N question on the terminal; anything but y/yes is no. */
 export async function askYesNo(question: string): Promise<boolean> {

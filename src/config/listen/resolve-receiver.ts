@@ -1,8 +1,7 @@
 import { usageError } from '../../errors.js';
-import { listSampleTypes } from '../../samples/samples.js';
+import { judgeTypeEntry } from '../../samples/samples.js';
 import { isLoopback } from '../../util/loopback.js';
 import { parseSize } from '../../util/units.js';
-import { judgeEventEntry } from '../../webhook/event-filter.js';
 import { DEFAULT_HOST, DEFAULT_MAX_BODY, DEFAULT_PATH, DEFAULT_PORT } from '../defaults.js';
 import { requirePort } from '../port.js';
 import type { ReceiverConfig } from './listen-config.js';
@@ -44,7 +43,7 @@ export function resolveReceiver(flags: Pick<ListenFlags, 'host' | 'port' | 'path
  * nearest type, but keep it (new types keep appearing, and a receiver must accept them).
  */
 function checkEventEntry(entry: string): string[] {
-  const judged = judgeEventEntry(entry, listSampleTypes());
+  const judged = judgeTypeEntry(entry);
   if (judged.matches) return [];
   return [
     `--events ${entry} matches no type Metriport sends today${judged.guess === undefined ? '' : `; did you mean ${judged.guess}?`} (kept, in case it is new).`,
