@@ -287,5 +287,10 @@ describe('the published package (npm pack â†’ npm install in an empty project â†
     expect(await npx.exited).toEqual({ code: 0, signal: null });
     expect(npx.output.stderr).toMatch(/SIGINT: stopping/);
     expect(npx.output.stderr).toMatch(/^Stopped\. Received \d+/m);
+    // Its suggestions go through npx too: another terminal has no node_modules/.bin on its PATH.
+    expect(npx.output.stderr).toMatch(
+      /^ {2}npx metriport-webhook trigger patient\.admit --via-api --api-url http:\S+ --api-key local-emulator$/m,
+    );
+    expect(npx.output.stderr).not.toMatch(/^ {2}metriport-webhook /m);
   });
 });

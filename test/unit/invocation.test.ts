@@ -12,6 +12,16 @@ describe('how the CLI was run, so hints run as printed', () => {
       { script: '/home/dev/app/node_modules/.bin/metriport-webhook', cwd: '/home/dev/app', pathDirs: ['/usr/bin'] },
       'npx metriport-webhook',
     ],
+    // Under npx, which puts the project's node_modules/.bin on PATH for its own run only: another terminal
+    // does not have it, so the hint still goes through npx.
+    [
+      {
+        script: '/home/dev/app/node_modules/.bin/metriport-webhook',
+        cwd: '/home/dev/app',
+        pathDirs: ['/home/dev/app/node_modules/.bin', '/usr/bin'],
+      },
+      'npx metriport-webhook',
+    ],
     // From the clone itself.
     [{ script: real, cwd: '/home/dev/metriport-webhook', pathDirs: ['/usr/bin'] }, 'node bin/metriport-webhook.js'],
     // From elsewhere: the absolute path, which works from anywhere.

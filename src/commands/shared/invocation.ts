@@ -17,9 +17,12 @@ export function describeInvocation(input: {
   const { script, cwd } = input;
   const name = 'metriport-webhook';
   const real = input.resolve(script) ?? script;
-  const onPath = input.pathDirs.map((dir) => join(dir, name)).find((candidate) => input.resolve(candidate) === real);
-  if (onPath !== undefined) return name;
-  if (basename(dirname(script)) === '.bin' && basename(dirname(dirname(script))) === 'node_modules') return `npx ${name}`;
+  const isProjectBin = (dir: string) => basename(dir) === '.bin' && basename(dirname(dir)) === 'node_modules';
+  const onPath = input.pathDirs.find((dir) => input.resolve(join(dir, name)) === real);
+  // npx and npm scripts put a project's node_modules/.bin on PATH for their own run only: another terminal
+  // reaches that copy through npx.
+  if (onPath !== undefined && !isProjectBin(onPath)) return name;
+  if (onPath !== undefined || isProjectBin(dirname(script))) return `npx ${name}`;
   const shown = isAbsolute(script) ? relative(cwd, script) : script;
   const path = shown.startsWith('..') || isAbsolute(shown) ? script : shown;
   return `node ${shellWord(path)}`;
