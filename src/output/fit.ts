@@ -26,6 +26,8 @@ export function wrapCommand(line: string, columns: number | undefined, indent = 
 function breakLine(line: string, columns: number, how: { indent: string; join: string }): string {
   const lead = /^ */.exec(line)?.[0] ?? '';
   const words = line.slice(lead.length).split(/( +)/);
+  // A shell continuation stays with the word before it: a `\` alone on a line would end the command there.
+  if (words.length >= 3 && words[words.length - 1] === '\\') words.splice(-3, 3, `${words[words.length - 3]}${words[words.length - 2]}\\`);
   const lines: string[] = [];
   let current = lead;
   let width = lead.length;

@@ -1,23 +1,59 @@
 import { execFile, spawnSync } from 'node:child_process';
+import { cp, symlink } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_EMULATOR_PORT } from '../../src/config/defaults.js';
 import { useCliWorlds } from '../helpers/cli-env.js';
 import { BIN } from '../helpers/spawn-cli.js';
 
 const run = promisify(execFile);
+const ROOT = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
 const worlds = useCliWorlds();
+
+/**
+ * The CLI as a clone at a long path holds it (what it runs: bin/, dist/, fixtures/, package.json; its
+ * node_modules linked), so that every printed command is as long as a real user's can be.
+ */
+async function cloneAtLongPath(under: string): Promise<string> {
+  const clone = join(
+    under,
+    'projects',
+    'a-rather-long-folder-name-for-work',
+    'integrations',
+    'metriport-webhook-clone-for-the-terminal-test',
+  );
+  for (const part of ['bin', 'dist', 'fixtures', 'package.json']) await cp(join(ROOT, part), join(clone, part), { recursive: true });
+  await symlink(join(ROOT, 'node_modules'), join(clone, 'node_modules'));
+  return join(clone, 'bin', 'metriport-webhook.js');
+}
+
+/** Holds a port on 127.0.0.1 for the rest of the test, if no one else does already (taken either way). */
+async function holdPort(port: number): Promise<void> {
+  const server = createServer();
+  const held = await new Promise<boolean>((resolve) => {
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => resolve(true));
+  });
+  if (held) worlds.onCleanup(() => new Promise((resolve) => server.close(resolve)));
+}
 
 describe('the main job, as a person sees it (tmux)', () => {
   // Whatever the clone's path, the port the emulator got and the terminal's width: one line per message, no line
   // the terminal has to wrap (so no id, URL or token is split), the commands to run next on the last screen.
+  // Run from a clone at a long path with the emulator's default port taken, so printed commands are at their longest.
   for (const width of [80, 120]) {
     it(`listen --emulator at ${width} columns: one line per message, nothing wrapped, the footnote once, the commands last`, async () => {
       const world = await worlds.newWorld();
+      const bin = await cloneAtLongPath(world.cwd);
+      await holdPort(DEFAULT_EMULATOR_PORT);
       const session = `mw-${process.pid}-${Date.now()}-${width}`;
       const quoted = (text: string) => `'${text.replaceAll("'", `'\\''`)}'`;
       const env = `env -u NO_COLOR -u FORCE_COLOR HOME=${quoted(world.env.HOME)} XDG_STATE_HOME=${quoted(world.env.XDG_STATE_HOME)}`;
-      const command = `cd ${quoted(world.cwd)} && ${env} ${quoted(process.execPath)} ${quoted(BIN)} listen --emulator --port 0 --inspect-port 0`;
+      const command = `cd ${quoted(world.cwd)} && ${env} ${quoted(process.execPath)} ${quoted(bin)} listen --emulator --port 0 --inspect-port 0`;
       await run('tmux', ['new-session', '-d', '-s', session, '-x', String(width), '-y', '50', command]);
       worlds.onCleanup(() => run('tmux', ['kill-session', '-t', session]).catch(() => undefined));
       // -J joins what the terminal wrapped: a logical line longer than the width is one the terminal had to wrap.
@@ -27,7 +63,8 @@ describe('the main job, as a person sees it (tmux)', () => {
         .toMatch(/patient\.transfer[\s\S]*From another terminal:[\s\S]*retry --wait[\s\S]*Inspector \(every request[^\n]*:\s+http/);
       const shown = await screen();
       const lines = shown.split('\n').map((line) => line.trimEnd());
-      expect(lines.filter((line) => [...line].length > width)).toEqual([]);
+      // Only a single word wider than the terminal (the clone's path) may be wrapped by it, never split by us.
+      expect(lines.filter((line) => [...line].length > width && !/^ *\S+( \\)?$/.test(line))).toEqual([]);
       const messages = lines.filter((line) => /^\d\d:\d\d:\d\d {2}[a-z.-]+ {2}[0-9a-f]{8} {2}/.test(line));
       expect(messages.length).toBeGreaterThanOrEqual(19);
       for (const line of messages) expect(line).toMatch(/→ 200$/);
@@ -35,8 +72,22 @@ describe('the main job, as a person sees it (tmux)', () => {
       // The commands printed last, continuation lines joined, carry the emulator's API and run as shown.
       const last = shown.slice(shown.lastIndexOf('From another terminal:')).replace(/ \\\n +/g, ' ');
       expect(last).toMatch(/trigger patient\.admit --via-api --api-url http:\/\/127\.0\.0\.1:\d+ --api-key local-emulator/);
+      expect(last).toMatch(
+        /node projects\/\S+\/metriport-webhook-clone-for-the-terminal-test\/bin\/metriport-webhook\.js trigger patient\.admit/,
+      );
+      expect(last).not.toContain(`127.0.0.1:${DEFAULT_EMULATOR_PORT} `);
       expect(last).toMatch(/retry --wait --api-url http:\/\/127\.0\.0\.1:\d+ --api-key local-emulator/);
       expect(shown).toMatch(/Inspector \(every request, its headers, replay\):\s+http:\/\/127\.0\.0\.1:\d+\/#token=[\w-]+/);
+      // Pasted as shown (continuations and all) into sh, from the user's folder, the status command runs.
+      const commands: string[][] = [];
+      for (const line of shown.slice(shown.lastIndexOf('From another terminal:')).split('\n')) {
+        const open = commands.at(-1);
+        if (open !== undefined && (open.at(-1) ?? '').endsWith(' \\')) open.push(line);
+        else if (/^ {2}node /.test(line)) commands.push([line]);
+      }
+      const pasted = commands.find((lines) => lines.join(' ').includes(' status ')) ?? [];
+      const status = await run('sh', ['-c', pasted.join('\n')], { cwd: world.cwd, env: { ...process.env, ...world.env } });
+      expect(status.stdout).toMatch(/^Webhook URL: /m);
       await run('tmux', ['send-keys', '-t', session, 'C-c']);
     });
   }

@@ -26,6 +26,20 @@ describe('fitting text to the terminal', () => {
     ).toBe(command.trim());
   });
 
+  it('a path wider than the terminal keeps its continuation, also when the sink fits the text again', () => {
+    const path = `projects/${'long-folder-name/'.repeat(6)}bin/metriport-webhook.js`;
+    const command = `  node ${path} status --api-url http://127.0.0.1:46341 --api-key local-emulator`;
+    const fitted = wrapCommand(command, 80);
+    const again = fitted
+      .split('\n')
+      .map((line) => wrapWords(line, 80))
+      .join('\n');
+    expect(again).toBe(fitted);
+    // Run through sh's own reading of continuations, it is the one command.
+    expect(again.replaceAll(' \\\n', ' ').replace(/ +/g, ' ').trim()).toBe(command.trim());
+    expect(again.split('\n').filter((line) => line.trim() === '\\')).toEqual([]);
+  });
+
   it('measures without colour codes, and leaves alone a word wider than the terminal', () => {
     expect(visibleLength('\u001b[32mgreen\u001b[39m')).toBe(5);
     expect(wrapWords(`Inspector: ${URL_WITH_TOKEN}`, 40)).toBe(`Inspector:\n    ${URL_WITH_TOKEN}`);
