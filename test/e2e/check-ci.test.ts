@@ -16,7 +16,9 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** The workflow under the README's "In CI" heading: its job env and its steps, as the runner would see them. */
 function workflow(readme: string): { env: Record<string, string>; steps: Array<{ run?: string; uses?: string; if?: string }> } {
-  const section = readme.slice(readme.indexOf('### In CI: `--junit`'));
+  const heading = /^#{2,3} In CI\b.*$/m.exec(readme);
+  if (heading === null) throw new Error('no "In CI" heading in the README');
+  const section = readme.slice(heading.index);
   const yaml = /```yaml\n([\s\S]*?)```/.exec(section)?.[1];
   if (yaml === undefined) throw new Error('no yaml block under "In CI"');
   const env: Record<string, string> = {};
