@@ -247,6 +247,31 @@ describe('every flag the CLI defines is in its reference table', () => {
   });
 });
 
+describe('docs/architecture.md, file by file', () => {
+  // A command's options/command/run and its renderer in output/commands/ are named once, as a pattern.
+  const PATTERNED = /^src\/commands\/[a-z-]+\/(options|command|run)\.ts$|^src\/output\/commands\/[a-z-]+\.ts$/;
+  const sources = (readdirSync(join(ROOT, 'src'), { recursive: true }) as string[])
+    .filter((path) => path.endsWith('.ts'))
+    .map((path) => `src/${path.split('\\').join('/')}`);
+  const doc = readFileSync(join(ROOT, 'docs', 'architecture.md'), 'utf8');
+
+  it('names every source file (by its name, with or without .ts), so a new file is placed when it lands', () => {
+    const named = (path: string) => {
+      const name = path.slice(path.lastIndexOf('/') + 1, -'.ts'.length).replace(/[-.]/g, (char) => `\\${char}`);
+      return new RegExp(`(?<![\\w-])${name}(?![\\w-])`).test(doc);
+    };
+    expect(sources.filter((path) => !PATTERNED.test(path) && !named(path))).toEqual([]);
+  });
+
+  it('names no .ts file that is not there', () => {
+    const names = new Set(sources.map((path) => path.slice(path.lastIndexOf('/') + 1)));
+    const mentioned = [...doc.matchAll(/(?<![\w./-])([\w-]+\.ts)\b/g)].map((match) => match[1] as string);
+    expect(mentioned.filter((name) => !names.has(name))).toEqual([]);
+    const paths = [...doc.matchAll(/\bsrc\/[\w/-]+\.ts\b/g)].map((match) => match[0]);
+    expect(paths.filter((path) => !existsSync(join(ROOT, path)))).toEqual([]);
+  });
+});
+
 describe('tables render', () => {
   it.each(pages())('%s: no blank line inside a table, every table has its delimiter, rows as wide as the header', (page) => {
     expect(brokenTables(page, readFileSync(join(ROOT, page), 'utf8'))).toEqual([]);
