@@ -92,7 +92,7 @@ export async function playFlow(medical: EmulatedMedical, options: PlayFlowOption
   }
 }
 
-/** One line per fault, with where it comes from (for `--faults` help and the README). */
+/** One line per fault, with where it comes from (for `--faults` help and docs/emulator.md). */
 export function describeFaults(): string[] {
   return (Object.keys(FAULTS) as Fault[]).map(
     (fault) => `${fault}: ${FAULTS[fault].does} (${FAULTS[fault].flows.join(', ')}). Source: ${FAULTS[fault].source}.`,

@@ -25,7 +25,10 @@ export const TRIGGER_OPTIONS = [
     description: 'have the emulator play a whole flow for one patient, its messages tied by requestId',
     choices: FLOW_NAMES,
   },
-  { flags: '--faults <list>', description: 'with --flow: what goes wrong, comma-separated (e.g. out-of-order,duplicate; see the README)' },
+  {
+    flags: '--faults <list>',
+    description: 'with --flow: what goes wrong, comma-separated (e.g. out-of-order,duplicate; docs/emulator.md lists them)',
+  },
   { flags: '--patient <id>', description: 'with --flow: the patient (default: a new sample patient)' },
   { flags: '--json', description: 'print the result as one JSON object' },
   ...API_OPTIONS,
