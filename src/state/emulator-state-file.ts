@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { MwError } from '../errors.js';
-import { fileError } from '../util/file-error.js';
+import { checkFolder, checkOwnership, stateError } from './trust.js';
 
 /**
  * The emulated account on disk: one JSON file, mode 0600 in a 0700 folder, written whole to a fresh temp file
@@ -33,7 +33,12 @@ export function emulatorStateFile(path: string, options: EmulatorStateFileOption
   async function load(): Promise<unknown> {
     let text: string;
     try {
-      await checkOwnership(path, options.uid);
+      await checkFolder(dirname(path), options.uid);
+      await checkOwnership(path, options.uid, {
+        file: "The emulator's state file",
+        trusted: 'its webhook key',
+        hint: 'Check it, then fix it (chown to you, chmod 600), remove it, or start afresh with `emulator --reset`.',
+      });
       text = await readFile(path, 'utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
@@ -91,29 +96,4 @@ export function emulatorStateFile(path: string, options: EmulatorStateFileOption
       return next;
     },
   };
-}
-
-async function checkOwnership(path: string, uid: number | undefined): Promise<void> {
-  if (uid === undefined) return;
-  const info = await stat(path);
-  const foreign = info.uid !== uid;
-  if (foreign || (info.mode & 0o022) !== 0) {
-    throw new MwError(
-      `The emulator's state file ${path} is ${foreign ? 'not owned by you' : 'writable by other users'}, so its webhook key cannot be trusted.`,
-      {
-        code: 'STATE_FILE_UNTRUSTED',
-        category: 'filesystem',
-        hint: 'Check it, then fix it (chown to you, chmod 600), remove it, or start afresh with `emulator --reset`.',
-      },
-    );
-  }
-}
-
-function stateError(action: string, error: unknown): MwError {
-  return fileError({
-    action,
-    error,
-    code: 'STATE_FILE_FAILED',
-    hint: 'Check that the state folder is writable, or set XDG_STATE_HOME to a writable folder.',
-  });
 }

@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { MwError } from '../errors.js';
-import { fileError } from '../util/file-error.js';
 import { processStartOf } from './process-start.js';
 import { parseChain } from './registration-record.js';
 import { acquireStartLock } from './start-lock.js';
 import type { StateRead, StateStore } from './state-store.js';
+import { checkFolder, checkOwnership, stateError } from './trust.js';
 
 export interface FileStateStoreOptions {
   /** The API whose records belong here; records for another are reported and left alone. */
@@ -38,7 +38,11 @@ export function fileStateStore(path: string, options: FileStateStoreOptions): St
     let text: string;
     try {
       await checkFolder(dirname(path), options.uid);
-      await checkOwnership(path, options.uid);
+      await checkOwnership(path, options.uid, {
+        file: 'The state file',
+        trusted: 'its URLs',
+        hint: 'Check it, then fix it (chown to you, chmod 600) or remove it; it decides which webhook URL is put back.',
+      });
       text = await readFile(path, 'utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { records: [], problems: [], foreign: [] };
@@ -122,52 +126,4 @@ export function fileStateStore(path: string, options: FileStateStoreOptions): St
     },
     lock,
   };
-}
-
-async function checkOwnership(path: string, uid: number | undefined): Promise<void> {
-  if (uid === undefined) return;
-  const info = await stat(path);
-  const foreign = info.uid !== uid;
-  if (foreign || (info.mode & 0o022) !== 0) {
-    throw new MwError(
-      `The state file ${path} is ${foreign ? 'not owned by you' : 'writable by other users'}, so its URLs cannot be trusted.`,
-      {
-        code: 'STATE_FILE_UNTRUSTED',
-        category: 'filesystem',
-        hint: `Check it, then fix it (chown to you, chmod 600) or remove it; it decides which webhook URL is put back.`,
-      },
-    );
-  }
-}
-
-/**
- * The folder holds the state file, its lock and its temp files: whoever can write to it can remove the record
- * or put their own lock or file in its place. One of another user's, or writable by others, is refused like
- * such a file (it is never chmod-ed: the user decides).
- */
-async function checkFolder(dir: string, uid: number | undefined): Promise<void> {
-  if (uid === undefined) return;
-  const info = await stat(dir);
-  const foreign = info.uid !== uid;
-  if (!foreign && (info.mode & 0o022) === 0) return;
-  const mode = (info.mode & 0o7777).toString(8).padStart(4, '0');
-  throw new MwError(
-    `The state folder ${dir} is ${foreign ? 'not owned by you' : `writable by other users (mode ${mode})`}, so the record of which webhook URL to put back could be removed or replaced there.`,
-    {
-      code: 'STATE_FOLDER_UNTRUSTED',
-      category: 'filesystem',
-      hint: foreign
-        ? 'Set XDG_STATE_HOME to a folder of your own, or check that folder and remove it.'
-        : `Check it, then run \`chmod 700 ${/^[\w@%+=:,./-]+$/.test(dir) ? dir : `'${dir.replaceAll("'", "'\\''")}'`}\`, or set XDG_STATE_HOME to a folder of your own.`,
-    },
-  );
-}
-
-function stateError(action: string, error: unknown): MwError {
-  return fileError({
-    action,
-    error,
-    code: 'STATE_FILE_FAILED',
-    hint: 'Check that the state folder is writable, or set XDG_STATE_HOME to a writable folder.',
-  });
 }

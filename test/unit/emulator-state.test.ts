@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -171,6 +171,21 @@ describe('a stable identity: the account in a store', () => {
 
     const pinnedFirst = await start({ webhookKey: 'pinned-key-0123456789' });
     expect(pinnedFirst.account.updateWebhookUrl('http://127.0.0.1:9/hook').settings.webhookKey).toBe('pinned-key-0123456789');
+  });
+
+  it('refuses a state folder or file others can write to, as the registration records are refused', async () => {
+    const dir = await tempDir();
+    const path = emulatorStatePath(dir, 'test-api-key');
+    await writeFile(path, '{}', { mode: 0o600 });
+    await chmod(dir, 0o777);
+    const store = emulatorStateFile(path, { uid: process.getuid?.() });
+    await expect(store.load()).rejects.toMatchObject({ code: 'STATE_FOLDER_UNTRUSTED' });
+    await chmod(dir, 0o700);
+    await chmod(path, 0o666);
+    await expect(store.load()).rejects.toMatchObject({
+      code: 'STATE_FILE_UNTRUSTED',
+      message: expect.stringContaining("The emulator's state file"),
+    });
   });
 
   it('moves a damaged state file aside and starts afresh', async () => {
