@@ -6,6 +6,7 @@ import { isRecord } from '../util/json.js';
 import { createRateLimit } from '../util/rate-limit.js';
 import { parseBody } from '../webhook/message.js';
 import type { Entry } from './entry.js';
+import { expectsRequestId, type FlowMember, flowKeyOf, requestIdOf, stepOf } from './flows.js';
 
 // Defined with the rest of what the page reads (entry.ts); the store's users find it here too.
 export type { Entry } from './entry.js';
@@ -29,6 +30,8 @@ export interface InspectorStore {
   forward(id: number): ForwardOutcome | undefined;
   /** Entries that share its messageId: the first delivery and its retries. */
   attempts(id: number): Entry[];
+  /** The messages of these flows (Entry.flow) still held, oldest first, found in one pass over the rows. */
+  flowMembers(keys: ReadonlySet<string>): Map<string, FlowMember[]>;
   /** Told the id of each new request; the entry is built only if asked for. */
   subscribe(listener: (id: number) => void): () => void;
 }
@@ -63,6 +66,8 @@ const LEGACY_KEY = 0;
 const SIGNATURE = 1;
 const FROM_CAPTURE = 2;
 const KINDS: ReadonlyArray<Entry['kind']> = ['message', 'duplicate', 'ping', 'filtered', 'refused'];
+/** A request that is not a message (a ping, a filtered or refused request) is part of no flow. */
+const NO_FLOW = { requestId: undefined, flow: undefined, noRequestId: false } as const;
 
 /** Builds the entry of a rare request (a ping, a filtered or refused request): a closure is fine for those. */
 type Builder = () => Omit<Entry, 'id' | 'hasBody'>;
@@ -122,6 +127,11 @@ const ROW = {
   messageId: references<string>(),
   storedAs: references<string>(),
   patientId: references<string>(),
+  /** `meta.requestId`, and the flow the message is shown in (its requestId, or for ADT its hospital stay). */
+  requestId: references<string>(),
+  flow: references<string>(),
+  /** The payload's own status, for its flow (a STEP of flows.ts). */
+  step: numbers(Uint8Array),
   extra: references<Extra>(),
   /** The entry, once the page or the feed asked for it. */
   built: references<Entry>(),
@@ -265,8 +275,13 @@ export function createInspectorStore(chosen: Partial<InspectorLimits> = {}): Ins
     row.type[slot] = clip(input.type, MAX_FIELD_CHARS);
     row.messageId[slot] = input.messageId === undefined ? undefined : clip(input.messageId, MAX_FIELD_CHARS);
     row.storedAs[slot] = input.storedAs;
-    // Kept apart from the body, so a row can still be found by patient once its bytes are gone.
-    row.patientId[slot] = patientIdOf(input.payload);
+    // Kept apart from the body, so a row can still be found by patient, and shown in its flow, once its bytes are gone.
+    const patientId = patientIdOf(input.payload);
+    const requestId = requestIdOf(input.payload);
+    row.patientId[slot] = patientId;
+    row.requestId[slot] = requestId === undefined ? undefined : clip(requestId, MAX_FIELD_CHARS);
+    row.flow[slot] = flowKeyOf({ type: input.type, payload: input.payload, requestId: row.requestId[slot], patientId });
+    row.step[slot] = stepOf(input.type, input.payload);
     if (input.forward !== undefined) row.extra[slot] = { forward: input.forward };
     return claimed;
   };
@@ -344,6 +359,9 @@ export function createInspectorStore(chosen: Partial<InspectorLimits> = {}): Ins
       type,
       messageId: row.messageId[slot],
       patientId: row.patientId[slot],
+      requestId: row.requestId[slot],
+      flow: row.flow[slot],
+      noRequestId: row.requestId[slot] === undefined && expectsRequestId(type),
       verdict: fromCapture ? 'from a capture file' : row.verified[slot] === SIGNATURE ? 'signature' : 'legacy key',
       status: fromCapture ? undefined : outcome.status,
       failed: reportsFailure(payload),
@@ -430,6 +448,7 @@ export function createInspectorStore(chosen: Partial<InspectorLimits> = {}): Ins
             type: 'ping',
             messageId: undefined,
             patientId: undefined,
+            ...NO_FLOW,
             verdict: verifiedBy === 'signature' ? 'signature' : 'legacy key',
             status: 200,
             failed: false,
@@ -449,6 +468,7 @@ export function createInspectorStore(chosen: Partial<InspectorLimits> = {}): Ins
             type: messageType,
             messageId,
             patientId: undefined,
+            ...NO_FLOW,
             verdict: 'signature',
             status: 200,
             failed: false,
@@ -471,6 +491,7 @@ export function createInspectorStore(chosen: Partial<InspectorLimits> = {}): Ins
             type: undefined,
             messageId: undefined,
             patientId: undefined,
+            ...NO_FLOW,
             verdict: `refused: ${reason}`,
             status: refusedWith,
             failed: false,
@@ -535,6 +556,24 @@ export function createInspectorStore(chosen: Partial<InspectorLimits> = {}): Ins
       return mainSlots()
         .filter((slot) => row.messageId[slot] === entry.messageId)
         .map(entryIn);
+    },
+    flowMembers(keys) {
+      const found = new Map<string, FlowMember[]>();
+      for (const slot of mainSlots()) {
+        const key = row.flow[slot];
+        if (key === undefined || !keys.has(key)) continue;
+        const members = found.get(key) ?? [];
+        members.push({
+          id: row.id[slot] as number,
+          atMs: row.atMs[slot] as number,
+          type: row.type[slot],
+          kind: KINDS[row.kind[slot] as number] as Entry['kind'],
+          step: row.step[slot] as number,
+          patientId: row.patientId[slot],
+        });
+        found.set(key, members);
+      }
+      return found;
     },
     subscribe(listener) {
       listeners.add(listener);
