@@ -6,7 +6,8 @@ import type { Entry, FlowCall, FlowKind, FlowSummary, FlowView } from './entry.j
  * timing, and what has not arrived yet (metriport-protocol.md, "Flows").
  *
  * - Messages are grouped by `meta.requestId`, the API request that started them. The store records it (and a
- *   one-byte "step", the payload's status) when a message arrives, from the payload the receiver already parsed.
+ *   one-byte "step", the payload's status) when a message arrives, from the payload the receiver already parsed
+ *   (readPayload).
  * - ADT (`patient.admit/transfer/discharge`) is the exception: Metriport gives every HL7 message a requestId of
  *   its own, and only the Encounter id inside the bundles at `url` ties an admit to its discharge. The payload's
  *   `admitTimestamp` is the stay's admit time in each of them, so ADT messages are grouped by patient and admit
@@ -17,12 +18,6 @@ import type { Entry, FlowCall, FlowKind, FlowSummary, FlowView } from './entry.j
 
 /** The payload's own status, one byte per row: what a flow needs to know once the body may be gone. */
 export const STEP = { none: 0, processing: 1, completed: 2, failed: 3, waiting: 4, nothingFound: 5 } as const;
-const STEP_OF_STATUS: Record<string, number> = {
-  processing: STEP.processing,
-  completed: STEP.completed,
-  failed: STEP.failed,
-  waiting: STEP.waiting,
-};
 
 const DOWNLOAD = 'medical.document-download';
 const CONVERSION = 'medical.document-conversion';
@@ -38,28 +33,69 @@ const ONE_MESSAGE = new Set(['patient.pharmacy', 'patient.laboratory', 'message.
 /** The longest admit time taken as part of a stay's key (an ISO time is 24 characters). */
 const MAX_ADMIT_CHARS = 64;
 
-/** `meta.requestId`, when the message has one (an empty one, as the sandbox's conversion has, counts as none). */
-export function requestIdOf(payload: unknown): string | undefined {
-  const meta = isRecord(payload) && isRecord(payload.meta) ? payload.meta : undefined;
-  return typeof meta?.requestId === 'string' && meta.requestId !== '' ? meta.requestId : undefined;
+/** What a row keeps of its payload besides its bytes: filled by readPayload, into an object the store reuses. */
+export interface PayloadFacts {
+  /** `payload.patientId`, else the first patient's. */
+  patientId: string | undefined;
+  /** `meta.requestId` (an empty one, as the sandbox's conversion has, counts as none). */
+  requestId: string | undefined;
+  /** An ADT message's `admitTimestamp`. */
+  admitted: string | undefined;
+  /** The payload's own status as a STEP: the job's, the network source's, the message's, else the first patient's. */
+  step: number;
 }
 
-/** The payload's status as a STEP: the job's, the network source's, else the first patient's. */
-export function stepOf(type: string, payload: unknown): number {
-  if (!isRecord(payload)) return STEP.none;
-  if (type === BULK_CREATE) return statusStep(isRecord(payload.bulkPatientCreate) ? payload.bulkPatientCreate.status : undefined);
-  const inner = isRecord(payload.payload) ? payload.payload : undefined;
-  if (inner !== undefined) return statusStep(isRecord(inner.source) ? inner.source.status : inner.status);
-  const first = Array.isArray(payload.patients) && isRecord(payload.patients[0]) ? payload.patients[0] : undefined;
-  const step = statusStep(first?.status);
+/**
+ * Reads what a row keeps of a payload in one pass, into `into` (no object per message). Property reads on
+ * parsed JSON of many shapes are most of what recording a message costs, so each is read once.
+ */
+export function readPayload(type: string, payload: unknown, into: PayloadFacts): void {
+  into.patientId = undefined;
+  into.requestId = undefined;
+  into.admitted = undefined;
+  into.step = STEP.none;
+  if (!isRecord(payload)) return;
+  const meta = payload.meta;
+  if (isRecord(meta) && typeof meta.requestId === 'string' && meta.requestId !== '') into.requestId = meta.requestId;
+  if (type === BULK_CREATE) {
+    const job = payload.bulkPatientCreate;
+    into.step = statusStep(isRecord(job) ? job.status : undefined);
+    return;
+  }
+  const inner = payload.payload;
+  if (isRecord(inner)) {
+    const source = inner.source;
+    into.step = statusStep(isRecord(source) ? source.status : inner.status);
+    if (typeof inner.patientId === 'string') into.patientId = inner.patientId;
+    if (type.startsWith('patient.') && ADT.has(type) && typeof inner.admitTimestamp === 'string') into.admitted = inner.admitTimestamp;
+    if (into.patientId !== undefined) return;
+  }
+  const patients = payload.patients;
+  const first = Array.isArray(patients) ? patients[0] : undefined;
+  if (!isRecord(first)) return;
+  if (typeof first.patientId === 'string') into.patientId = first.patientId;
+  if (into.step !== STEP.none) return;
+  into.step = statusStep(first.status);
   // A download that found nothing: the sandbox sends no conversion message after it.
-  if (type === DOWNLOAD && step === STEP.completed && Array.isArray(first?.documents) && first.documents.length === 0)
-    return STEP.nothingFound;
-  return step;
+  if (type === DOWNLOAD && into.step === STEP.completed && Array.isArray(first.documents) && first.documents.length === 0)
+    into.step = STEP.nothingFound;
 }
 
+// A switch, not a lookup table: a status read from JSON is a fresh string, and keying an object with it
+// means hashing it.
 function statusStep(status: unknown): number {
-  return typeof status === 'string' ? (STEP_OF_STATUS[status] ?? STEP.none) : STEP.none;
+  switch (status) {
+    case 'processing':
+      return STEP.processing;
+    case 'completed':
+      return STEP.completed;
+    case 'failed':
+      return STEP.failed;
+    case 'waiting':
+      return STEP.waiting;
+    default:
+      return STEP.none;
+  }
 }
 
 /**
@@ -68,17 +104,16 @@ function statusStep(status: unknown): number {
  */
 export function flowKeyOf(input: {
   type: string;
-  payload: unknown;
   requestId: string | undefined;
   patientId: string | undefined;
+  admitted: string | undefined;
 }): string | undefined {
-  if (!ADT.has(input.type)) return input.requestId;
-  const inner = isRecord(input.payload) && isRecord(input.payload.payload) ? input.payload.payload : undefined;
-  const admitted = inner?.admitTimestamp;
-  if (input.patientId === undefined || typeof admitted !== 'string' || admitted === '' || admitted.length > MAX_ADMIT_CHARS)
-    return undefined;
+  // startsWith first: most types are not ADT, and it spares hashing a fresh string for the set.
+  if (!input.type.startsWith('patient.') || !ADT.has(input.type)) return input.requestId;
+  const { patientId, admitted } = input;
+  if (patientId === undefined || admitted === undefined || admitted === '' || admitted.length > MAX_ADMIT_CHARS) return undefined;
   // A space never appears in a requestId (a UUID), so a stay's key is never taken for one.
-  return `stay ${input.patientId} ${admitted}`;
+  return `stay ${patientId} ${admitted}`;
 }
 
 /** Whether a message of this type belongs to a flow, so that one without a requestId is worth a word. */

@@ -6,7 +6,7 @@ import { isRecord } from '../util/json.js';
 import { createRateLimit } from '../util/rate-limit.js';
 import { parseBody } from '../webhook/message.js';
 import type { Entry } from './entry.js';
-import { expectsRequestId, type FlowMember, flowKeyOf, requestIdOf, stepOf } from './flows.js';
+import { expectsRequestId, type FlowMember, flowKeyOf, type PayloadFacts, readPayload, STEP } from './flows.js';
 
 // Defined with the rest of what the page reads (entry.ts); the store's users find it here too.
 export type { Entry } from './entry.js';
@@ -211,6 +211,8 @@ export function createInspectorStore(chosen: Partial<InspectorLimits> = {}): Ins
   // Under a flood the kept ones are spread through each second rather than all at its start (the terminal
   // view thins its previews with the same limit).
   const bytesKept = createRateLimit(limits.bytesKeptPerSecond);
+  /** What readPayload found in the message being recorded: one object, reused. */
+  const facts: PayloadFacts = { patientId: undefined, requestId: undefined, admitted: undefined, step: STEP.none };
 
   /** The slot holding `id` in a ring whose slots hold rising ids, or -1. */
   const find = (ring: Float64Array, ringWritten: number, id: number): number => {
@@ -273,12 +275,13 @@ export function createInspectorStore(chosen: Partial<InspectorLimits> = {}): Ins
     row.messageId[slot] = input.messageId === undefined ? undefined : clip(input.messageId, MAX_FIELD_CHARS);
     row.storedAs[slot] = input.storedAs;
     // Kept apart from the body, so a row can still be found by patient, and shown in its flow, once its bytes are gone.
-    const patientId = patientIdOf(input.payload);
-    const requestId = requestIdOf(input.payload);
+    readPayload(input.type, input.payload, facts);
+    const patientId = facts.patientId === undefined ? undefined : clip(facts.patientId, MAX_FIELD_CHARS);
+    const requestId = facts.requestId === undefined ? undefined : clip(facts.requestId, MAX_FIELD_CHARS);
     row.patientId[slot] = patientId;
-    row.requestId[slot] = requestId === undefined ? undefined : clip(requestId, MAX_FIELD_CHARS);
-    row.flow[slot] = flowKeyOf({ type: input.type, payload: input.payload, requestId: row.requestId[slot], patientId });
-    row.step[slot] = stepOf(input.type, input.payload);
+    row.requestId[slot] = requestId;
+    row.flow[slot] = flowKeyOf({ type: input.type, requestId, patientId, admitted: facts.admitted });
+    row.step[slot] = facts.step;
     if (input.forward !== undefined) row.extra[slot] = { forward: input.forward };
     return claimed;
   };
@@ -588,14 +591,6 @@ function ownBytes(raw: Buffer): Buffer {
   const own = Buffer.allocUnsafeSlow(raw.length);
   raw.copy(own);
   return own;
-}
-
-function patientIdOf(payload: unknown): string | undefined {
-  if (!isRecord(payload)) return undefined;
-  const inner = isRecord(payload.payload) ? payload.payload : undefined;
-  if (typeof inner?.patientId === 'string') return clip(inner.patientId, MAX_FIELD_CHARS);
-  const first = Array.isArray(payload.patients) && isRecord(payload.patients[0]) ? payload.patients[0] : undefined;
-  return typeof first?.patientId === 'string' ? clip(first.patientId, MAX_FIELD_CHARS) : undefined;
 }
 
 /** Longest id, type or patient id an entry carries: a payload's 30 MB "patientId" must not ride on every row. */
