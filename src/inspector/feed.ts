@@ -1,4 +1,4 @@
-import type { FeedBatch } from './entry.js';
+import type { Entry, FeedBatch, FlowSummary } from './entry.js';
 import type { InspectorStore } from './inspector-store.js';
 
 // Defined with the rest of what the page reads (entry.ts); the feed's users find it here too.
@@ -27,9 +27,15 @@ const NODE_TIMERS: FeedTimers = { set: (run, ms) => setTimeout(run, ms), clear: 
 /**
  * One page's live feed: told each new request's id by the store, it sends the newest ones in batches, a
  * bounded number a second, so under a flood the feed costs the receiver and the tab a bounded amount of work
- * however many requests arrive. Entries are built only when a batch goes out.
+ * however many requests arrive. Entries (and their flows) are built only when a batch goes out.
  */
-export function startFeed(options: { store: InspectorStore; send(batch: FeedBatch): void; timers?: FeedTimers }): { stop(): void } {
+export function startFeed(options: {
+  store: InspectorStore;
+  send(batch: FeedBatch): void;
+  /** The flows of a batch's entries, as they stand when it goes out (none when not given). */
+  flows?: ((entries: Entry[]) => FlowSummary[]) | undefined;
+  timers?: FeedTimers;
+}): { stop(): void } {
   const timers = options.timers ?? NODE_TIMERS;
   let pending: number[] = [];
   let overflowed = false;
@@ -42,7 +48,8 @@ export function startFeed(options: { store: InspectorStore; send(batch: FeedBatc
     const ids = pending.slice(-MAX_ENTRIES_PER_BATCH);
     pending = [];
     overflowed = false;
-    options.send({ entries: options.store.newest(ids), received: options.store.received() });
+    const entries = options.store.newest(ids);
+    options.send({ entries, received: options.store.received(), flows: options.flows?.(entries) ?? [] });
   };
   const unsubscribe = options.store.subscribe((id) => {
     pending.push(id);

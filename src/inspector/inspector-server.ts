@@ -8,6 +8,7 @@ import type { PostResult } from '../webhook/deliver.js';
 import { SIGNATURE_HEADER, sign } from '../webhook/signature.js';
 import type { AppResponse, EntriesAnswer, Entry, EntryAnswer, ErrorAnswer, ReplayAnswer } from './entry.js';
 import { startFeed } from './feed.js';
+import { createFlowReader, type FlowStarts } from './flows.js';
 import type { InspectorStore } from './inspector-store.js';
 import { readPageAssets } from './page-assets.js';
 
@@ -26,6 +27,8 @@ export interface InspectorOptions {
   store: InspectorStore;
   /** The listener replays go through (`listen`); absent: replay is off (`inspect` over capture files). */
   replay?: ReplayTarget | undefined;
+  /** Who can tell the API call that started a flow (`listen --emulator`: its emulator); absent: flows start at their first message. */
+  flowStarts?: FlowStarts | undefined;
 }
 
 export interface RunningInspector {
@@ -67,6 +70,11 @@ const BEARER = 'bearer ';
  */
 export async function startInspector(options: InspectorOptions): Promise<RunningInspector> {
   const page = await readPageAssets();
+  const flows = createFlowReader({
+    members: (keys) => options.store.flowMembers(keys),
+    get: (id) => options.store.get(id),
+    starts: options.flowStarts,
+  });
   const token = randomBytes(24).toString('base64url');
   const app = Fastify({
     logger: false,
@@ -108,10 +116,12 @@ export async function startInspector(options: InspectorOptions): Promise<Running
   app.get('/app.css', async (_request, reply) => reply.type('text/css; charset=utf-8').send(page.css));
   app.get('/favicon.svg', async (_request, reply) => reply.type('image/svg+xml').send(page.icon));
   app.get('/api/entries', async () => {
+    const entries = options.store.list();
     return {
-      entries: options.store.list(),
+      entries,
       received: options.store.received(),
       replay: options.replay !== undefined,
+      flows: flows.summaries(entries.map((entry) => entry.flow)),
     } satisfies EntriesAnswer;
   });
   app.get('/api/entries/:id', async (request, reply) => {
@@ -119,7 +129,13 @@ export async function startInspector(options: InspectorOptions): Promise<Running
     if (entry === undefined) return reply.code(404).send(errorAnswer('no such request'));
     const body = options.store.body(entry.id);
     const app: AppResponse | undefined = options.store.forward(entry.id);
-    return { entry, body: body?.toString('utf8'), attempts: options.store.attempts(entry.id), app } satisfies EntryAnswer;
+    return {
+      entry,
+      body: body?.toString('utf8'),
+      attempts: options.store.attempts(entry.id),
+      app,
+      flow: entry.flow === undefined ? undefined : flows.view(entry.flow),
+    } satisfies EntryAnswer;
   });
   app.get('/api/entries/:id/raw', async (request, reply) => {
     const entry = entryOf(options.store, request);
@@ -160,6 +176,7 @@ export async function startInspector(options: InspectorOptions): Promise<Running
     response.write(': connected\n\n');
     const feed = startFeed({
       store: options.store,
+      flows: (entries) => flows.summaries(entries.map((entry) => entry.flow)),
       send(batch) {
         if (response.writableLength > MAX_PENDING_EVENT_BYTES) {
           response.destroy();

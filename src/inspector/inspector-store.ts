@@ -3,8 +3,10 @@ import { summarizePayload } from '../output/summarize.js';
 import { describeForward, describeOutcome, describeRefusal, describeVerifyFailure } from '../output/words.js';
 import type { ForwardOutcome } from '../receiver/receiver.js';
 import { isRecord } from '../util/json.js';
+import { createRateLimit } from '../util/rate-limit.js';
 import { parseBody } from '../webhook/message.js';
 import type { Entry } from './entry.js';
+import { expectsRequestId, type FlowMember, flowKeyOf, type PayloadFacts, readPayload, STEP } from './flows.js';
 
 // Defined with the rest of what the page reads (entry.ts); the store's users find it here too.
 export type { Entry } from './entry.js';
@@ -28,6 +30,8 @@ export interface InspectorStore {
   forward(id: number): ForwardOutcome | undefined;
   /** Entries that share its messageId: the first delivery and its retries. */
   attempts(id: number): Entry[];
+  /** The messages of these flows (Entry.flow) still held, oldest first, found in one pass over the rows. */
+  flowMembers(keys: ReadonlySet<string>): Map<string, FlowMember[]>;
   /** Told the id of each new request; the entry is built only if asked for. */
   subscribe(listener: (id: number) => void): () => void;
 }
@@ -62,15 +66,107 @@ const LEGACY_KEY = 0;
 const SIGNATURE = 1;
 const FROM_CAPTURE = 2;
 const KINDS: ReadonlyArray<Entry['kind']> = ['message', 'duplicate', 'ping', 'filtered', 'refused'];
+/** A request that is not a message (a ping, a filtered or refused request) is part of no flow. */
+const NO_FLOW = { requestId: undefined, flow: undefined, noRequestId: false } as const;
+
+/** Builds the entry of a rare request (a ping, a filtered or refused request): a closure is fine for those. */
+type Builder = () => Omit<Entry, 'id' | 'hasBody'>;
 
 /** What only some requests have: kept beside the columns, for the rare kinds and big bodies. */
 interface Extra {
-  /** Builds a ping or filtered entry (they are rare, so a closure is fine). */
-  build?: () => Omit<Entry, 'id' | 'hasBody'>;
+  build?: Builder;
   forward?: ForwardOutcome;
   /** A body too big for the arena, held by reference within its own budget. */
   body?: Buffer;
   headerText?: string;
+}
+
+type NumberColumn = Float64Array | Uint32Array | Uint16Array | Uint8Array;
+/** How a column is made, and what a slot of it holds until written (`undefined` for references). */
+interface ColumnSpec<Column> {
+  make(length: number): Column;
+  empty: number | undefined;
+}
+/** A column of numbers, `empty` (0 unless said otherwise) in a slot until it is written. */
+function numbers<Column extends NumberColumn>(Type: new (length: number) => Column, empty = 0): ColumnSpec<Column> {
+  return {
+    make(length) {
+      const column = new Type(length);
+      column.fill(empty);
+      return column;
+    },
+    empty,
+  };
+}
+/** A column of references (strings the message already had, or the rare object), `undefined` until written. */
+function references<Value>(): ColumnSpec<Array<Value | undefined>> {
+  return { make: (length) => new Array<Value | undefined>(length).fill(undefined), empty: undefined };
+}
+
+/**
+ * A row of the main ring, each column declared once: its array and what a reused slot holds. The columns are
+ * made from this table, and a claimed slot is emptied of all of them (`createRows`), so a new column is one
+ * line here and its value where the row is recorded.
+ */
+const ROW = {
+  /** The request's id: ids rise with the slots' sequence, so a binary search finds one. */
+  id: numbers(Float64Array),
+  atMs: numbers(Float64Array),
+  status: numbers(Uint16Array),
+  /** An index into KINDS. */
+  kind: numbers(Uint8Array),
+  /** How it was accepted: LEGACY_KEY, SIGNATURE or FROM_CAPTURE. */
+  verified: numbers(Uint8Array),
+  /** 1: a flood's message whose headers and bytes were not kept (`bytesKeptPerSecond`). */
+  skipped: numbers(Uint8Array),
+  /** Where the header text and body start in the arena, counted from the first byte ever written; -1: not there. */
+  regionStart: numbers(Float64Array, -1),
+  headerLength: numbers(Uint32Array),
+  bodyLength: numbers(Uint32Array),
+  type: references<string>(),
+  messageId: references<string>(),
+  storedAs: references<string>(),
+  patientId: references<string>(),
+  /** `meta.requestId`, and the flow the message is shown in (its requestId, or for ADT its hospital stay). */
+  requestId: references<string>(),
+  flow: references<string>(),
+  /** The payload's own status, for its flow (a STEP of flows.ts). */
+  step: numbers(Uint8Array),
+  extra: references<Extra>(),
+  /** The entry, once the page or the feed asked for it. */
+  built: references<Entry>(),
+};
+/** A row of the refused ring: rare but floodable, so only a builder (headers, reason, sender) per slot. */
+const REFUSED_ROW = {
+  id: numbers(Float64Array),
+  builder: references<Builder>(),
+  built: references<Entry>(),
+};
+
+type ColumnsOf<Spec extends Record<string, ColumnSpec<unknown>>> = { [Name in keyof Spec]: ReturnType<Spec[Name]['make']> };
+
+/**
+ * The columns of a ring of `capacity` rows, made from its table, and `clear(slot)`, which empties a slot of
+ * every column. A loop over the columns: it costs ~0.05 µs a message more than hand-written resets would
+ * (helper measurement, under load), against the ~50 µs a verified request costs the receiver; generating the
+ * resets as code (`new Function`) was measured and dropped: code from strings is refused where Node runs with
+ * --disallow-code-generation-from-strings, and is one more thing to review.
+ */
+function createRows<Spec extends Record<string, ColumnSpec<unknown>>>(
+  spec: Spec,
+  capacity: number,
+): { columns: ColumnsOf<Spec>; clear(slot: number): void } {
+  const columns: Record<string, unknown> = {};
+  const resets: Array<{ cells: { [slot: number]: unknown }; empty: unknown }> = [];
+  for (const [name, column] of Object.entries(spec)) {
+    const cells = column.make(capacity) as { [slot: number]: unknown };
+    columns[name] = cells;
+    resets.push({ cells, empty: column.empty });
+  }
+  const clear = (slot: number) => {
+    for (const reset of resets) reset.cells[slot] = reset.empty;
+  };
+  return { columns: columns as ColumnsOf<Spec>, clear };
 }
 
 /**
@@ -91,31 +187,14 @@ export function createInspectorStore(chosen: Partial<InspectorLimits> = {}): Ins
   // A quarter of the byte budget is the arena for ordinary bodies; the rest holds big ones by reference.
   const arenaSize = Math.max(1024, Math.floor(limits.maxBodyBytes / 4));
   const bigBudget = Math.max(0, limits.maxBodyBytes - arenaSize);
-  const atMs = new Float64Array(capacity);
-  const status = new Uint16Array(capacity);
-  const kind = new Uint8Array(capacity);
-  const verified = new Uint8Array(capacity);
-  /** 1: a flood's message whose headers and bytes were not kept (`bytesKeptPerSecond`). */
-  const skipped = new Uint8Array(capacity);
-  /** Where the header text and body start in the arena, counted from the first byte ever written; -1: not there. */
-  const regionStart = new Float64Array(capacity).fill(-1);
-  const headerLength = new Uint32Array(capacity);
-  const bodyLength = new Uint32Array(capacity);
-  const types = new Array<string | undefined>(capacity).fill(undefined);
-  const messageIds = new Array<string | undefined>(capacity).fill(undefined);
-  const storedAs = new Array<string | undefined>(capacity).fill(undefined);
-  const patientIds = new Array<string | undefined>(capacity).fill(undefined);
-  const extras = new Array<Extra | undefined>(capacity).fill(undefined);
-  const built = new Array<Entry | undefined>(capacity).fill(undefined);
-  /** The id in each slot: ids rise with the slots' sequence, so a binary search finds one. */
-  const ids = new Float64Array(capacity);
+  const main = createRows(ROW, capacity);
+  const row = main.columns;
   /** Slots of the main ring ever written: the next one goes to `written % capacity`. */
   let written = 0;
   // The refused ring: rare but floodable, so only a builder (headers, reason, sender) per slot.
   const refusedCapacity = Math.max(1, limits.maxRefused);
-  const refusedIds = new Float64Array(refusedCapacity);
-  const refusedBuilders = new Array<(() => Omit<Entry, 'id' | 'hasBody'>) | undefined>(refusedCapacity).fill(undefined);
-  const refusedBuilt = new Array<Entry | undefined>(refusedCapacity).fill(undefined);
+  const refusedRows = createRows(REFUSED_ROW, refusedCapacity);
+  const refused = refusedRows.columns;
   let refusedWritten = 0;
   let arena: Buffer | undefined;
   let arenaWritten = 0;
@@ -124,6 +203,11 @@ export function createInspectorStore(chosen: Partial<InspectorLimits> = {}): Ins
   let bigBytes = 0;
   let nextId = 1;
   const listeners = new Set<(id: number) => void>();
+  // Under a flood the kept ones are spread through each second rather than all at its start (the terminal
+  // view thins its previews with the same limit).
+  const bytesKept = createRateLimit(limits.bytesKeptPerSecond);
+  /** What readPayload found in the message being recorded: one object, reused. */
+  const facts: PayloadFacts = { patientId: undefined, requestId: undefined, admitted: undefined, step: STEP.none };
 
   /** The slot holding `id` in a ring whose slots hold rising ids, or -1. */
   const find = (ring: Float64Array, ringWritten: number, id: number): number => {
@@ -141,40 +225,60 @@ export function createInspectorStore(chosen: Partial<InspectorLimits> = {}): Ins
     }
     return -1;
   };
-  const mainSlotOf = (id: number) => (Number.isInteger(id) && id >= 1 && id < nextId ? find(ids, written, id) : -1);
-  const refusedSlotOf = (id: number) => (Number.isInteger(id) && id >= 1 && id < nextId ? find(refusedIds, refusedWritten, id) : -1);
+  const mainSlotOf = (id: number) => (Number.isInteger(id) && id >= 1 && id < nextId ? find(row.id, written, id) : -1);
+  const refusedSlotOf = (id: number) => (Number.isInteger(id) && id >= 1 && id < nextId ? find(refused.id, refusedWritten, id) : -1);
   const held = (id: number) => mainSlotOf(id) >= 0 || refusedSlotOf(id) >= 0;
 
-  /** Takes the next id and main-ring slot; the slot's previous occupant (the oldest request) is forgotten. */
+  /**
+   * Takes the next id and main-ring slot, emptied of every column: the slot's previous occupant (the oldest
+   * request) is forgotten, and its body's bytes leave the budget.
+   */
   const claim = (): { id: number; slot: number } => {
     const id = nextId++;
     const seq = written++;
     const slot = seq % capacity;
-    ids[slot] = id;
-    const old = extras[slot];
+    const old = row.extra[slot];
     if (old?.body !== undefined) {
       bigBytes -= old.body.length;
       const at = bigSeqs.indexOf(seq - capacity);
       if (at >= 0) bigSeqs.splice(at, 1);
     }
-    extras[slot] = undefined;
-    built[slot] = undefined;
-    regionStart[slot] = -1;
-    skipped[slot] = 0;
+    main.clear(slot);
+    row.id[slot] = id;
     return { id, slot };
   };
 
-  // A token bucket over the messages' arrival times: a second's worth of tokens, refilled continuously, so
-  // under a flood the kept ones are spread through it rather than all at its start.
-  let tokens = limits.bytesKeptPerSecond;
-  let refilledAt = -Infinity;
-  const mayKeepBytes = (nowMs: number): boolean => {
-    const rate = limits.bytesKeptPerSecond;
-    tokens = Math.min(rate, tokens + (Math.max(0, nowMs - refilledAt) * rate) / 1000);
-    refilledAt = nowMs;
-    if (tokens < 1) return false;
-    tokens -= 1;
-    return true;
+  /** A message's row (a delivery, a duplicate or a capture file's message): every column it has, in one place. */
+  const record = (input: {
+    at: Date;
+    kind: 'message' | 'duplicate';
+    verified: number;
+    status: number;
+    type: string;
+    messageId: string | undefined;
+    storedAs: string | undefined;
+    payload: unknown;
+    forward: ForwardOutcome | undefined;
+  }): { id: number; slot: number } => {
+    const claimed = claim();
+    const { slot } = claimed;
+    row.atMs[slot] = input.at.getTime();
+    row.status[slot] = input.status;
+    row.kind[slot] = input.kind === 'message' ? 0 : 1;
+    row.verified[slot] = input.verified;
+    row.type[slot] = clip(input.type, MAX_FIELD_CHARS);
+    row.messageId[slot] = input.messageId === undefined ? undefined : clip(input.messageId, MAX_FIELD_CHARS);
+    row.storedAs[slot] = input.storedAs;
+    // Kept apart from the body, so a row can still be found by patient, and shown in its flow, once its bytes are gone.
+    readPayload(input.type, input.payload, facts);
+    const patientId = facts.patientId === undefined ? undefined : clip(facts.patientId, MAX_FIELD_CHARS);
+    const requestId = facts.requestId === undefined ? undefined : clip(facts.requestId, MAX_FIELD_CHARS);
+    row.patientId[slot] = patientId;
+    row.requestId[slot] = requestId;
+    row.flow[slot] = flowKeyOf({ type: input.type, requestId, patientId, admitted: facts.admitted });
+    row.step[slot] = facts.step;
+    if (input.forward !== undefined) row.extra[slot] = { forward: input.forward };
+    return claimed;
   };
 
   const keepBytes = (slot: number, headers: string, body: Buffer) => {
@@ -182,12 +286,12 @@ export function createInspectorStore(chosen: Partial<InspectorLimits> = {}): Ins
     const headerBytes = headers.length;
     const total = headerBytes + body.length;
     if (total > arenaSize / 8) {
-      extras[slot] = { ...extras[slot], body: ownBytes(body), headerText: headers };
+      row.extra[slot] = { ...row.extra[slot], body: ownBytes(body), headerText: headers };
       bigSeqs.push(written - 1);
       bigBytes += body.length;
       // The newest is always kept, whatever its size.
       while (bigBytes > bigBudget && bigSeqs.length > 1) {
-        const dropped = extras[(bigSeqs.shift() as number) % capacity];
+        const dropped = row.extra[(bigSeqs.shift() as number) % capacity];
         bigBytes -= dropped?.body?.length ?? 0;
         if (dropped !== undefined) dropped.body = undefined;
       }
@@ -200,89 +304,88 @@ export function createInspectorStore(chosen: Partial<InspectorLimits> = {}): Ins
     arena.write(headers, at, 'latin1');
     // TypedArray#set: Buffer#copy builds a view of the source per call, a measurable part of each message.
     arena.set(body, at + headerBytes);
-    regionStart[slot] = arenaWritten;
-    headerLength[slot] = headerBytes;
-    bodyLength[slot] = body.length;
+    row.regionStart[slot] = arenaWritten;
+    row.headerLength[slot] = headerBytes;
+    row.bodyLength[slot] = body.length;
     arenaWritten += total;
   };
 
   /** The arena region of a slot, while later writes have not reached it. */
   const region = (slot: number): number | undefined => {
-    const start = regionStart[slot] as number;
+    const start = row.regionStart[slot] as number;
     return start >= 0 && arena !== undefined && arenaWritten <= start + arenaSize ? start % arenaSize : undefined;
   };
   const bodyIn = (slot: number): Buffer | undefined => {
-    const big = extras[slot]?.body;
+    const big = row.extra[slot]?.body;
     if (big !== undefined) return big;
     const at = region(slot);
+    if (at === undefined) return undefined;
+    const from = at + (row.headerLength[slot] as number);
     // A copy: the arena is reused, and a caller may hold the bytes across a replay.
-    return at === undefined
-      ? undefined
-      : Buffer.from(
-          (arena as Buffer).subarray(
-            at + (headerLength[slot] as number),
-            at + (headerLength[slot] as number) + (bodyLength[slot] as number),
-          ),
-        );
+    return Buffer.from((arena as Buffer).subarray(from, from + (row.bodyLength[slot] as number)));
   };
   const headersIn = (slot: number): Record<string, string> => {
-    const text = extras[slot]?.headerText;
+    const text = row.extra[slot]?.headerText;
     if (text !== undefined) return headersFromText(text);
     const at = region(slot);
-    return at === undefined ? {} : headersFromText((arena as Buffer).toString('latin1', at, at + (headerLength[slot] as number)));
+    return at === undefined ? {} : headersFromText((arena as Buffer).toString('latin1', at, at + (row.headerLength[slot] as number)));
   };
 
   const build = (slot: number): Omit<Entry, 'id' | 'hasBody'> => {
-    const builder = extras[slot]?.build;
+    const builder = row.extra[slot]?.build;
     if (builder !== undefined) return builder();
     const body = bodyIn(slot);
     const parsed = body === undefined ? undefined : parseBody(body);
     const payload = parsed?.ok ? parsed.body.payload : undefined;
-    const type = types[slot];
-    const entryKind = KINDS[kind[slot] as number] as Entry['kind'];
-    const fromCapture = verified[slot] === FROM_CAPTURE;
-    const outcome = { status: status[slot] as number, storedAs: storedAs[slot], forward: extras[slot]?.forward };
+    const type = row.type[slot];
+    const storedAs = row.storedAs[slot];
+    const entryKind = KINDS[row.kind[slot] as number] as Entry['kind'];
+    const fromCapture = row.verified[slot] === FROM_CAPTURE;
+    const outcome = { status: row.status[slot] as number, storedAs, forward: row.extra[slot]?.forward };
     const about =
       body !== undefined
         ? clip(summarizePayload(type ?? 'unknown', payload), MAX_SUMMARY_CHARS)
-        : skipped[slot] === 1
-          ? `(headers and body not kept here: over ${limits.bytesKeptPerSecond} messages a second arrived; ${storedAs[slot] === undefined ? '--out or --jsonl keeps every one' : 'its file has the body'})`
+        : row.skipped[slot] === 1
+          ? `(headers and body not kept here: over ${limits.bytesKeptPerSecond} messages a second arrived; ${storedAs === undefined ? '--out or --jsonl keeps every one' : 'its file has the body'})`
           : '(body no longer held)';
     return {
-      at: new Date(atMs[slot] as number).toISOString(),
+      at: new Date(row.atMs[slot] as number).toISOString(),
       kind: entryKind,
       type,
-      messageId: messageIds[slot],
-      patientId: patientIds[slot],
-      verdict: fromCapture ? 'from a capture file' : verified[slot] === SIGNATURE ? 'signature' : 'legacy key',
+      messageId: row.messageId[slot],
+      patientId: row.patientId[slot],
+      requestId: row.requestId[slot],
+      flow: row.flow[slot],
+      noRequestId: row.requestId[slot] === undefined && expectsRequestId(type),
+      verdict: fromCapture ? 'from a capture file' : row.verified[slot] === SIGNATURE ? 'signature' : 'legacy key',
       status: fromCapture ? undefined : outcome.status,
       failed: reportsFailure(payload),
       summary: fromCapture ? about : `${about} → ${describeOutcome(outcome, { duplicate: entryKind === 'duplicate' })}`,
-      storedAs: outcome.storedAs,
+      storedAs,
       forward: outcome.forward === undefined ? undefined : describeForward(outcome.forward),
       headers: headersIn(slot),
       from: undefined,
     };
   };
   const entryIn = (slot: number): Entry => {
-    built[slot] ??= { ...build(slot), id: ids[slot] as number, hasBody: false };
-    const entry = built[slot];
-    entry.hasBody = extras[slot]?.body !== undefined || region(slot) !== undefined;
+    row.built[slot] ??= { ...build(slot), id: row.id[slot] as number, hasBody: false };
+    const entry = row.built[slot];
+    entry.hasBody = row.extra[slot]?.body !== undefined || region(slot) !== undefined;
     return entry;
   };
   const refusedIn = (slot: number): Entry => {
-    refusedBuilt[slot] ??= {
-      ...(refusedBuilders[slot] as () => Omit<Entry, 'id' | 'hasBody'>)(),
-      id: refusedIds[slot] as number,
+    refused.built[slot] ??= {
+      ...(refused.builder[slot] as () => Omit<Entry, 'id' | 'hasBody'>)(),
+      id: refused.id[slot] as number,
       hasBody: false,
     };
-    return refusedBuilt[slot];
+    return refused.built[slot];
   };
   const get = (id: number): Entry | undefined => {
     const slot = mainSlotOf(id);
     if (slot >= 0) return entryIn(slot);
-    const refused = refusedSlotOf(id);
-    return refused >= 0 ? refusedIn(refused) : undefined;
+    const refusedSlot = refusedSlotOf(id);
+    return refusedSlot >= 0 ? refusedIn(refusedSlot) : undefined;
   };
   /** The main ring's slots, oldest first. */
   const mainSlots = (): number[] => {
@@ -295,21 +398,17 @@ export function createInspectorStore(chosen: Partial<InspectorLimits> = {}): Ins
   };
   const addRare = (when: Date, entryKind: Entry['kind'], builder: () => Omit<Entry, 'id' | 'hasBody'>) => {
     const { id, slot } = claim();
-    atMs[slot] = when.getTime();
-    kind[slot] = KINDS.indexOf(entryKind);
-    types[slot] = undefined;
-    messageIds[slot] = undefined;
-    storedAs[slot] = undefined;
-    patientIds[slot] = undefined;
-    extras[slot] = { build: builder };
+    row.atMs[slot] = when.getTime();
+    row.kind[slot] = KINDS.indexOf(entryKind);
+    row.extra[slot] = { build: builder };
     announce(id);
   };
   const addRefused = (builder: () => Omit<Entry, 'id' | 'hasBody'>) => {
     const id = nextId++;
     const slot = refusedWritten++ % refusedCapacity;
-    refusedIds[slot] = id;
-    refusedBuilders[slot] = builder;
-    refusedBuilt[slot] = undefined;
+    refusedRows.clear(slot);
+    refused.id[slot] = id;
+    refused.builder[slot] = builder;
     announce(id);
   };
 
@@ -320,19 +419,19 @@ export function createInspectorStore(chosen: Partial<InspectorLimits> = {}): Ins
         case 'message':
         case 'duplicate': {
           const { message, outcome } = event;
-          const { id, slot } = claim();
-          atMs[slot] = message.receivedAt.getTime();
-          status[slot] = outcome.status;
-          kind[slot] = event.type === 'message' ? 0 : 1;
-          verified[slot] = message.verifiedBy === 'signature' ? SIGNATURE : LEGACY_KEY;
-          types[slot] = clip(message.type, MAX_FIELD_CHARS);
-          messageIds[slot] = message.messageId === undefined ? undefined : clip(message.messageId, MAX_FIELD_CHARS);
-          storedAs[slot] = outcome.storedAs;
-          // Kept apart from the body, so a row can still be found by patient once its bytes are gone.
-          patientIds[slot] = patientIdOf(message.payload);
-          if (outcome.forward !== undefined) extras[slot] = { forward: outcome.forward };
-          if (mayKeepBytes(atMs[slot] as number)) keepBytes(slot, headerText(message.headers), message.raw);
-          else skipped[slot] = 1;
+          const { id, slot } = record({
+            at: message.receivedAt,
+            kind: event.type,
+            verified: message.verifiedBy === 'signature' ? SIGNATURE : LEGACY_KEY,
+            status: outcome.status,
+            type: message.type,
+            messageId: message.messageId,
+            storedAs: outcome.storedAs,
+            payload: message.payload,
+            forward: outcome.forward,
+          });
+          if (bytesKept.take(row.atMs[slot] as number)) keepBytes(slot, headerText(message.headers), message.raw);
+          else row.skipped[slot] = 1;
           announce(id);
           return;
         }
@@ -344,6 +443,7 @@ export function createInspectorStore(chosen: Partial<InspectorLimits> = {}): Ins
             type: 'ping',
             messageId: undefined,
             patientId: undefined,
+            ...NO_FLOW,
             verdict: verifiedBy === 'signature' ? 'signature' : 'legacy key',
             status: 200,
             failed: false,
@@ -363,6 +463,7 @@ export function createInspectorStore(chosen: Partial<InspectorLimits> = {}): Ins
             type: messageType,
             messageId,
             patientId: undefined,
+            ...NO_FLOW,
             verdict: 'signature',
             status: 200,
             failed: false,
@@ -385,6 +486,7 @@ export function createInspectorStore(chosen: Partial<InspectorLimits> = {}): Ins
             type: undefined,
             messageId: undefined,
             patientId: undefined,
+            ...NO_FLOW,
             verdict: `refused: ${reason}`,
             status: refusedWith,
             failed: false,
@@ -401,15 +503,17 @@ export function createInspectorStore(chosen: Partial<InspectorLimits> = {}): Ins
       }
     },
     addCapture(input) {
-      const { id, slot } = claim();
-      atMs[slot] = input.at.getTime();
-      status[slot] = 0;
-      kind[slot] = 0;
-      verified[slot] = FROM_CAPTURE;
-      types[slot] = clip(input.type, MAX_FIELD_CHARS);
-      messageIds[slot] = input.messageId === undefined ? undefined : clip(input.messageId, MAX_FIELD_CHARS);
-      storedAs[slot] = input.fileName;
-      patientIds[slot] = patientIdOf(input.payload);
+      const { id, slot } = record({
+        at: input.at,
+        kind: 'message',
+        verified: FROM_CAPTURE,
+        status: 0,
+        type: input.type,
+        messageId: input.messageId,
+        storedAs: input.fileName,
+        payload: input.payload,
+        forward: undefined,
+      });
       keepBytes(slot, '', input.raw);
       announce(id);
       return get(id) as Entry;
@@ -417,15 +521,15 @@ export function createInspectorStore(chosen: Partial<InspectorLimits> = {}): Ins
     list() {
       // Both rings, newest first, merged by id.
       const entries: Entry[] = [];
-      let main = written - 1;
-      let refused = refusedWritten - 1;
-      const mainEnd = written - capacity;
-      const refusedEnd = refusedWritten - refusedCapacity;
-      while (main >= Math.max(0, mainEnd) || refused >= Math.max(0, refusedEnd)) {
-        const mainId = main >= Math.max(0, mainEnd) ? (ids[main % capacity] as number) : -1;
-        const refusedId = refused >= Math.max(0, refusedEnd) ? (refusedIds[refused % refusedCapacity] as number) : -1;
-        if (mainId > refusedId) entries.push(entryIn(main-- % capacity));
-        else entries.push(refusedIn(refused-- % refusedCapacity));
+      let mainSeq = written - 1;
+      let refusedSeq = refusedWritten - 1;
+      const mainEnd = Math.max(0, written - capacity);
+      const refusedEnd = Math.max(0, refusedWritten - refusedCapacity);
+      while (mainSeq >= mainEnd || refusedSeq >= refusedEnd) {
+        const mainId = mainSeq >= mainEnd ? (row.id[mainSeq % capacity] as number) : -1;
+        const refusedId = refusedSeq >= refusedEnd ? (refused.id[refusedSeq % refusedCapacity] as number) : -1;
+        if (mainId > refusedId) entries.push(entryIn(mainSeq-- % capacity));
+        else entries.push(refusedIn(refusedSeq-- % refusedCapacity));
       }
       return entries;
     },
@@ -438,15 +542,33 @@ export function createInspectorStore(chosen: Partial<InspectorLimits> = {}): Ins
     },
     forward(id) {
       const slot = mainSlotOf(id);
-      return slot >= 0 ? extras[slot]?.forward : undefined;
+      return slot >= 0 ? row.extra[slot]?.forward : undefined;
     },
     attempts(id) {
       const entry = get(id);
       if (entry?.messageId === undefined) return entry === undefined ? [] : [entry];
       // Refused requests have no messageId: only the main ring can hold deliveries of one.
       return mainSlots()
-        .filter((slot) => messageIds[slot] === entry.messageId)
+        .filter((slot) => row.messageId[slot] === entry.messageId)
         .map(entryIn);
+    },
+    flowMembers(keys) {
+      const found = new Map<string, FlowMember[]>();
+      for (const slot of mainSlots()) {
+        const key = row.flow[slot];
+        if (key === undefined || !keys.has(key)) continue;
+        const members = found.get(key) ?? [];
+        members.push({
+          id: row.id[slot] as number,
+          atMs: row.atMs[slot] as number,
+          type: row.type[slot],
+          kind: KINDS[row.kind[slot] as number] as Entry['kind'],
+          step: row.step[slot] as number,
+          patientId: row.patientId[slot],
+        });
+        found.set(key, members);
+      }
+      return found;
     },
     subscribe(listener) {
       listeners.add(listener);
@@ -464,14 +586,6 @@ function ownBytes(raw: Buffer): Buffer {
   const own = Buffer.allocUnsafeSlow(raw.length);
   raw.copy(own);
   return own;
-}
-
-function patientIdOf(payload: unknown): string | undefined {
-  if (!isRecord(payload)) return undefined;
-  const inner = isRecord(payload.payload) ? payload.payload : undefined;
-  if (typeof inner?.patientId === 'string') return clip(inner.patientId, MAX_FIELD_CHARS);
-  const first = Array.isArray(payload.patients) && isRecord(payload.patients[0]) ? payload.patients[0] : undefined;
-  return typeof first?.patientId === 'string' ? clip(first.patientId, MAX_FIELD_CHARS) : undefined;
 }
 
 /** Longest id, type or patient id an entry carries: a payload's 30 MB "patientId" must not ride on every row. */

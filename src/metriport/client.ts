@@ -108,8 +108,13 @@ interface Call {
   newerEndpoint?: string;
   /** What a 404 that names the item (rather than the route) means, e.g. "webhook request abc". */
   missingItem?: string;
+  /** This call's own limit, when it may take longer than the client's (the emulator playing a whole flow). */
+  timeoutMs?: number;
   signal?: AbortSignal | undefined;
 }
+
+/** How long the emulator may take to play a whole flow (an ADT stay is three waits of up to 5 s, and more). */
+const FLOW_TIMEOUT_MS = 120_000;
 
 /** The only code that speaks to Metriport's REST API. */
 export function createMetriportClient(options: MetriportClientOptions): MetriportClient {
@@ -143,7 +148,7 @@ export function createMetriportClient(options: MetriportClientOptions): Metripor
             ...(request.body === undefined ? {} : { 'content-type': 'application/json' }),
           },
           body: request.body === undefined ? undefined : JSON.stringify(request.body),
-          timeoutMs,
+          timeoutMs: request.timeoutMs ?? timeoutMs,
           maxResponseBytes: request.maxBytes,
           stopAtLimit: true,
           signal: request.signal,
@@ -154,7 +159,7 @@ export function createMetriportClient(options: MetriportClientOptions): Metripor
           await pause(backoffMs * 2 ** attempt, request);
           continue;
         }
-        throw unreachable({ label, error, timeoutMs });
+        throw unreachable({ label, error, timeoutMs: request.timeoutMs ?? timeoutMs });
       }
       const text = response.body.toString('utf8');
       if ((response.status === 429 || response.status >= 500) && canRetry) {
@@ -409,6 +414,8 @@ export function createMetriportClient(options: MetriportClientOptions): Metripor
           body: { faults: input.faults, ...(input.patientId === undefined ? {} : { patientId: input.patientId }) },
           idempotent: false,
           newerEndpoint: 'flows',
+          // The emulator answers once the flow has played: several of Metriport's sandbox waits (0–5 s each).
+          timeoutMs: FLOW_TIMEOUT_MS,
         });
       } catch (error) {
         if (!(error instanceof MwError && error.code === 'API_ENDPOINT_MISSING')) throw error;

@@ -65,8 +65,11 @@ describe('the main job, as a person sees it (tmux)', () => {
       const lines = shown.split('\n').map((line) => line.trimEnd());
       // Only a single word wider than the terminal (the clone's path) may be wrapped by it, never split by us.
       expect(lines.filter((line) => [...line].length > width && !/^ *\S+( \\)?$/.test(line))).toEqual([]);
-      const messages = lines.filter((line) => /^\d\d:\d\d:\d\d {2}[a-z.-]+ {2}[0-9a-f]{8} {2}/.test(line));
+      // A message of a flow already shown points at its first (`↳ <id> +Δ`), as the conversion does at the download.
+      const messages = lines.filter((line) => /^\d\d:\d\d:\d\d {2}[a-z.-]+ {2}[0-9a-f]{8}( ↳ [0-9a-f]{8} \+\S+ \S+)? {2}/.test(line));
       expect(messages.length).toBeGreaterThanOrEqual(19);
+      // The tour's document download and conversion are one document query: the later points at the first.
+      expect(messages.filter((line) => /medical\.document-(download|conversion) {2}[0-9a-f]{8} ↳ /.test(line))).toHaveLength(1);
       for (const line of messages) expect(line).toMatch(/→ 200$/);
       expect(shown.match(/--full shows whole payloads/g)).toHaveLength(1);
       // The commands printed last, continuation lines joined, carry the emulator's API and run as shown.

@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { type IncomingHttpHeaders, request } from 'node:http';
 import { Script } from 'node:vm';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import type { EntriesAnswer, EntryAnswer, ErrorAnswer } from '../../src/inspector/entry.js';
+import type { EntriesAnswer, EntryAnswer, ErrorAnswer, FeedBatch } from '../../src/inspector/entry.js';
+import type { FlowStarts } from '../../src/inspector/flows.js';
 import { startInspector } from '../../src/inspector/inspector-server.js';
 import { createInspectorStore, type InspectorStore } from '../../src/inspector/inspector-store.js';
 import { PAGE_ASSETS_FILE } from '../../src/inspector/page-assets.js';
@@ -52,9 +53,9 @@ interface TestInspector {
   ask(path: string, options?: { method?: string; headers?: Record<string, string>; body?: string }): Promise<Answer>;
 }
 
-async function inspector(): Promise<TestInspector> {
+async function inspector(options: { flowStarts?: FlowStarts } = {}): Promise<TestInspector> {
   const store = createInspectorStore();
-  const running = await startInspector({ port: 0, fallbackToFreePort: false, store });
+  const running = await startInspector({ port: 0, fallbackToFreePort: false, store, flowStarts: options.flowStarts });
   onTestFinished(() => running.close());
   const printed = new URL(running.url);
   // The token travels in the fragment only, which browsers never send to a server.
@@ -296,7 +297,7 @@ describe('the inspector server on 127.0.0.1:0, in-process', () => {
     const raw = '{"meta":{"messageId":"m-1","type":"patient.admit"},"payload":{"patientId":"p-1"}}';
     addCapture(store, raw);
     const list = JSON.parse((await ask('/api/entries', { headers: auth })).body.toString()) as EntriesAnswer;
-    expect(Object.keys(list).sort()).toEqual(['entries', 'received', 'replay']);
+    expect(Object.keys(list).sort()).toEqual(['entries', 'flows', 'received', 'replay']);
     expect(list).toMatchObject({ received: 1, replay: false, entries: [{ id: 1, kind: 'message', messageId: 'm-1', patientId: 'p-1' }] });
     const one = JSON.parse((await ask('/api/entries/1', { headers: auth })).body.toString()) as EntryAnswer;
     expect(Object.keys(one).sort()).toEqual(['attempts', 'body', 'entry']);
@@ -310,5 +311,77 @@ describe('the inspector server on 127.0.0.1:0, in-process', () => {
     });
     expect(replay.status).toBe(409);
     expect(Object.keys(JSON.parse(replay.body.toString()) as ErrorAnswer)).toEqual(['error']);
+  });
+
+  it('ties the messages of one requestId into a flow, headed by the call that started it, in the list, the detail and the live feed', async () => {
+    const startedAt = new Date(Date.UTC(2026, 10, 29, 12, 0, 0));
+    const { ask, auth, store, port } = await inspector({
+      flowStarts: {
+        startOf: (requestId) =>
+          requestId === 'q-1'
+            ? { flow: 'document-query', call: 'POST /medical/v1/document/query', at: startedAt.toISOString(), patientId: 'p-1' }
+            : undefined,
+      },
+    });
+    const deliver = (type: string, afterMs: number) => {
+      const payload = {
+        meta: { messageId: `m-${type}`, requestId: 'q-1', type },
+        patients: [{ patientId: 'p-1', status: 'completed', documents: [{}] }],
+      };
+      const message = {
+        receivedAt: new Date(startedAt.getTime() + afterMs),
+        type,
+        messageId: payload.meta.messageId,
+        when: undefined,
+        verifiedBy: 'signature' as const,
+        raw: Buffer.from(JSON.stringify(payload)),
+        payload,
+        headers: {},
+      };
+      store.write({ type: 'message', message, outcome: { status: 200, storedAs: undefined, forward: undefined } });
+    };
+    // The live feed, read as the page reads it (fetch sends the header; EventSource could not).
+    const stopFeed = new AbortController();
+    onTestFinished(() => stopFeed.abort());
+    const feed = await fetch(`http://127.0.0.1:${port}/api/events`, { headers: auth, signal: stopFeed.signal });
+    const reader = (feed.body as ReadableStream).pipeThrough(new TextDecoderStream()).getReader();
+    let buffered = '';
+    const nextBatch = async (): Promise<FeedBatch> => {
+      for (;;) {
+        const event = /data: (.*)\n\n/.exec(buffered);
+        if (event !== null) {
+          buffered = buffered.slice(event.index + event[0].length);
+          return JSON.parse(event[1] ?? '') as FeedBatch;
+        }
+        const { value, done } = await reader.read();
+        if (done) throw new Error('the feed ended');
+        buffered += value;
+      }
+    };
+
+    deliver('medical.document-conversion', 1500);
+    const first = await nextBatch();
+    expect(first.entries.map((entry) => [entry.requestId, entry.flow])).toEqual([['q-1', 'q-1']]);
+    expect(first.flows).toMatchObject([
+      {
+        key: 'q-1',
+        kind: 'document-query',
+        state: 'waiting',
+        waitingFor: ['medical.document-download'],
+        messages: 1,
+        spanMs: 1500,
+        startedBy: { call: 'POST /medical/v1/document/query', offsetMs: 0 },
+      },
+    ]);
+    // The download completes it: the list (and the next batch) say so.
+    deliver('medical.document-download', 4000);
+    const list = JSON.parse((await ask('/api/entries', { headers: auth })).body.toString()) as EntriesAnswer;
+    expect(list.flows).toMatchObject([{ key: 'q-1', state: 'complete', waitingFor: [], messages: 2, spanMs: 4000 }]);
+    const one = JSON.parse((await ask('/api/entries/2', { headers: auth })).body.toString()) as EntryAnswer;
+    expect(one.flow?.startedBy?.at).toBe(startedAt.toISOString());
+    expect(one.flow?.steps.map((step) => [step.entry.type, step.offsetMs])).toEqual([
+      ['medical.document-conversion', 1500],
+      ['medical.document-download', 4000],
+    ]);
   });
 });

@@ -239,6 +239,25 @@ describe('inspector store', () => {
     expect(entry?.patientId).toMatch(/^p+…$/);
   });
 
+  it('empties a reused slot of every column: nothing of the request it held leaks into the next', () => {
+    const store = createInspectorStore({ maxEntries: 1, bytesKeptPerSecond: 1 });
+    const start = Date.UTC(2026, 10, 29, 12, 0, 0);
+    const first = messageEvent(1, { atMs: start });
+    if (first.type !== 'message') throw new Error('a message event');
+    const app: ForwardOutcome = { kind: 'answered', url: 'http://127.0.0.1:3000/hook', status: 200, durationMs: 3, body: '' };
+    store.write({ ...first, outcome: { ...first.outcome, forward: app } });
+    // Over the rate: its row only.
+    store.write(messageEvent(2, { atMs: start }));
+    expect(store.get(2)?.summary).toMatch(/not kept here/);
+    store.write({ type: 'ping', at: new Date(start), ping: 'p', verifiedBy: 'signature' });
+    expect(store.get(3)).toMatchObject({ kind: 'ping', messageId: undefined, patientId: undefined, storedAs: undefined, hasBody: false });
+    expect(store.forward(3)).toBeUndefined();
+    store.write(messageEvent(4, { atMs: start + 5000 }));
+    expect(store.get(4)).toMatchObject({ kind: 'message', messageId: 'm-4', hasBody: true });
+    expect(store.get(4)?.summary).not.toMatch(/not kept here/);
+    expect(store.forward(4)).toBeUndefined();
+  });
+
   it('tells subscribers the id of each new request', () => {
     const store = createInspectorStore();
     const seen: number[] = [];

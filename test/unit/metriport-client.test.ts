@@ -197,3 +197,21 @@ describe('waitForRetry', () => {
     expect(now).toBeLessThan(5);
   });
 });
+
+describe('playing a flow on the emulator', () => {
+  it('waits longer than an ordinary call: the emulator answers once the whole flow has played', async () => {
+    const answer = { flow: 'adt', requestId: 'r', faults: [], messages: [], stuck: false };
+    const { instance, calls } = client(
+      [
+        { status: 200, body: settings },
+        { status: 200, body: JSON.stringify(answer) },
+      ],
+      'http://127.0.0.1:4748',
+    );
+    await instance.getSettings();
+    expect(await instance.playEmulatorFlow('adt', { faults: [] })).toEqual(answer);
+    const [ordinary, flow] = calls;
+    expect(ordinary?.timeoutMs).toBe(10_000);
+    expect(flow?.timeoutMs).toBeGreaterThanOrEqual(60_000);
+  });
+});

@@ -76,6 +76,7 @@ export async function runListenCommand(flags: ListenFlags): Promise<number> {
       { account: wiring.account, openTunnel: wiring.openTunnel, publish, signal: stopped.signal, now: () => new Date() },
     );
     closing.push(async () => void (await session.stop().catch(() => undefined)));
+    const emulator = wiring.emulator;
     if (config.inspector !== undefined) {
       const inspector = await startInspector({
         port: config.inspector.port,
@@ -84,6 +85,8 @@ export async function runListenCommand(flags: ListenFlags): Promise<number> {
         // A replay goes to this listener, signed with the key it verifies with: it passes verification, storage
         // and --forward-to like one of Metriport's retries.
         replay: session,
+        // With --emulator, the API calls it answered head the flows they started.
+        flowStarts: emulator === undefined ? undefined : { startOf: (requestId) => emulator.medical.flowStart(requestId) },
       });
       closing.push(() => inspector.close());
       publish({
@@ -95,8 +98,8 @@ export async function runListenCommand(flags: ListenFlags): Promise<number> {
       });
     }
     await session.connect();
-    if (wiring.emulator !== undefined && !session.stopping.aborted) {
-      const account = wiring.emulator.account;
+    if (emulator !== undefined && !session.stopping.aborted) {
+      const account = emulator.account;
       const types = listMessageTypes().length;
       publish({ type: 'emulator-tour', phase: 'started', types });
       void sendOneOfEach({ account, signal: session.stopping, now: () => new Date() }).then(() => {

@@ -991,6 +991,39 @@ export class EmulatedMedical {
     return { requestId: encounter.encounterId, messages, stuck };
   }
 
+  // ---- what started a flow --------------------------------------------------------------------------------
+
+  /**
+   * The API call this emulator answered that started the flow of `requestId`, if it did (read only: the
+   * inspector of `listen --emulator` shows it at the top of the flow). A bulk import's patients' document
+   * queries carry the job's requestId, so the job is looked for first.
+   */
+  flowStart(requestId: string): { flow: FlowName; call: string; at: string; patientId?: string; sources?: string[] } | undefined {
+    const job = this.imports.get(requestId);
+    if (job !== undefined) return { flow: 'bulk-import', call: 'POST /medical/v1/patient/bulk', at: job.createdAt };
+    const network = this.networkQueries.get(requestId);
+    if (network !== undefined) {
+      const sources = network.sources.map((source) => source.type);
+      return {
+        flow: 'network-query',
+        call: 'POST /medical/v1/network/query',
+        at: network.startedAt,
+        patientId: network.patientId,
+        sources,
+      };
+    }
+    for (const [patientId, query] of this.documentQueries) {
+      if (query.requestId === requestId)
+        return { flow: 'document-query', call: 'POST /medical/v1/document/query', at: query.startedAt, patientId };
+    }
+    for (const [patientId, queries] of this.consolidatedQueries) {
+      const query = queries.find((item) => item.requestId === requestId);
+      if (query !== undefined)
+        return { flow: 'consolidated', call: 'POST /medical/v1/patient/:id/consolidated/query', at: query.startedAt, patientId };
+    }
+    return undefined;
+  }
+
   // ---- shared ----------------------------------------------------------------------------------------------
 
   /**

@@ -12,6 +12,7 @@ type EntryAnswer = import('../entry.js').EntryAnswer;
 type ReplayAnswer = import('../entry.js').ReplayAnswer;
 type ErrorAnswer = import('../entry.js').ErrorAnswer;
 type AppResponse = import('../entry.js').AppResponse;
+type FlowSummary = import('../entry.js').FlowSummary;
 
 // ---------------------------------------------------------------------------------------------------------
 // The credential. The printed URL carries the session's token in its fragment (`/#token=…`), which the
@@ -84,7 +85,7 @@ function locked(): void {
 // ---------------------------------------------------------------------------------------------------------
 // State and the page's fixed parts.
 
-type Tab = 'summary' | 'payload' | 'headers' | 'raw' | 'app' | 'deliveries';
+type Tab = 'summary' | 'payload' | 'headers' | 'raw' | 'app' | 'deliveries' | 'flow';
 const TABS: ReadonlyArray<[Tab, string]> = [
   ['summary', 'Summary'],
   ['payload', 'Payload'],
@@ -92,6 +93,7 @@ const TABS: ReadonlyArray<[Tab, string]> = [
   ['raw', 'Raw'],
   ['app', 'App response'],
   ['deliveries', 'Deliveries'],
+  ['flow', 'Flow'],
 ];
 
 interface PageState {
@@ -108,6 +110,10 @@ interface PageState {
   notice: string | undefined;
   /** An entry to highlight once (a replay's arrival). */
   fresh: number | undefined;
+  /** The flows of the entries held, by key, as the server last described them. */
+  flows: Map<string, FlowSummary>;
+  /** The list shows flows together (a line for each flow, its messages under it) instead of one line per request. */
+  grouped: boolean;
 }
 
 const state: PageState = {
@@ -120,6 +126,8 @@ const state: PageState = {
   replay: false,
   notice: undefined,
   fresh: undefined,
+  flows: new Map(),
+  grouped: false,
 };
 // The server keeps this many (2,000 requests and 500 refusals); the page keeps no more, and draws fewer (the filter finds the rest).
 const MAX_ROWS = 2500;
@@ -142,6 +150,7 @@ const count = element('count', HTMLElement);
 const live = element('live', HTMLElement);
 const empty = element('empty', HTMLElement);
 const more = element('more', HTMLElement);
+const group = element('group', HTMLButtonElement);
 
 /** An element of index.html, or of the detail this page drew, as the type it is used as. */
 function element<Type extends HTMLElement>(id: string, type: { new (): Type; prototype: Type }): Type {
@@ -185,7 +194,10 @@ function cut(text: string, max: number): string {
 function familyOf(entry: Entry): string {
   if (entry.kind === 'refused') return 'refused';
   if (entry.kind === 'ping') return 'ping';
-  const type = entry.type ?? '';
+  return familyOfType(entry.type ?? '');
+}
+
+function familyOfType(type: string): string {
   for (const family of ['medical', 'patient', 'network-query', 'devices', 'message']) if (type.startsWith(`${family}.`)) return family;
   return 'other';
 }
@@ -213,8 +225,8 @@ function outcomeOf(entry: Entry): { text: string; tone: 'ok' | 'bad' | 'warn' | 
 const FAMILY_SHORT: Record<string, string> = { medical: 'med', patient: 'pt', 'network-query': 'nq', devices: 'dev', message: 'msg' };
 
 /** The type as a badge coloured by its family; where the list is narrow the family's name is shortened. */
-function badge(entry: Entry, type: string): HTMLElement {
-  const family = familyOf(entry);
+function badge(entry: Entry | undefined, type: string): HTMLElement {
+  const family = entry === undefined ? familyOfType(type) : familyOf(entry);
   const prefix = `${family}.`;
   const text = cut(type, CELL_CHARS);
   const short = FAMILY_SHORT[family];
@@ -236,7 +248,11 @@ function verdictWords(entry: Entry): string {
   return entry.verdict;
 }
 
-function row(entry: Entry): HTMLLIElement {
+/**
+ * A request's line. In a flow's group (`flow`) its time is counted from the flow's first event, and it sits
+ * under the flow's own line.
+ */
+function row(entry: Entry, flow?: FlowSummary): HTMLLIElement {
   const outcome = outcomeOf(entry);
   const type = entry.type ?? entry.kind;
   const item = el(
@@ -245,11 +261,17 @@ function row(entry: Entry): HTMLLIElement {
       'data-id': String(entry.id),
       'data-kind': entry.kind,
       'data-failed': entry.failed ? '' : undefined,
-      class: [state.selected === entry.id ? 'selected' : '', state.fresh === entry.id ? 'fresh' : ''].join(' ').trim() || undefined,
+      'data-flow': entry.flow,
+      class:
+        [state.selected === entry.id ? 'selected' : '', state.fresh === entry.id ? 'fresh' : '', flow !== undefined ? 'in-flow' : '']
+          .join(' ')
+          .trim() || undefined,
       'aria-selected': state.selected === entry.id ? 'true' : undefined,
       title: cut([type, entry.messageId, entry.patientId && `patient ${entry.patientId}`, entry.summary].filter(Boolean).join('\n'), 600),
     },
-    el('span', { class: 'time' }, clock(entry.at)),
+    el('span', { class: 'time' }, flow === undefined ? clock(entry.at) : offset(Date.parse(entry.at) - Date.parse(flow.firstAt))),
+    // Under its flow's line, the rail of the group stands for the mark.
+    flow === undefined ? flowMark(entry.flow, entry.noRequestId) : el('span', { class: 'flow rail' }),
     badge(entry, type),
     el('span', { class: 'mid' }, entry.messageId ? entry.messageId.slice(0, 8) : '—'),
     // A refusal has no patient: its reason, at a glance, instead.
@@ -260,6 +282,152 @@ function row(entry: Entry): HTMLLIElement {
   return item;
 }
 
+// ---------------------------------------------------------------------------------------------------------
+// Flows: the messages of one requestId (of one hospital stay, for ADT), described by the server.
+
+/** How a flow stands, in a word that is also its colour. */
+function flowTone(flow: FlowSummary): 'waiting' | 'failed' | 'complete' | 'open' {
+  if (flow.state === 'waiting') return 'waiting';
+  if (flow.failed) return 'failed';
+  return flow.state;
+}
+
+function flowStateWords(flow: FlowSummary): string {
+  switch (flowTone(flow)) {
+    case 'waiting':
+      return `waiting for ${flow.waitingFor.join(', ')}`;
+    case 'failed':
+      return 'ended with a failure';
+    case 'complete':
+      return 'complete';
+    case 'open':
+      return 'more may come';
+  }
+}
+
+function plural(count: number, word: string): string {
+  return `${count} ${word}${count === 1 ? '' : 's'}`;
+}
+
+/** A span of time, short: 850 ms, 4.215 s, 12.5 s, 3 min 5 s, 26 h 3 min. */
+function duration(ms: number): string {
+  const at = Math.max(0, ms);
+  if (at < 1000) return `${Math.round(at)} ms`;
+  // Milliseconds under 10 s: two messages of one flow often arrive moments apart.
+  if (at < 60_000) return `${(at / 1000).toFixed(at < 10_000 ? 3 : 1)} s`;
+  const minutes = Math.floor(at / 60_000);
+  if (minutes < 60) return `${minutes} min ${Math.floor((at % 60_000) / 1000)} s`;
+  return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+}
+
+/** A time from the flow's first event. */
+function offset(ms: number): string {
+  return Number.isNaN(ms) ? '' : `+${duration(ms)}`;
+}
+
+/**
+ * A row's flow mark: a dot coloured by how its flow stands, where the flow is worth a look (more than one
+ * message, or waiting); a ring for a message that cannot be tied to its flow; nothing otherwise.
+ */
+function flowMark(key: string | undefined, noRequestId: boolean): HTMLElement {
+  const mark = el('span', { class: 'flow' });
+  setFlowMark(mark, key, noRequestId);
+  return mark;
+}
+
+function setFlowMark(mark: HTMLElement, key: string | undefined, noRequestId: boolean): void {
+  const flow = key === undefined ? undefined : state.flows.get(key);
+  const words = noRequestId
+    ? 'No requestId: cannot be tied to its flow'
+    : worthShowing(flow)
+      ? `${flow.label}, ${plural(flow.messages, 'message')}: ${flowStateWords(flow)}`
+      : undefined;
+  if (words === undefined) {
+    for (const name of ['data-tone', 'title', 'aria-label', 'role']) mark.removeAttribute(name);
+    return;
+  }
+  mark.dataset.tone = noRequestId || flow === undefined ? 'untied' : flowTone(flow);
+  mark.title = words;
+  mark.setAttribute('role', 'img');
+  mark.setAttribute('aria-label', words);
+}
+
+/** After the flows changed: the marks of the rows drawn, and an open Flow tab, follow. */
+function flowsChanged(keys: ReadonlySet<string>): void {
+  if (keys.size === 0) return;
+  if (state.grouped) render();
+  else {
+    for (const item of Array.from(list.children) as HTMLElement[]) {
+      const key = item.dataset.flow;
+      const mark = item.querySelector<HTMLElement>('.flow');
+      if (key !== undefined && keys.has(key) && mark !== null) setFlowMark(mark, key, false);
+    }
+  }
+  const shown = state.shown?.entry.flow;
+  // Redrawn only on the Flow tab, and never over an open editor.
+  if (state.tab === 'flow' && shown !== undefined && keys.has(shown) && document.getElementById('editor') === null) void reloadDetail();
+}
+
+/** Whether a flow is worth a line (or a mark) of its own: more than one message, or one still waiting. */
+function worthShowing(flow: FlowSummary | undefined): flow is FlowSummary {
+  return flow !== undefined && (flow.messages > 1 || flow.state === 'waiting');
+}
+
+/** A flow's own line in the grouped list: how it stands, what it is, how long it took; a click opens its Flow tab. */
+function flowRow(key: string, flow: FlowSummary, members: Entry[]): HTMLLIElement {
+  const tone = flowTone(flow);
+  const newest = members.at(-1);
+  const words = `${flow.label}, ${plural(flow.messages, 'message')}: ${flowStateWords(flow)}`;
+  const item = el(
+    'li',
+    { class: 'flow-head', 'data-flow': key, title: cut(words, 600) },
+    el('span', { class: 'time' }, clock(flow.firstAt)),
+    el('span', { class: 'flow', 'data-tone': tone, role: 'img', 'aria-label': words }),
+    el('span', { class: 'flow-label' }, flow.label),
+    el('span', { class: 'mid' }, duration(flow.spanMs)),
+    el(
+      'span',
+      { class: 'patient' },
+      cut(flow.state === 'waiting' ? `waiting for ${flow.waitingFor.join(', ')}` : plural(members.length, 'message'), CELL_CHARS),
+    ),
+    el(
+      'span',
+      { class: `outcome ${tone === 'waiting' ? 'warn' : tone === 'failed' ? 'bad' : tone === 'complete' ? 'ok' : 'muted'}` },
+      tone === 'complete' ? 'done' : tone,
+    ),
+  );
+  if (newest !== undefined)
+    item.addEventListener('click', () => {
+      state.tab = 'flow';
+      void select(newest.id);
+    });
+  return item;
+}
+
+/**
+ * The grouped list: each flow's line where its newest message would be, its messages under it, oldest first.
+ * A flow of one message that waits for nothing stays a plain line.
+ */
+function groupedRows(shown: Entry[]): HTMLLIElement[] {
+  const members = new Map<string, Entry[]>();
+  for (const entry of shown) if (entry.flow !== undefined) members.set(entry.flow, [entry, ...(members.get(entry.flow) ?? [])]);
+  const drawn: HTMLLIElement[] = [];
+  const done = new Set<string>();
+  for (const entry of shown) {
+    if (drawn.length >= DRAWN_ROWS) break;
+    const flow = entry.flow === undefined ? undefined : state.flows.get(entry.flow);
+    if (entry.flow === undefined || !worthShowing(flow)) {
+      drawn.push(row(entry));
+      continue;
+    }
+    if (done.has(entry.flow)) continue;
+    done.add(entry.flow);
+    const inFlow = members.get(entry.flow) ?? [];
+    drawn.push(flowRow(entry.flow, flow, inFlow), ...inFlow.map((member) => row(member, flow)));
+  }
+  return drawn.slice(0, DRAWN_ROWS);
+}
+
 // Read from the form once per pass over the list, not once per entry: a batch counts all 2,500 entries.
 function matcher(): (entry: Entry) => boolean {
   const wantedKind = kind.value;
@@ -267,9 +435,11 @@ function matcher(): (entry: Entry) => boolean {
   return (entry) => {
     if (wantedKind === 'problems') {
       if (!(entry.kind === 'refused' || entry.failed || (entry.status !== undefined && entry.status >= 300))) return false;
+    } else if (wantedKind === 'waiting') {
+      if (entry.flow === undefined || state.flows.get(entry.flow)?.state !== 'waiting') return false;
     } else if (wantedKind && entry.kind !== wantedKind) return false;
     if (!text) return true;
-    return [entry.type, entry.patientId, entry.messageId, entry.summary, entry.verdict, entry.storedAs].some((field) =>
+    return [entry.type, entry.patientId, entry.messageId, entry.requestId, entry.summary, entry.verdict, entry.storedAs].some((field) =>
       field?.toLowerCase().includes(text),
     );
   };
@@ -326,7 +496,7 @@ function drawEmpty(shown: number): void {
 let drawnFor: string | undefined;
 function render(): void {
   const shown = state.entries.filter(matcher());
-  list.replaceChildren(...shown.slice(0, DRAWN_ROWS).map(row));
+  list.replaceChildren(...(state.grouped ? groupedRows(shown) : shown.slice(0, DRAWN_ROWS).map((entry) => row(entry))));
   drawnFor = `${filter.value}\u0000${kind.value}`;
   updateCounts(shown.length);
   // A selection the filter hides is let go: the right side never shows what the list does not.
@@ -336,12 +506,17 @@ function render(): void {
 // New rows are added at the top and the oldest drawn ones removed: a burst costs the tab the rows that
 // arrived, not a redraw of the whole list.
 function addRows(batch: Entry[]): void {
-  if (drawnFor !== `${filter.value}\u0000${kind.value}`) {
+  // Grouped, a new message can move its flow's line: the list is drawn again.
+  if (state.grouped || drawnFor !== `${filter.value}\u0000${kind.value}`) {
     render();
     return;
   }
   const matches = matcher();
-  const fresh = batch.filter(matches).reverse().slice(0, DRAWN_ROWS).map(row);
+  const fresh = batch
+    .filter(matches)
+    .reverse()
+    .slice(0, DRAWN_ROWS)
+    .map((entry) => row(entry));
   list.prepend(...fresh);
   while (list.children.length > DRAWN_ROWS) list.lastElementChild?.remove();
   let shown = 0;
@@ -412,6 +587,19 @@ async function select(id: number, options: { keepNotice?: boolean } = {}): Promi
   drawDetail();
 }
 
+/** The selected request read again and drawn where it is (its flow moved on), without opening or moving anything. */
+async function reloadDetail(): Promise<void> {
+  const id = state.selected;
+  if (id === undefined) return;
+  const turn = ++selecting;
+  const response = await api(`/api/entries/${id}`);
+  if (turn !== selecting || lockedOut || !response.ok) return;
+  const answer = (await response.json()) as EntryAnswer;
+  if (turn !== selecting || state.selected !== id) return;
+  state.shown = answer;
+  drawDetail();
+}
+
 function drawDetail(): void {
   const shown = state.shown;
   if (shown === undefined) return;
@@ -456,8 +644,16 @@ function drawDetail(): void {
   const outcomeLine = el('div', { id: 'outcome', role: 'status' }, state.notice);
   const tabs = el('div', { class: 'tabs', role: 'tablist' });
   for (const [name, label] of TABS) {
-    const extra = name === 'deliveries' && shown.attempts.length > 1 ? ` ${shown.attempts.length}` : '';
-    const tab = button(`${label}${extra}`, { id: `tab-${name}`, role: 'tab', 'aria-selected': String(state.tab === name) }, () => {
+    const count = name === 'deliveries' ? shown.attempts.length : name === 'flow' ? (shown.flow?.messages ?? 0) : 0;
+    const extra = count > 1 ? ` ${count}` : '';
+    const attrs = {
+      id: `tab-${name}`,
+      role: 'tab',
+      'aria-selected': String(state.tab === name),
+      // A flow still waiting shows it on its tab.
+      'data-tone': name === 'flow' && shown.flow !== undefined ? flowTone(shown.flow) : undefined,
+    };
+    const tab = button(`${label}${extra}`, attrs, () => {
       state.tab = name;
       drawDetail();
     });
@@ -481,6 +677,8 @@ function tabPanel(tab: Tab, shown: EntryAnswer): Child[] {
       return appPanel(shown);
     case 'deliveries':
       return deliveriesPanel(shown);
+    case 'flow':
+      return flowPanel(shown);
   }
 }
 
@@ -491,6 +689,7 @@ function summaryPanel({ entry }: EntryAnswer): Child[] {
     ['Verdict', entry.verdict],
     ['Answered', entry.status],
     ['messageId', entry.messageId],
+    ['requestId', entry.requestId ?? (entry.noRequestId ? 'none: it cannot be tied to its flow' : undefined)],
     ['Patient', entry.patientId],
     ['Stored as', entry.storedAs],
     ['App', entry.forward],
@@ -650,6 +849,140 @@ function deliveriesPanel({ entry, attempts }: EntryAnswer): Child[] {
         ? 'One delivery of this messageId so far. Metriport sends a message again when it was not answered 2xx; Replay sends one too.'
         : 'Every delivery of this messageId that is still held, oldest first.',
     ),
+  ];
+}
+
+/**
+ * The Flow tab: the call that started it (when the emulator answered it), every message of it still held in
+ * arrival order with its time from the first event, each a click away, and what has not arrived.
+ */
+function flowPanel({ entry, flow }: EntryAnswer): Child[] {
+  if (flow === undefined) return noFlow(entry);
+  const tone = flowTone(flow);
+  const steps = el('ol', { id: 'flow-steps', class: 'timeline' });
+  if (flow.startedBy !== undefined) {
+    const { call, offsetMs, sources } = flow.startedBy;
+    steps.append(
+      el(
+        'li',
+        { class: 'step call' },
+        el('span', { class: 'offset' }, offset(offsetMs)),
+        el('span', { class: 'what' }, 'API call'),
+        el('code', { class: 'call-text' }, cut(call, CELL_CHARS)),
+        sources === undefined ? '' : el('span', { class: 'hint' }, `sources: ${cut(sources.join(', '), CELL_CHARS)}`),
+      ),
+    );
+  }
+  for (const step of flow.steps) {
+    const current = step.entry.id === entry.id;
+    const outcome = outcomeOf(step.entry);
+    const item = el(
+      'li',
+      { class: current ? 'step message current' : 'step message', 'data-id': String(step.entry.id) },
+      el('span', { class: 'offset' }, offset(step.offsetMs)),
+      el('span', { class: 'time' }, clock(step.entry.at)),
+      badge(step.entry, step.entry.type ?? step.entry.kind),
+      el('span', { class: 'mid' }, step.entry.messageId ? step.entry.messageId.slice(0, 8) : '—'),
+      el('span', { class: `outcome ${outcome.tone}`, title: outcome.title }, outcome.text),
+    );
+    if (!current) item.addEventListener('click', () => void select(step.entry.id));
+    else item.setAttribute('aria-current', 'true');
+    steps.append(item);
+  }
+  for (const type of flow.waitingFor) {
+    steps.append(
+      el(
+        'li',
+        { class: 'step missing' },
+        el('span', { class: 'offset' }, '…'),
+        el('span', { class: 'what' }, 'not arrived'),
+        badge(undefined, type),
+      ),
+    );
+  }
+  const ids =
+    flow.kind === 'adt'
+      ? `patient ${flow.patientId ?? '?'} · one requestId per HL7 message (${flow.requestIds.length})`
+      : `requestId ${flow.requestIds[0] ?? flow.key}`;
+  return [
+    el(
+      'div',
+      { id: 'flow', class: `flow-card tone-${tone}` },
+      el(
+        'div',
+        { class: 'flow-title' },
+        el('span', { class: `pill ${tone}` }, tone === 'complete' ? 'complete' : tone),
+        el('strong', {}, flow.label),
+        el('span', { class: 'hint' }, `${plural(flow.messages, 'message')} · ${duration(flow.spanMs)}`),
+      ),
+      el('p', { class: 'flow-ids mono' }, cut(ids, 400)),
+      flow.state === 'waiting'
+        ? el('p', { id: 'flow-waiting', class: 'callout warn' }, `Waiting for ${flow.waitingFor.join(' and ')}.`)
+        : '',
+      steps,
+      el('p', { id: 'flow-note', class: 'hint' }, cut(flow.note, 2000)),
+    ),
+  ];
+}
+
+/** Why a request is in no flow; for a message that lost its requestId, the flows of its patient held here. */
+function noFlow(entry: Entry): Child[] {
+  if (entry.kind !== 'message' && entry.kind !== 'duplicate')
+    return [
+      emptyState('Part of no flow', 'Only Metriport’s messages belong to flows; pings, filtered and refused requests do not.', 'flow'),
+    ];
+  if (entry.requestId !== undefined)
+    return [
+      emptyState(
+        'Not grouped',
+        'ADT messages are grouped by patient and admitTimestamp (one hospital stay), since each HL7 message has a requestId of its own; this one has no admitTimestamp.',
+        'flow',
+      ),
+    ];
+  if (!entry.noRequestId)
+    return [
+      emptyState(
+        'Part of no flow',
+        `It has no meta.requestId: ${entry.type ?? 'this'} messages are not answers to an API request.`,
+        'flow',
+      ),
+    ];
+  const related = [...state.flows.values()]
+    .filter((flow) => entry.patientId !== undefined && flow.patientId === entry.patientId)
+    .slice(0, 5);
+  return [
+    emptyState(
+      'No requestId: cannot be tied to its flow',
+      'This message has no meta.requestId, so nothing ties it to the API call that started it or to that call’s other messages. Metriport’s sandbox sends medical.document-conversion this way; match it by patient and time.',
+      'flow',
+    ),
+    related.length === 0
+      ? ''
+      : el(
+          'div',
+          { class: 'related' },
+          el('p', { class: 'hint' }, `Flows of patient ${cut(entry.patientId ?? '', CELL_CHARS)} held here:`),
+          el(
+            'ul',
+            { id: 'related-flows' },
+            ...related.map((flow) => {
+              const newest = state.entries.find((one) => one.flow === flow.key);
+              const item = el(
+                'li',
+                { class: 'related-flow' },
+                el('span', { class: 'flow', 'data-tone': flowTone(flow) }),
+                el('span', { class: 'time' }, clock(flow.firstAt)),
+                el('span', {}, `${flow.label}: ${flowStateWords(flow)}`),
+              );
+              if (newest !== undefined)
+                item.addEventListener('click', () => {
+                  state.tab = 'flow';
+                  void select(newest.id);
+                });
+              return item;
+            }),
+          ),
+        ),
   ];
 }
 
@@ -912,8 +1245,19 @@ function apply(batch: FeedBatch): void {
   for (const entry of fresh) state.entries.unshift(entry);
   state.received = Math.max(state.received, batch.received);
   if (state.entries.length > MAX_ROWS) state.entries.length = MAX_ROWS;
+  // The flows of entries no longer held are let go too: the tab holds a bounded number of them.
+  if (state.flows.size > MAX_ROWS) {
+    const held = new Set(state.entries.map((entry) => entry.flow));
+    for (const key of state.flows.keys()) if (!held.has(key)) state.flows.delete(key);
+  }
+  const changed = new Set<string>();
+  for (const flow of batch.flows) {
+    state.flows.set(flow.key, flow);
+    changed.add(flow.key);
+  }
   // The server sends at most two batches a second (one every two seconds under a flood): each is drawn as it comes.
   addRows(fresh);
+  flowsChanged(changed);
   if (state.selected === undefined && fresh.length > 0 && !document.body.classList.contains('detail-open')) placeholder();
 }
 
@@ -924,6 +1268,7 @@ async function refresh(): Promise<boolean> {
   state.entries = data.entries;
   state.received = data.received;
   state.replay = data.replay;
+  state.flows = new Map(data.flows.map((flow) => [flow.key, flow]));
   state.loaded = true;
   render();
   return true;
@@ -1008,6 +1353,11 @@ async function connect(failures: number): Promise<void> {
 
 filter.addEventListener('input', render);
 kind.addEventListener('change', render);
+group.addEventListener('click', () => {
+  state.grouped = !state.grouped;
+  group.setAttribute('aria-pressed', String(state.grouped));
+  render();
+});
 document.addEventListener('keydown', (event) => {
   const target = event.target as HTMLElement | null;
   const typing = target !== null && (target.tagName === 'INPUT' || target.tagName === 'TEXTAREA' || target.tagName === 'SELECT');
@@ -1025,7 +1375,8 @@ document.addEventListener('keydown', (event) => {
   const step = event.key === 'ArrowDown' || event.key === 'j' ? 1 : event.key === 'ArrowUp' || event.key === 'k' ? -1 : 0;
   if (step === 0) return;
   event.preventDefault();
-  const rows = Array.from(list.children) as HTMLElement[];
+  // A flow's own line is not a request: the keys go from request to request.
+  const rows = (Array.from(list.children) as HTMLElement[]).filter((item) => item.dataset.id !== undefined);
   const at = rows.findIndex((item) => item.dataset.id === String(state.selected));
   const next = rows[Math.max(0, Math.min(rows.length - 1, at + step))];
   if (next?.dataset.id === undefined) return;
