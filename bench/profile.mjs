@@ -84,11 +84,15 @@ rmSync(work, { recursive: true, force: true });
 const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
 const byPart = new Map(PARTS.map(([label]) => [label, 0]));
 let busy = 0;
+// PROFILE_TOP=N: also the N functions with the most self time, to find what a part's share is made of.
+const byFunction = new Map();
 for (const [index, id] of profile.samples.entries()) {
-  const { url: script, functionName } = nodes.get(id).callFrame;
+  const { url: script, functionName, lineNumber } = nodes.get(id).callFrame;
   if (functionName === '(idle)') continue;
   const µs = profile.timeDeltas[index] ?? 0;
   busy += µs;
+  const where = `${script.split('/dist/')[1] ?? script.split('/node_modules/')[1] ?? script}:${lineNumber + 1} ${functionName || '(anonymous)'}`;
+  byFunction.set(where, (byFunction.get(where) ?? 0) + µs);
   const [label] = PARTS.find(([, test]) => test(script, functionName));
   byPart.set(label, byPart.get(label) + µs);
 }
@@ -102,4 +106,11 @@ console.log('|---|---|---|');
 for (const [label, µs] of [...byPart].sort((a, b) => b[1] - a[1])) {
   if (µs === 0) continue;
   console.log(`| ${label} | ${(µs / requests).toFixed(1)} | ${((100 * µs) / busy).toFixed(0)} % |`);
+}
+const top = Number(process.env.PROFILE_TOP ?? 0);
+if (top > 0) {
+  console.log(`\n| the ${top} functions with the most self time | µs per request |\n|---|---|`);
+  for (const [where, µs] of [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, top)) {
+    console.log(`| ${where} | ${(µs / requests).toFixed(2)} |`);
+  }
 }
