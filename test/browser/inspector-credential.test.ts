@@ -1,10 +1,11 @@
 import { createServer as createHttpServer, type IncomingHttpHeaders, request, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { startInspector } from '../../src/inspector/inspector-server.js';
 import { createInspectorStore, type InspectorStore } from '../../src/inspector/inspector-store.js';
+import { useChromium } from '../helpers/browser.js';
 import { selfSignedCertificate } from './self-signed.js';
 
 // Issue #24 item 4, as filed: the inspector's credential was a cookie, and a browser sends a 127.0.0.1 cookie
@@ -13,15 +14,7 @@ import { selfSignedCertificate } from './self-signed.js';
 // chromium against real servers on 127.0.0.1 ports: the inspector in-process, and other "local dev servers"
 // (plain http and https with a self-signed certificate) that the user visits in the same browser.
 
-const CHROMIUM = process.env.MW_CHROMIUM ?? '/usr/bin/chromium';
-let browser: Browser;
-
-beforeAll(async () => {
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browserOf = useChromium();
 
 interface TestInspector {
   url: string;
@@ -148,7 +141,7 @@ function askInspector(target: TestInspector, headers: Record<string, string>): P
 describe('the inspector credential in a real browser (chromium), with other local servers open', () => {
   it('no other local server (http or https) receives any credential from the browser, and none can read the API', async () => {
     const target = await inspector(['phi-patient-a', 'phi-patient-b', 'phi-patient-c']);
-    const context = await browser.newContext({ ignoreHTTPSErrors: true });
+    const context = await browserOf().newContext({ ignoreHTTPSErrors: true });
     onTestFinished(() => context.close());
     await open(context, target, 3);
 
@@ -199,7 +192,7 @@ describe('the inspector credential in a real browser (chromium), with other loca
   it('two inspectors open in one browser both keep working, live feed and API', async () => {
     const first = await inspector(['first-1', 'first-2']);
     const second = await inspector(['second-1']);
-    const context = await browser.newContext();
+    const context = await browserOf().newContext();
     onTestFinished(() => context.close());
     const pageOne = await open(context, first, 2);
     const pageTwo = await open(context, second, 1);
@@ -222,7 +215,7 @@ describe('the inspector credential in a real browser (chromium), with other loca
 
   it('the token leaves the address bar and the history at once, and a reload keeps the page working', async () => {
     const target = await inspector(['history-1']);
-    const context = await browser.newContext();
+    const context = await browserOf().newContext();
     onTestFinished(() => context.close());
     const page = await context.newPage();
     const cdp = await context.newCDPSession(page);

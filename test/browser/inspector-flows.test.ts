@@ -1,25 +1,15 @@
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { ALL_SAMPLES_SENT, INSPECTOR, useChromium } from '../helpers/browser.js';
 import { type CliWorld, useCliWorlds } from '../helpers/cli-env.js';
 import { type CliRun, READY } from '../helpers/spawn-cli.js';
 
 // Issue #26 item 5: the inspector shows flows. Whole flows played by `listen --emulator`'s emulator
 // (`trigger --flow`), read in Debian's chromium: the Flow tab, the list's marks and its grouping.
 
-const CHROMIUM = process.env.MW_CHROMIUM ?? '/usr/bin/chromium';
-const INSPECTOR = /Inspector:\s+(http:\/\/127\.0\.0\.1:\d+)\/#token=([\w-]+)/;
-/** `listen --emulator` says its hints again once it has sent the last sample. */
-const ALL_SAMPLES_SENT = /From another terminal:[\s\S]*From another terminal:/;
 const worlds = useCliWorlds();
-let browser: Browser;
-
-beforeAll(async () => {
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browserOf = useChromium();
 
 interface Played {
   requestId: string;
@@ -35,7 +25,7 @@ async function listenWithEmulator(
   await listen.waitFor(READY);
   await listen.waitFor(ALL_SAMPLES_SENT);
   const [, apiUrl = ''] = [...listen.stderr().matchAll(/Emulator API: (\S+) \(API key/g)].at(-1) ?? [];
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const context = await browserOf().newContext({ viewport: { width: 1280, height: 800 } });
   onTestFinished(() => context.close());
   const page = await context.newPage();
   await page.goto(`${origin}/#token=${token}`);

@@ -1,20 +1,13 @@
-import { type Browser, chromium, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { type ReplayTarget, startInspector } from '../../src/inspector/inspector-server.js';
 import { createInspectorStore, type InspectorStore } from '../../src/inspector/inspector-store.js';
+import { useChromium } from '../helpers/browser.js';
 
 // The page's own behaviour against an in-process inspector, where the store can be filled at will: what a
 // huge payload costs the tab, and the empty states (each says why it is empty).
 
-const CHROMIUM = process.env.MW_CHROMIUM ?? '/usr/bin/chromium';
-let browser: Browser;
-
-beforeAll(async () => {
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browserOf = useChromium();
 
 /** A listener that is never asked: these tests only need the page to think replay is on. */
 const IDLE_LISTENER: ReplayTarget = {
@@ -51,7 +44,7 @@ async function open(options: {
     replay: options.listening ? IDLE_LISTENER : undefined,
   });
   onTestFinished(() => running.close());
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const context = await browserOf().newContext({ viewport: { width: 1280, height: 800 } });
   onTestFinished(() => context.close());
   const page = await context.newPage();
   await page.goto(running.url);

@@ -4,30 +4,19 @@ import { createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { type Browser, chromium, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { ALL_SAMPLES_SENT, INSPECTOR, useChromium } from '../helpers/browser.js';
 import { useCliWorlds } from '../helpers/cli-env.js';
 import { type CliRun, READY } from '../helpers/spawn-cli.js';
 import { messageBody, post, signedHeaders } from '../helpers/webhooks.js';
 
-/** Debian's chromium (`.ci/run` installs it); Playwright's own browser downloads cannot work on these machines. */
-const CHROMIUM = process.env.MW_CHROMIUM ?? '/usr/bin/chromium';
-const INSPECTOR = /Inspector:\s+(http:\/\/127\.0\.0\.1:\d+)\/#token=([\w-]+)/;
-/** `listen --emulator` says its hints again once it has sent the last sample. */
-const ALL_SAMPLES_SENT = /From another terminal:[\s\S]*From another terminal:/;
 const worlds = useCliWorlds();
-let browser: Browser;
-
-beforeAll(async () => {
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browserOf = useChromium();
 
 /** A page that records every request it makes, to prove it never leaves its own origin. */
 async function openPage(url: string): Promise<{ page: Page; requested: string[] }> {
-  const context = await browser.newContext();
+  const context = await browserOf().newContext();
   const page = await context.newPage();
   const requested: string[] = [];
   page.on('request', (request) => requested.push(request.url()));
@@ -289,7 +278,7 @@ describe('the inspector, in a real browser (chromium)', () => {
     };
 
     for (const width of [360, 768, 1280]) {
-      const context = await browser.newContext({ viewport: { width, height: width === 1280 ? 800 : width === 768 ? 1000 : 760 } });
+      const context = await browserOf().newContext({ viewport: { width, height: width === 1280 ? 800 : width === 768 ? 1000 : 760 } });
       onTestFinished(() => context.close());
       const page = await context.newPage();
       await page.goto(`${origin}/#token=${token}`);
