@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { MwError } from '../errors.js';
-import { checkFolder, checkOwnership, stateError } from './trust.js';
+import { readTrustedFile, stateError } from './trust.js';
 
 /**
  * The emulated account on disk: one JSON file, mode 0600 in a 0700 folder, written whole to a fresh temp file
@@ -31,20 +30,12 @@ export function emulatorStateFile(path: string, options: EmulatorStateFileOption
   let writing: Promise<void> = Promise.resolve();
 
   async function load(): Promise<unknown> {
-    let text: string;
-    try {
-      await checkFolder(dirname(path), options.uid);
-      await checkOwnership(path, options.uid, {
-        file: "The emulator's state file",
-        trusted: 'its webhook key',
-        hint: 'Check it, then fix it (chown to you, chmod 600), remove it, or start afresh with `emulator --reset`.',
-      });
-      text = await readFile(path, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      if (error instanceof MwError) throw error;
-      throw stateError(`read ${path}`, error);
-    }
+    const text = await readTrustedFile(path, options.uid, {
+      file: "The emulator's state file",
+      trusted: 'its webhook key',
+      hint: 'Check it, then fix it (chown to you, chmod 600), remove it, or start afresh with `emulator --reset`.',
+    });
+    if (text === undefined) return undefined;
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);

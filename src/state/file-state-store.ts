@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { MwError } from '../errors.js';
 import { processStartOf } from './process-start.js';
 import { parseChain } from './registration-record.js';
 import { acquireStartLock } from './start-lock.js';
 import type { StateRead, StateStore } from './state-store.js';
-import { checkFolder, checkOwnership, stateError } from './trust.js';
+import { checkFolder, readTrustedFile, stateError } from './trust.js';
 
 export interface FileStateStoreOptions {
   /** The API whose records belong here; records for another are reported and left alone. */
@@ -35,20 +35,12 @@ export function fileStateStore(path: string, options: FileStateStoreOptions): St
   let heldLocks = 0;
 
   async function readChain(): Promise<StateRead & { foreign: unknown[] }> {
-    let text: string;
-    try {
-      await checkFolder(dirname(path), options.uid);
-      await checkOwnership(path, options.uid, {
-        file: 'The state file',
-        trusted: 'its URLs',
-        hint: 'Check it, then fix it (chown to you, chmod 600) or remove it; it decides which webhook URL is put back.',
-      });
-      text = await readFile(path, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { records: [], problems: [], foreign: [] };
-      if (error instanceof MwError) throw error;
-      throw stateError(`read ${path}`, error);
-    }
+    const text = await readTrustedFile(path, options.uid, {
+      file: 'The state file',
+      trusted: 'its URLs',
+      hint: 'Check it, then fix it (chown to you, chmod 600) or remove it; it decides which webhook URL is put back.',
+    });
+    if (text === undefined) return { records: [], problems: [], foreign: [] };
     const parsed = parseChain(text);
     if (!parsed.ok) {
       // Never deleted and never trusted: kept aside for the user, and reported.

@@ -1,4 +1,5 @@
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { MwError } from '../errors.js';
 import { fileError } from '../util/file-error.js';
 
@@ -56,4 +57,24 @@ export function stateError(action: string, error: unknown): MwError {
     code: 'STATE_FILE_FAILED',
     hint: 'Check that the state folder is writable, or set XDG_STATE_HOME to a writable folder.',
   });
+}
+
+/**
+ * A state file's text once its folder and the file itself are found trustworthy; `undefined` when there is
+ * none yet. Refusals are the checks' own errors; any other failure to read is a STATE_FILE_FAILED.
+ */
+export async function readTrustedFile(
+  path: string,
+  uid: number | undefined,
+  words: { file: string; trusted: string; hint: string },
+): Promise<string | undefined> {
+  try {
+    await checkFolder(dirname(path), uid);
+    await checkOwnership(path, uid, words);
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if (error instanceof MwError) throw error;
+    throw stateError(`read ${path}`, error);
+  }
 }
