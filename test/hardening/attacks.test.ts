@@ -3,14 +3,11 @@ import { readdir } from 'node:fs/promises';
 import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { messageIdKey } from '../../src/capture/file-names.js';
-import { createKeyHolder } from '../../src/receiver/key-holder.js';
-import { createReceiver } from '../../src/receiver/receiver.js';
-import { type ReceiverLimits, startReceiverServer } from '../../src/receiver/receiver-server.js';
-import { createEventFilter } from '../../src/webhook/event-filter.js';
+import type { ReceiverLimits } from '../../src/receiver/receiver-server.js';
 import { emulatorApi, spawnEmulator, spawnListenBehindTunnel, TEST_API_KEY, useCliWorlds } from '../helpers/cli-env.js';
+import { startTestReceiver } from '../helpers/receiver-server.js';
 import { BIN, cleanEnv } from '../helpers/spawn-cli.js';
-import { messageBody, postSigned, signedHeaders, TEST_KEY } from '../helpers/webhooks.js';
+import { messageBody, postSigned, signedHeaders } from '../helpers/webhooks.js';
 
 const worlds = useCliWorlds();
 const cleanups: Array<() => Promise<unknown> | void> = [];
@@ -40,25 +37,7 @@ function closed(socket: Socket): Promise<string> {
 }
 
 async function receiverServer(input: { maxBodyBytes: number; limits?: Partial<ReceiverLimits> }) {
-  const receiver = createReceiver({
-    keys: createKeyHolder(TEST_KEY),
-    keyWaitMs: 0,
-    filter: createEventFilter([]),
-    messageIdKey,
-    publish: () => undefined,
-    now: () => new Date(),
-  });
-  const server = await startReceiverServer({
-    host: '127.0.0.1',
-    port: 0,
-    path: '/webhook',
-    maxBodyBytes: input.maxBodyBytes,
-    receiver,
-    onInternalError: () => undefined,
-    limits: input.limits,
-  });
-  cleanups.push(() => server.close());
-  return server;
+  return (await startTestReceiver({ onCleanup: (cleanup) => cleanups.push(cleanup), ...input })).server;
 }
 
 describe('a slow sender', () => {

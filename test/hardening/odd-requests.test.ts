@@ -1,11 +1,6 @@
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { messageIdKey } from '../../src/capture/file-names.js';
-import { createKeyHolder } from '../../src/receiver/key-holder.js';
-import { createReceiver, type ReceiverEvent } from '../../src/receiver/receiver.js';
-import { startReceiverServer } from '../../src/receiver/receiver-server.js';
-import { createEventFilter } from '../../src/webhook/event-filter.js';
-import { TEST_KEY } from '../helpers/webhooks.js';
+import { startTestReceiver } from '../helpers/receiver-server.js';
 
 const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
@@ -13,26 +8,11 @@ afterEach(async () => {
 });
 
 async function receiverServer() {
-  const events: ReceiverEvent[] = [];
-  const receiver = createReceiver({
-    keys: createKeyHolder(TEST_KEY),
-    keyWaitMs: 0,
-    filter: createEventFilter([]),
-    messageIdKey,
-    publish: (event) => events.push(event),
-    now: () => new Date(),
-  });
-  const server = await startReceiverServer({
-    host: '127.0.0.1',
-    port: 0,
-    path: '/webhook',
-    maxBodyBytes: 1024 * 1024,
-    receiver,
-    onInternalError: () => undefined,
-    // A stall is 408 after this; the tests below must get their answers long before it.
+  // A stall is 408 after this; the tests below must get their answers long before it.
+  const { server, events } = await startTestReceiver({
+    onCleanup: (cleanup) => cleanups.push(cleanup),
     limits: { bodyIdleTimeoutMs: 60_000 },
   });
-  cleanups.push(() => server.close());
   return { port: server.port, events };
 }
 

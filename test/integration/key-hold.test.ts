@@ -1,10 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { messageIdKey } from '../../src/capture/file-names.js';
-import type { SessionEvent } from '../../src/listen/events.js';
 import { createKeyHolder } from '../../src/receiver/key-holder.js';
-import { createReceiver } from '../../src/receiver/receiver.js';
-import { startReceiverServer } from '../../src/receiver/receiver-server.js';
-import { createEventFilter } from '../../src/webhook/event-filter.js';
+import { startTestReceiver } from '../helpers/receiver-server.js';
 import { messageBody, postSigned, TEST_KEY } from '../helpers/webhooks.js';
 
 const cleanups: Array<() => Promise<unknown>> = [];
@@ -23,24 +19,7 @@ async function receiverWithoutKey(keyWaitMs: number) {
       return base.wait(ms);
     },
   };
-  const events: SessionEvent[] = [];
-  const receiver = createReceiver({
-    keys,
-    keyWaitMs,
-    filter: createEventFilter([]),
-    messageIdKey,
-    publish: (event) => events.push(event),
-    now: () => new Date(),
-  });
-  const server = await startReceiverServer({
-    host: '127.0.0.1',
-    port: 0,
-    path: '/webhook',
-    maxBodyBytes: 1024 * 1024,
-    receiver,
-    onInternalError: () => undefined,
-  });
-  cleanups.push(() => server.close());
+  const { server, events } = await startTestReceiver({ onCleanup: (cleanup) => cleanups.push(cleanup), keys, keyWaitMs });
   return { keys, events, url: server.url, waiting };
 }
 

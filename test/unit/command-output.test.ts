@@ -123,37 +123,21 @@ describe('key and trigger', () => {
   });
 
   it('trigger --json: the fields scripts read, a messageId of null when the API sent it', () => {
-    const sent = renderTrigger.result(
-      {
-        kind: 'sent',
-        type: 'ping',
-        messageId: 'm',
-        url: 'http://h/w',
-        ok: false,
-        status: undefined,
-        durationMs: 3,
-        detail: 'ECONNREFUSED',
-        badPong: false,
-        toGiven: false,
-      },
-      view({ json: true }),
-    );
+    const refused = {
+      kind: 'sent',
+      type: 'ping',
+      messageId: 'm',
+      url: 'http://h/w',
+      ok: false,
+      status: undefined,
+      durationMs: 3,
+      detail: 'ECONNREFUSED',
+      badPong: false,
+      toGiven: false,
+    } as const;
+    const sent = renderTrigger.result(refused, view({ json: true }));
     expect(Object.keys(JSON.parse(sent.stdout ?? ''))).toEqual(['type', 'messageId', 'url', 'ok', 'status', 'durationMs', 'detail']);
-    const unreachable = renderTrigger.result(
-      {
-        kind: 'sent',
-        type: 'ping',
-        messageId: 'm',
-        url: 'http://h/w',
-        ok: false,
-        status: undefined,
-        durationMs: 3,
-        detail: 'ECONNREFUSED',
-        badPong: false,
-        toGiven: false,
-      },
-      view(),
-    );
+    const unreachable = renderTrigger.result(refused, view());
     expect(unreachable.stderr).toBe(
       'Could not deliver ping to http://h/w (ECONNREFUSED). Is `npx metriport-webhook listen` running there? Pass --to for another URL.\n',
     );

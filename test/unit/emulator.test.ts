@@ -2,7 +2,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { buildEmulatorApp, type RunningEmulator, startEmulator } from '../../src/emulator/app.js';
 import { MESSAGE_TIMEOUT_MS, PING_TIMEOUT_MS } from '../../src/metriport/types.js';
 import { BLOCKED_URL_SUBSTRINGS } from '../../src/metriport/url-rules.js';
+import { metriportHeaders } from '../../src/webhook/deliver.js';
 
+// Metriport's medical-record sections as its settings route lists them (`mrSectionsKeys`): the test's own copy,
+// so a change to the emulator's list is caught here.
 const MR_SECTIONS = [
   'reports',
   'conditions',
@@ -22,7 +25,6 @@ const MR_SECTIONS = [
   'documents',
 ];
 
-import { metriportHeaders } from '../../src/webhook/deliver.js';
 import { sign } from '../../src/webhook/signature.js';
 import { refusingUrl, startTargetApp, type TargetApp } from '../helpers/servers.js';
 
