@@ -145,11 +145,13 @@ export async function findRequestByPrefix(
     .map((row) => `${row.id} (${row.type}, ${row.status}, ${row.createdAt})`)
     .join('; ');
   const more = found.length > CANDIDATES_SHOWN ? '; and more' : '';
-  throw usageError(
-    'AMBIGUOUS_ID',
-    found.length === 1
-      ? `The request starting with ${prefix} has an id that is not a UUID (${found[0]?.id}), so it cannot be resent by id.`
-      : `${prefix} starts the ids of more than one webhook request: ${named}${more}.`,
-    'Pass more of the id.',
-  );
+  if (found.length === 1) {
+    throw new MwError(`The request starting with ${prefix} has an id that is not a UUID (${found[0]?.id}), so it cannot be resent by id.`, {
+      code: 'API_UNEXPECTED',
+      category: 'api',
+      hint: `Resend every failed request with ${NEXT}, or that one from the dashboard.`,
+      next: { command: 'retry', sameApi: true },
+    });
+  }
+  throw usageError('AMBIGUOUS_ID', `${prefix} starts the ids of more than one webhook request: ${named}${more}.`, 'Pass more of the id.');
 }

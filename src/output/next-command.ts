@@ -1,4 +1,5 @@
 import { type FlagMap, NEXT, type NextCommand } from '../next-command.js';
+import { quoteForShell } from '../util/shell.js';
 import { visible } from './visible.js';
 
 /** What a suggested command needs from the run that suggests it. */
@@ -40,10 +41,7 @@ export function hintSentence(hint: string | undefined, next: NextCommand | undef
 }
 
 /** How sh spells a quote inside single quotes: close them, an escaped quote, open them again. */
-const QUOTE_IN_QUOTES = "'\\''";
-
-/** A word the shell passes on unchanged: bare when it is safe so, else in single quotes. */
+/** A word the shell passes on unchanged, control characters shown escaped (it is printed). */
 export function shellWord(text: string): string {
-  const shown = visible(text);
-  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(shown) ? shown : `'${shown.replaceAll("'", QUOTE_IN_QUOTES)}'`;
+  return quoteForShell(visible(text));
 }

@@ -2,6 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { MwError } from '../errors.js';
 import { fileError } from '../util/file-error.js';
+import { quoteForShell } from '../util/shell.js';
 
 /**
  * A state file must be the user's and writable by no one else: what it holds decides what the tool does (which
@@ -45,7 +46,7 @@ export async function checkFolder(dir: string, uid: number | undefined): Promise
       category: 'filesystem',
       hint: foreign
         ? 'Set XDG_STATE_HOME to a folder of your own, or check that folder and remove it.'
-        : `Check it, then run \`chmod 700 ${/^[\w@%+=:,./-]+$/.test(dir) ? dir : `'${dir.replaceAll("'", "'\\''")}'`}\`, or set XDG_STATE_HOME to a folder of your own.`,
+        : `Check it, then run \`chmod 700 ${quoteForShell(dir)}\`, or set XDG_STATE_HOME to a folder of your own.`,
     },
   );
 }
